@@ -1,0 +1,159 @@
+// Package behaviour holds the named buggy/fixed behaviours of the WSUS mock.
+// Each behaviour is one file whose doc comment says which real bug it
+// reproduces, what triggers it, what the buggy and the fixed server do, and
+// the source. The registry is the explicit list in Registry; an unknown name
+// is an error everywhere (flags, scenarios, admin API).
+//
+// A behaviour never fails a request by looking at who asks: it changes how
+// the server processes data (a Hashtable with add-only semantics, a page
+// that never ends, a stopped application pool) and the failure follows from
+// what the request and the catalog contain.
+package behaviour
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"wsusmock/mockwsus/catalog"
+)
+
+// Mode is a behaviour's state: the buggy build or the fixed one.
+type Mode string
+
+// The two modes.
+const (
+	Buggy Mode = "buggy"
+	Fixed Mode = "fixed"
+)
+
+// ParseMode parses "buggy" or "fixed" (also "on"/"off" for fault injections:
+// on means the fault is active, i.e. buggy).
+func ParseMode(s string) (Mode, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "buggy", "on":
+		return Buggy, nil
+	case "fixed", "off":
+		return Fixed, nil
+	}
+	return "", fmt.Errorf("behaviour: unknown mode %q (want buggy or fixed)", s)
+}
+
+// Info documents a behaviour.
+type Info struct {
+	Name    string `json:"name"`
+	Bug     string `json:"bug"`
+	Trigger string `json:"trigger"`
+	Buggy   string `json:"buggy"`
+	Fixed   string `json:"fixed"`
+	Source  string `json:"source"`
+}
+
+// Behaviour is a named buggy/fixed switch of the server.
+type Behaviour interface {
+	Info() Info
+	// DefaultMode is the mode of a server that reports the given WSUS
+	// version (e.g. "3.1.6001.65").
+	DefaultMode(serverVersion string) Mode
+}
+
+// DeploymentTable is the per-request table GetSyncInfo builds of the
+// deployments of the revisions it reaches, keyed by revision ID.
+type DeploymentTable interface {
+	// Add records a deployment row of rev. An error is an exception of
+	// the web service (see *Exception).
+	Add(rev int32, d catalog.Deployment) error
+	// Get returns the deployment GetSyncInfo will send for rev.
+	Get(rev int32) (catalog.Deployment, bool)
+}
+
+// DeploymentTabler is a behaviour that decides how GetSyncInfo's deployment
+// table treats a revision that has several deployment rows.
+type DeploymentTabler interface {
+	NewDeploymentTable(m Mode) DeploymentTable
+}
+
+// Exception is a .NET exception thrown inside the WSUS web service. The
+// server logs it in SoftwareDistribution.log as WSUS did and answers with a
+// SOAP fault carrying ErrorCode.
+type Exception struct {
+	// Type is the .NET type, e.g. System.ArgumentException.
+	Type string
+	// Message is the exception message.
+	Message string
+	// Stack is the .NET stack trace, innermost frame first, without "at ".
+	Stack []string
+	// ErrorCode is the WSUS ErrorCode of the fault (InternalServerError).
+	ErrorCode string
+	// FaultMessage is the fault detail's Message (empty for
+	// InternalServerError, as WSUS sent it).
+	FaultMessage string
+	// Client says whether the fault code is Client rather than Server.
+	Client bool
+}
+
+func (e *Exception) Error() string {
+	return fmt.Sprintf("behaviour: %s: %s", e.Type, e.Message)
+}
+
+// Registry lists every behaviour, by name. Keep it sorted by name.
+var Registry = map[string]Behaviour{
+	KB954960Name: KB954960{},
+}
+
+// Lookup returns the named behaviour or an error listing the known names.
+func Lookup(name string) (Behaviour, error) {
+	b, ok := Registry[strings.ToLower(strings.TrimSpace(name))]
+	if !ok {
+		return nil, fmt.Errorf("behaviour: unknown behaviour %q (known: %s)", name, strings.Join(Names(), ", "))
+	}
+	return b, nil
+}
+
+// Names returns the registered names, sorted.
+func Names() []string {
+	out := make([]string, 0, len(Registry))
+	for n := range Registry {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// ParseAssignment parses "name=mode".
+func ParseAssignment(s string) (string, Mode, error) {
+	name, mode, ok := strings.Cut(s, "=")
+	if !ok {
+		return "", "", fmt.Errorf("behaviour: %q is not name=mode (e.g. kb954960=buggy)", s)
+	}
+	b, err := Lookup(name)
+	if err != nil {
+		return "", "", err
+	}
+	m, err := ParseMode(mode)
+	if err != nil {
+		return "", "", err
+	}
+	return b.Info().Name, m, nil
+}
+
+// CompareVersions compares dotted version strings numerically.
+func CompareVersions(a, b string) int {
+	as, bs := strings.Split(a, "."), strings.Split(b, ".")
+	for i := 0; i < len(as) || i < len(bs); i++ {
+		var x, y int
+		if i < len(as) {
+			fmt.Sscanf(as[i], "%d", &x)
+		}
+		if i < len(bs) {
+			fmt.Sscanf(bs[i], "%d", &y)
+		}
+		if x != y {
+			if x < y {
+				return -1
+			}
+			return 1
+		}
+	}
+	return 0
+}

@@ -1,0 +1,116 @@
+package mockwsus
+
+import (
+	"bytes"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Cookie kinds: the SimpleAuth authorization cookie and the client web
+// service cookie are sealed with the same key but cannot stand in for each
+// other.
+const (
+	kindAuth byte = 'A'
+	kindSync byte = 'C'
+)
+
+const cookieFormat = 1
+
+// Cookie errors. The server maps them to the WSUS ErrorCodes a real server
+// sends, which drive the agent's recovery.
+var (
+	// errCookieInvalid: unreadable, tampered, or of the wrong kind
+	// (InvalidCookie, or InvalidAuthorizationCookie for GetCookie).
+	errCookieInvalid = errors.New("mockwsus: cookie is invalid")
+	// errCookieServerChanged: sealed by another server (ServerChanged).
+	errCookieServerChanged = errors.New("mockwsus: cookie is from another server")
+	// errCookieExpired: past its expiration (CookieExpired).
+	errCookieExpired = errors.New("mockwsus: cookie has expired")
+)
+
+// cookieData is what a cookie carries, sealed. WSUS calls the sync cookie's
+// contents UnencryptedCookieData.
+type cookieData struct {
+	ClientID    string    `json:"c"`
+	DNSName     string    `json:"d,omitempty"`
+	TargetGroup string    `json:"g,omitempty"`
+	Issued      time.Time `json:"i"`
+	Expires     time.Time `json:"e"`
+	// LastSync is when the computer's last sync ended (sync cookies).
+	LastSync time.Time `json:"l,omitzero"`
+	// ConfigChange is the server configuration time the cookie was issued
+	// under; a later change raises ConfigChanged.
+	ConfigChange time.Time `json:"k,omitzero"`
+}
+
+// sealer seals and opens cookies with AES-256-GCM. The nonce is synthetic
+// (HMAC of the plaintext), which keeps output byte-stable for one seed while
+// never reusing a nonce for two different plaintexts.
+type sealer struct {
+	serverID [8]byte
+	aead     cipher.AEAD
+	macKey   []byte
+}
+
+func newSealer(key []byte, serverID [8]byte) (*sealer, error) {
+	if len(key) != 64 {
+		return nil, fmt.Errorf("mockwsus: cookie key must be 64 bytes, have %d", len(key))
+	}
+	block, err := aes.NewCipher(key[:32])
+	if err != nil {
+		return nil, fmt.Errorf("mockwsus: cookie key: %w", err)
+	}
+	aead, err := cipher.NewGCM(block)
+	if err != nil {
+		return nil, fmt.Errorf("mockwsus: cookie key: %w", err)
+	}
+	return &sealer{serverID: serverID, aead: aead, macKey: key[32:]}, nil
+}
+
+// seal returns version | kind | server ID | nonce | ciphertext.
+func (s *sealer) seal(kind byte, d cookieData) []byte {
+	plain, err := json.Marshal(d)
+	if err != nil {
+		panic(fmt.Sprintf("mockwsus: marshalling cookie: %v", err)) // plain struct: cannot fail
+	}
+	header := append([]byte{cookieFormat, kind}, s.serverID[:]...)
+	mac := hmac.New(sha256.New, s.macKey)
+	mac.Write(header)
+	mac.Write(plain)
+	nonce := mac.Sum(nil)[:s.aead.NonceSize()]
+	out := append(header, nonce...)
+	return s.aead.Seal(out, nonce, plain, header)
+}
+
+// open checks and decrypts a cookie of kind, and its expiry at now.
+func (s *sealer) open(kind byte, data []byte, now time.Time) (cookieData, error) {
+	var d cookieData
+	hdr := 2 + len(s.serverID)
+	if len(data) < hdr+s.aead.NonceSize()+s.aead.Overhead() || data[0] != cookieFormat {
+		return d, errCookieInvalid
+	}
+	if data[1] != kind {
+		return d, fmt.Errorf("%w: wrong kind of cookie", errCookieInvalid)
+	}
+	if !bytes.Equal(data[2:hdr], s.serverID[:]) {
+		return d, errCookieServerChanged
+	}
+	nonce := data[hdr : hdr+s.aead.NonceSize()]
+	plain, err := s.aead.Open(nil, nonce, data[hdr+s.aead.NonceSize():], data[:hdr])
+	if err != nil {
+		return d, fmt.Errorf("%w: authentication failed", errCookieInvalid)
+	}
+	if err := json.Unmarshal(plain, &d); err != nil {
+		return d, fmt.Errorf("%w: %w", errCookieInvalid, err)
+	}
+	if !now.Before(d.Expires) {
+		return d, fmt.Errorf("%w: expired %s", errCookieExpired, d.Expires.UTC().Format(time.RFC3339))
+	}
+	return d, nil
+}

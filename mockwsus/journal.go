@@ -1,0 +1,137 @@
+package mockwsus
+
+import (
+	"encoding/json"
+	"io"
+	"sync"
+	"time"
+)
+
+// Entry is one exchange the server served.
+type Entry struct {
+	Seq       uint64    `json:"seq"`
+	Time      time.Time `json:"time"`
+	Computer  string    `json:"computer,omitempty"`
+	Group     string    `json:"group,omitempty"`
+	Path      string    `json:"path"`
+	Operation string    `json:"operation"`
+	// Request summarises the request (counts, not whole arrays).
+	Request map[string]any `json:"request,omitempty"`
+	// Outcome is "ok", "fault" or "http".
+	Outcome   string `json:"outcome"`
+	Status    int    `json:"status"`
+	ErrorCode string `json:"errorCode,omitempty"`
+	FaultID   string `json:"faultId,omitempty"`
+	// Detail says what went wrong, or what was sent (e.g. "30 new updates,
+	// truncated").
+	Detail string `json:"detail,omitempty"`
+	// Behaviours lists the behaviour modes the exchange ran under.
+	Behaviours map[string]string `json:"behaviours,omitempty"`
+}
+
+// Event is a ReportingEvent the server acknowledged.
+type Event struct {
+	Time         time.Time `json:"time"`
+	Computer     string    `json:"computer"`
+	EventID      int       `json:"eventId"`
+	EventInstance string   `json:"eventInstanceId"`
+	UpdateID     string    `json:"updateId,omitempty"`
+	HResult      int32     `json:"win32HResult"`
+	AppName      string    `json:"appName,omitempty"`
+	TimeAtTarget time.Time `json:"timeAtTarget"`
+	Replacement  []string  `json:"replacementStrings,omitempty"`
+}
+
+// Journal records every exchange and every acknowledged reporting event. It
+// keeps the most recent Limit entries in memory (older ones are counted as
+// dropped) and, when a sink is set, streams every entry as a JSON line.
+type Journal struct {
+	mu      sync.Mutex
+	limit   int
+	seq     uint64
+	entries []Entry
+	dropped uint64
+	events  []Event
+	sink    io.Writer
+	enc     *json.Encoder
+}
+
+// DefaultJournalLimit is how many exchanges the journal keeps in memory.
+const DefaultJournalLimit = 100_000
+
+func newJournal(limit int) *Journal {
+	if limit <= 0 {
+		limit = DefaultJournalLimit
+	}
+	return &Journal{limit: limit}
+}
+
+// setSink streams every later entry to w as JSON lines.
+func (j *Journal) setSink(w io.Writer) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.sink = w
+	j.enc = json.NewEncoder(w)
+}
+
+func (j *Journal) add(e Entry) Entry {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.seq++
+	e.Seq = j.seq
+	if len(j.entries) >= j.limit {
+		// Drop the oldest half at once so appends stay amortised O(1).
+		n := len(j.entries) / 2
+		j.dropped += uint64(n)
+		j.entries = append(j.entries[:0], j.entries[n:]...)
+	}
+	j.entries = append(j.entries, e)
+	if j.enc != nil {
+		_ = j.enc.Encode(e) // a failing sink must not fail the exchange
+	}
+	return e
+}
+
+func (j *Journal) addEvents(evs []Event) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.events = append(j.events, evs...)
+}
+
+// Entries returns a copy of the entries in memory.
+func (j *Journal) Entries() []Entry {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return append([]Entry(nil), j.entries...)
+}
+
+// Events returns a copy of the acknowledged reporting events.
+func (j *Journal) Events() []Event {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return append([]Event(nil), j.events...)
+}
+
+// Dropped is how many old entries no longer fit in memory.
+func (j *Journal) Dropped() uint64 {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.dropped
+}
+
+// WriteJSONLines writes the entries in memory as JSON lines.
+func (j *Journal) WriteJSONLines(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	for _, e := range j.Entries() {
+		if err := enc.Encode(e); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (j *Journal) reset() {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.entries, j.events, j.dropped = nil, nil, 0
+}
