@@ -157,3 +157,22 @@ func CompareVersions(a, b string) int {
 	}
 	return 0
 }
+
+// RequestInterceptor is a behaviour that acts before an operation runs:
+// a stopped application pool, an exception in one web method. It returns nil
+// to let the request through, an *Exception for a failure inside WSUS code,
+// or an *HTTPError for a failure in front of it (IIS, HTTP.sys).
+type RequestInterceptor interface {
+	Intercept(m Mode, service, op string) error
+}
+
+// HTTPError is an answer that is not SOAP at all, as IIS sends when the
+// WSUS application pool is stopped.
+type HTTPError struct {
+	Status int
+	Body   string
+}
+
+func (e *HTTPError) Error() string {
+	return fmt.Sprintf("behaviour: HTTP %d", e.Status)
+}

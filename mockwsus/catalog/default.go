@@ -115,7 +115,9 @@ func Default(seed uint64) (*Catalog, error) {
 		}
 		if s.bundleRev > 0 {
 			child := b.software(&Update{
-				RevisionID: s.bundleRev, Type: TypeSoftware, Title: s.title + " (installer)", KB: s.kb,
+				// No KB of its own: the console shows (and looks up) the
+				// bundle, never its children.
+				RevisionID: s.bundleRev, Type: TypeSoftware, Title: s.title + " (installer)",
 				Prerequisites: []Prerequisite{{AnyOf: []string{s.detectoid.ID}}},
 				IsInstalled:   s.installed, IsInstallable: x.Not(s.installed),
 			}, true)

@@ -1,0 +1,75 @@
+package mockwsus
+
+import (
+	"bytes"
+	"net/http"
+	"regexp"
+	"strings"
+	"time"
+
+	"wsusmock/internal/ids"
+)
+
+// contentPath is /Content/<last two hex digits>/<SHA-1 hex>.<ext>, the layout
+// of a WSUS content directory. Files are looked up by digest in the catalog,
+// never by path, so no request can reach outside it.
+var contentPath = regexp.MustCompile(`(?i)^/content/([0-9a-f]{2})/([0-9a-f]{40})(\.[a-z0-9]{1,8})?$`)
+
+// serveContent serves update payloads, with Range requests (BITS downloads
+// in pieces).
+func (s *Server) serveContent(w http.ResponseWriter, r *http.Request) {
+	entry := Entry{Time: s.clk.Now(), Path: r.URL.Path, Operation: "Content " + r.Method, Outcome: "http"}
+	defer func() { s.journal.add(entry) }()
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		entry.Status = http.StatusMethodNotAllowed
+		http.Error(w, "mockwsus: content is served to GET and HEAD only", http.StatusMethodNotAllowed)
+		return
+	}
+	m := contentPath.FindStringSubmatch(r.URL.Path)
+	if m == nil || !strings.EqualFold(m[1], m[2][38:]) {
+		entry.Status = http.StatusNotFound
+		http.Error(w, "mockwsus: not a content path (want /Content/XX/<40 hex digits>.ext)", http.StatusNotFound)
+		return
+	}
+	f, ok := s.Catalog().File(m[2])
+	if !ok {
+		entry.Status = http.StatusNotFound
+		http.Error(w, "mockwsus: no update file has digest "+m[2], http.StatusNotFound)
+		return
+	}
+	entry.Status = http.StatusOK
+	if r.Header.Get("Range") != "" {
+		entry.Status = http.StatusPartialContent
+	}
+	entry.Detail = f.Name
+	w.Header().Set("Content-Type", "application/octet-stream")
+	http.ServeContent(w, r, f.Name, f.Modified, bytes.NewReader(f.Data))
+}
+
+// selfUpdateFiles are the files a WSUS 3.0 self-update tree offers; the
+// agent fetches wuident.cab to decide whether it must update itself.
+var selfUpdateFiles = []string{"wuident.cab", "iuident.cab"}
+
+func (s *Server) serveSelfUpdate(w http.ResponseWriter, r *http.Request) {
+	entry := Entry{Time: s.clk.Now(), Path: r.URL.Path, Operation: "SelfUpdate " + r.Method, Outcome: "http"}
+	defer func() { s.journal.add(entry) }()
+	name := strings.ToLower(strings.TrimPrefix(strings.ToLower(r.URL.Path), "/selfupdate/"))
+	for _, f := range selfUpdateFiles {
+		if name == f {
+			if r.Method != http.MethodGet && r.Method != http.MethodHead {
+				entry.Status = http.StatusMethodNotAllowed
+				http.Error(w, "mockwsus: GET or HEAD only", http.StatusMethodNotAllowed)
+				return
+			}
+			// A cabinet's magic number and seeded contents: the agent only
+			// compares what it downloads with what it has.
+			data := append([]byte("MSCF\x00\x00\x00\x00"), ids.Derive(s.cfg.Seed, "selfupdate/"+f).Bytes(1016)...)
+			entry.Status = http.StatusOK
+			w.Header().Set("Content-Type", "application/vnd.ms-cab-compressed")
+			http.ServeContent(w, r, f, time.Date(2008, 4, 1, 0, 0, 0, 0, time.UTC), bytes.NewReader(data))
+			return
+		}
+	}
+	entry.Status = http.StatusNotFound
+	http.Error(w, "mockwsus: no self-update file "+name, http.StatusNotFound)
+}

@@ -1,0 +1,651 @@
+// Package mockwsus is a WSUS 3.0 SP1 server for tests: the ClientWebService,
+// SimpleAuth and Reporting web services, update content and self-update
+// files, served by an http.Handler that works in process (httptest) and
+// behind cmd/mockwsus. It keeps an update catalog with approvals, registers
+// computers, seals cookies, writes SoftwareDistribution.log as WSUS did,
+// journals every exchange, and runs named behaviours (package behaviour)
+// that switch between the buggy and the fixed build at run time, for the
+// whole server or per target group. An admin API (AdminHandler) drives it.
+//
+// The default catalog carries the database state of Security Advisory
+// 954960, so a buggy server fails SyncUpdates for exactly the computers whose
+// Office 2003 detectoid is installed, as the real one did.
+package mockwsus
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net/http"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"wsusmock/internal/clock"
+	"wsusmock/internal/ids"
+	"wsusmock/mockwsus/behaviour"
+	"wsusmock/mockwsus/catalog"
+	"wsusmock/mockwsus/sdlog"
+	"wsusmock/soap"
+	"wsusmock/soap/clientws"
+	"wsusmock/soap/reporting"
+	"wsusmock/soap/simpleauth"
+)
+
+// Server versions the mock knows, by what they are.
+const (
+	VersionWSUS30    = "3.0.6000.273"
+	VersionWSUS30SP1 = "3.1.6001.65"
+	VersionFixed     = "3.1.6001.66"
+	DefaultVersion   = VersionWSUS30SP1
+)
+
+// Defaults of Config.
+const (
+	// DefaultPageSize is how many updates one SyncUpdates response carries
+	// before it is Truncated (a real WSUS on Windows Server 2025 sent 30).
+	DefaultPageSize = 30
+	// DefaultMaxInstalledPrerequisites is the ClientWebService web.config
+	// maxInstalledPrerequisites: more InstalledNonLeafUpdateIDs get
+	// InvalidParameters.
+	DefaultMaxInstalledPrerequisites = 400
+	// DefaultMaxCachedUpdates bounds OtherCachedUpdateIDs (maxCachedUpdate).
+	DefaultMaxCachedUpdates = 22000
+	// DefaultMaxExtendedUpdatesPerRequest is GetConfig's
+	// MaxExtendedUpdatesPerRequest (the spec example's 50).
+	DefaultMaxExtendedUpdatesPerRequest = 50
+	// DefaultCookieLifetime is how long a cookie lives (a real WSUS issued
+	// one hour).
+	DefaultCookieLifetime = time.Hour
+)
+
+// Config configures a Server. The zero value is a WSUS 3.0 SP1 server with
+// the default catalog, seed 1 and the real clock.
+type Config struct {
+	// Version is the WSUS version the server reports; it decides the
+	// default mode of every behaviour. "" means DefaultVersion.
+	Version string
+	// Behaviours overrides modes for the whole server.
+	Behaviours map[string]behaviour.Mode
+	// Catalog builds the catalog; nil means catalog.Default. It is called
+	// again by Reset.
+	Catalog func(seed uint64) (*catalog.Catalog, error)
+	// Seed fixes cookie keys, fault IDs and catalog GUIDs. 0 means 1.
+	Seed uint64
+	// Clock is the server's time; nil means the real clock.
+	Clock clock.Clock
+	// PageSize, MaxInstalledPrerequisites, MaxCachedUpdates,
+	// MaxExtendedUpdatesPerRequest, CookieLifetime and MaxBody: 0 means the
+	// Default... constant of the same name (MaxBody: soap.DefaultMaxBody).
+	PageSize                     int
+	MaxInstalledPrerequisites    int
+	MaxCachedUpdates             int
+	MaxExtendedUpdatesPerRequest int
+	CookieLifetime               time.Duration
+	MaxBody                      int64
+	// RegistrationNotRequired makes GetConfig say IsRegistrationRequired
+	// false (WSUS says true).
+	RegistrationNotRequired bool
+	// SoftwareDistributionLog receives SoftwareDistribution.log lines; nil
+	// discards them.
+	SoftwareDistributionLog io.Writer
+	// JournalLimit is how many exchanges the journal keeps in memory; 0
+	// means DefaultJournalLimit.
+	JournalLimit int
+	// Logf logs operational messages; nil means the log package.
+	Logf func(format string, args ...any)
+}
+
+// Server is the WSUS mock. It implements http.Handler. Create it with New.
+type Server struct {
+	cfg     Config
+	clk     clock.Clock
+	sdl     *sdlog.Writer
+	journal *Journal
+
+	mu         sync.RWMutex
+	cat        *catalog.Catalog
+	version    string
+	modes      map[string]behaviour.Mode            // whole-server modes
+	groupModes map[string]map[string]behaviour.Mode // group ID -> name -> mode
+	computers  map[string]*computer
+	cookies    *sealer
+	faultIDs   *ids.Source
+	lastChange time.Time // GetConfig's LastChange
+	resets     int
+
+	thread atomic.Uint64
+}
+
+// computer is a registered client; kept small (issue: 2 KB per computer).
+type computer struct {
+	ID         string
+	DNSName    string
+	Group      string // group ID from client-side targeting, or Unassigned
+	Registered bool
+	OS         string
+	LastSync   time.Time
+	Syncs      int
+}
+
+// New returns a server for cfg.
+func New(cfg Config) (*Server, error) {
+	if cfg.Seed == 0 {
+		cfg.Seed = 1
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = clock.Real{}
+	}
+	if cfg.Catalog == nil {
+		cfg.Catalog = catalog.Default
+	}
+	if cfg.Version == "" {
+		cfg.Version = DefaultVersion
+	}
+	if cfg.PageSize <= 0 {
+		cfg.PageSize = DefaultPageSize
+	}
+	if cfg.MaxInstalledPrerequisites <= 0 {
+		cfg.MaxInstalledPrerequisites = DefaultMaxInstalledPrerequisites
+	}
+	if cfg.MaxCachedUpdates <= 0 {
+		cfg.MaxCachedUpdates = DefaultMaxCachedUpdates
+	}
+	if cfg.MaxExtendedUpdatesPerRequest <= 0 {
+		cfg.MaxExtendedUpdatesPerRequest = DefaultMaxExtendedUpdatesPerRequest
+	}
+	if cfg.CookieLifetime <= 0 {
+		cfg.CookieLifetime = DefaultCookieLifetime
+	}
+	if cfg.MaxBody <= 0 {
+		cfg.MaxBody = soap.DefaultMaxBody
+	}
+	if cfg.Logf == nil {
+		cfg.Logf = log.Printf
+	}
+	for name := range cfg.Behaviours {
+		if _, err := behaviour.Lookup(name); err != nil {
+			return nil, fmt.Errorf("mockwsus: %w", err)
+		}
+	}
+	w := cfg.SoftwareDistributionLog
+	if w == nil {
+		w = io.Discard
+	}
+	s := &Server{cfg: cfg, clk: cfg.Clock, sdl: sdlog.New(w, cfg.Clock), journal: newJournal(cfg.JournalLimit)}
+	if err := s.reset(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// reset (re)builds the state: catalog, modes, computers, cookie key.
+func (s *Server) reset() error {
+	cat, err := s.cfg.Catalog(s.cfg.Seed)
+	if err != nil {
+		return fmt.Errorf("mockwsus: building the catalog: %w", err)
+	}
+	key := ids.Derive(s.cfg.Seed, "cookie-key").Bytes(64)
+	var serverID [8]byte
+	copy(serverID[:], ids.Derive(s.cfg.Seed, fmt.Sprintf("server-id-%d", s.resets)).Bytes(8))
+	sealer, err := newSealer(key, serverID)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.cat = cat
+	s.version = s.cfg.Version
+	s.modes = map[string]behaviour.Mode{}
+	for name, m := range s.cfg.Behaviours {
+		s.modes[name] = m
+	}
+	s.groupModes = map[string]map[string]behaviour.Mode{}
+	s.computers = map[string]*computer{}
+	s.cookies = sealer
+	s.faultIDs = ids.Derive(s.cfg.Seed, fmt.Sprintf("fault-ids-%d", s.resets))
+	s.lastChange = time.Date(2008, 6, 10, 17, 0, 0, 0, time.UTC)
+	s.resets++
+	return nil
+}
+
+// Reset restores the state the server started with (catalog, approvals,
+// behaviour modes, computers) and clears the journal. Cookies issued before
+// are refused afterwards with ServerChanged, as after a WSUS reinstall.
+func (s *Server) Reset() error {
+	s.journal.reset()
+	return s.reset()
+}
+
+// Catalog returns the live catalog.
+func (s *Server) Catalog() *catalog.Catalog {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.cat
+}
+
+// Journal returns the exchange journal.
+func (s *Server) Journal() *Journal { return s.journal }
+
+// SetJournalSink streams every later journal entry to w as a JSON line.
+func (s *Server) SetJournalSink(w io.Writer) { s.journal.setSink(w) }
+
+// Version returns the WSUS version the server reports.
+func (s *Server) Version() string {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.version
+}
+
+// ClientWebServiceDLLVersion returns the version of
+// Microsoft.UpdateServices.WebServices.Client.dll the server behaves as:
+// what the advisory tells administrators to check (3.1.6001.66 is fixed).
+func (s *Server) ClientWebServiceDLLVersion() string {
+	v := s.Version()
+	if s.Mode(behaviour.KB954960Name, "") == behaviour.Fixed && behaviour.CompareVersions(v, VersionFixed) < 0 {
+		return VersionFixed
+	}
+	if s.Mode(behaviour.KB954960Name, "") == behaviour.Buggy && behaviour.CompareVersions(v, VersionFixed) >= 0 {
+		return VersionWSUS30SP1
+	}
+	return v
+}
+
+// SetVersion switches the reported WSUS version; behaviours without an
+// explicit whole-server mode follow the new version's defaults (installing
+// the 3.1.6001.66 update fixes kb954960).
+func (s *Server) SetVersion(v string) error {
+	if behaviour.CompareVersions(v, "2.0") < 0 || strings.Count(v, ".") != 3 {
+		return fmt.Errorf("mockwsus: version %q is not a WSUS version like %s", v, VersionFixed)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.version = v
+	// Installing an update replaces the DLL: explicit whole-server modes of
+	// behaviours the version decides are dropped.
+	s.modes = map[string]behaviour.Mode{}
+	s.sdl.Info(1, "UpdateServicesDbConfig", "Server version changed to "+v)
+	return nil
+}
+
+// SetMode sets a behaviour's mode for the whole server (group "") or for
+// one target group (by name or ID).
+func (s *Server) SetMode(name string, m behaviour.Mode, group string) error {
+	b, err := behaviour.Lookup(name)
+	if err != nil {
+		return fmt.Errorf("mockwsus: %w", err)
+	}
+	if m != behaviour.Buggy && m != behaviour.Fixed {
+		return fmt.Errorf("mockwsus: mode %q is neither buggy nor fixed", m)
+	}
+	name = b.Info().Name
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if group == "" {
+		s.modes[name] = m
+		return nil
+	}
+	g, err := s.cat.GroupByName(group)
+	if err != nil {
+		return fmt.Errorf("mockwsus: %w", err)
+	}
+	if s.groupModes[g.ID] == nil {
+		s.groupModes[g.ID] = map[string]behaviour.Mode{}
+	}
+	s.groupModes[g.ID][name] = m
+	return nil
+}
+
+// Mode returns a behaviour's mode for a computer in groupID ("" for the
+// whole-server mode): the group's mode if set, else the server's, else the
+// version's default.
+func (s *Server) Mode(name, groupID string) behaviour.Mode {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.modeLocked(name, groupID)
+}
+
+func (s *Server) modeLocked(name, groupID string) behaviour.Mode {
+	if gm, ok := s.groupModes[groupID]; ok {
+		if m, ok := gm[name]; ok {
+			return m
+		}
+	}
+	if m, ok := s.modes[name]; ok {
+		return m
+	}
+	b, err := behaviour.Lookup(name)
+	if err != nil {
+		return behaviour.Fixed
+	}
+	return b.DefaultMode(s.version)
+}
+
+// BehaviourState is a behaviour's modes, as the admin API shows them.
+type BehaviourState struct {
+	behaviour.Info
+	Mode   behaviour.Mode            `json:"mode"`
+	Groups map[string]behaviour.Mode `json:"groups,omitempty"`
+}
+
+// Behaviours lists every registered behaviour with its modes.
+func (s *Server) Behaviours() []BehaviourState {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	var out []BehaviourState
+	for _, name := range behaviour.Names() {
+		b := behaviour.Registry[name]
+		st := BehaviourState{Info: b.Info(), Mode: s.modeLocked(name, "")}
+		for gid, gm := range s.groupModes {
+			if m, ok := gm[name]; ok {
+				if st.Groups == nil {
+					st.Groups = map[string]behaviour.Mode{}
+				}
+				gname := gid
+				if g, err := s.cat.GroupByName(gid); err == nil {
+					gname = g.Name
+				}
+				st.Groups[gname] = m
+			}
+		}
+		out = append(out, st)
+	}
+	return out
+}
+
+// Computer is a registered computer as the admin API shows it.
+type Computer struct {
+	ID         string    `json:"id"`
+	DNSName    string    `json:"dnsName"`
+	Group      string    `json:"group"`
+	Registered bool      `json:"registered"`
+	OS         string    `json:"os,omitempty"`
+	LastSync   time.Time `json:"lastSync,omitzero"`
+	Syncs      int       `json:"syncs"`
+}
+
+// Computers lists the computers the server knows, sorted by DNS name.
+func (s *Server) Computers() []Computer {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := make([]Computer, 0, len(s.computers))
+	for _, c := range s.computers {
+		gname := c.Group
+		if g, err := s.cat.GroupByName(c.Group); err == nil {
+			gname = g.Name
+		}
+		out = append(out, Computer{ID: c.ID, DNSName: c.DNSName, Group: gname, Registered: c.Registered, OS: c.OS, LastSync: c.LastSync, Syncs: c.Syncs})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].DNSName < out[j].DNSName || (out[i].DNSName == out[j].DNSName && out[i].ID < out[j].ID) })
+	return out
+}
+
+// service is one of the three web services.
+type service struct {
+	name      string
+	namespace string
+	ops       map[string]opFunc
+}
+
+// call is one SOAP exchange being served.
+type call struct {
+	req      *soap.Request
+	httpReq  *http.Request
+	op       string
+	svc      *service
+	thread   int
+	computer string
+	group    string
+	summary  map[string]any
+	detail   string
+}
+
+type opFunc func(s *Server, c *call) (any, error)
+
+var (
+	clientService = &service{name: "ClientWebService", namespace: clientws.Namespace, ops: map[string]opFunc{
+		"GetConfig":             (*Server).getConfig,
+		"GetCookie":             (*Server).getCookie,
+		"RegisterComputer":      (*Server).registerComputer,
+		"SyncUpdates":           (*Server).syncUpdates,
+		"GetExtendedUpdateInfo": (*Server).getExtendedUpdateInfo,
+		"GetFileLocations":      (*Server).getFileLocations,
+		"RefreshCache":          (*Server).refreshCache,
+	}}
+	authService = &service{name: "SimpleAuthWebService", namespace: simpleauth.Namespace, ops: map[string]opFunc{
+		"GetAuthorizationCookie": (*Server).getAuthorizationCookie,
+	}}
+	reportingService = &service{name: "ReportingWebService", namespace: reporting.Namespace, ops: map[string]opFunc{
+		"ReportEventBatch": (*Server).reportEventBatch,
+	}}
+)
+
+// ServeHTTP routes by path, case-insensitively as IIS does.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("Server", "Microsoft-IIS/6.0")
+	h.Set("X-Powered-By", "ASP.NET")
+	h.Set("X-AspNet-Version", "2.0.50727")
+	path := strings.ToLower(r.URL.Path)
+	switch path {
+	case "/clientwebservice/client.asmx":
+		s.serveSOAP(w, r, clientService)
+	case "/simpleauthwebservice/simpleauth.asmx":
+		s.serveSOAP(w, r, authService)
+	case "/reportingwebservice/reportingwebservice.asmx", "/reportingwebservice/webservice.asmx":
+		s.serveSOAP(w, r, reportingService)
+	default:
+		switch {
+		case strings.HasPrefix(path, "/content/"):
+			s.serveContent(w, r)
+		case strings.HasPrefix(path, "/selfupdate/"):
+			s.serveSelfUpdate(w, r)
+		default:
+			s.journal.add(Entry{Time: s.clk.Now(), Path: r.URL.Path, Operation: r.Method, Outcome: "http", Status: http.StatusNotFound, Detail: "no such path"})
+			http.Error(w, "mockwsus: no such path "+r.URL.Path+" (web services are under /ClientWebService/client.asmx, /SimpleAuthWebService/SimpleAuth.asmx and /ReportingWebService/ReportingWebService.asmx)", http.StatusNotFound)
+		}
+	}
+}
+
+func (s *Server) serveSOAP(w http.ResponseWriter, r *http.Request, svc *service) {
+	start := s.clk.Now()
+	c := &call{httpReq: r, svc: svc, thread: 12 + int(s.thread.Add(1)%8), summary: map[string]any{}}
+	entry := Entry{Time: start, Path: r.URL.Path}
+	version := soap.SOAP11
+	resp, err := s.dispatch(c)
+	if c.req != nil {
+		version = c.req.Version
+	}
+	entry.Operation, entry.Computer, entry.Group = c.op, c.computer, c.group
+	if len(c.summary) > 0 {
+		entry.Request = c.summary
+	}
+	if c.op != "" {
+		entry.Behaviours = s.modesFor(c.group)
+	}
+	if err != nil {
+		var httpErr *behaviour.HTTPError
+		if errors.As(err, &httpErr) {
+			entry.Outcome, entry.Status, entry.Detail = "http", httpErr.Status, httpErr.Error()
+			s.journal.add(entry)
+			w.Header().Set("Content-Type", "text/html")
+			w.WriteHeader(httpErr.Status)
+			io.WriteString(w, httpErr.Body)
+			return
+		}
+		f := s.toFault(c, err)
+		entry.Outcome, entry.Status = "fault", f.Status()
+		if f.Detail != nil {
+			entry.ErrorCode, entry.FaultID = f.Detail.ErrorCode, f.Detail.ID
+		}
+		entry.Detail = err.Error()
+		s.journal.add(entry)
+		if werr := soap.WriteFault(w, version, f); werr != nil {
+			s.cfg.Logf("mockwsus: writing fault: %v", werr)
+		}
+		return
+	}
+	entry.Outcome, entry.Status, entry.Detail = "ok", http.StatusOK, c.detail
+	s.journal.add(entry)
+	if werr := soap.WriteResponse(w, version, resp); werr != nil {
+		s.cfg.Logf("mockwsus: writing response: %v", werr)
+	}
+}
+
+// dispatch reads the envelope, resolves the operation and runs it.
+func (s *Server) dispatch(c *call) (any, error) {
+	req, err := soap.ReadRequest(c.httpReq, s.cfg.MaxBody)
+	if err != nil {
+		return nil, err
+	}
+	c.req = req
+	ns, op, _ := strings.Cut(req.Action, "/"+c.svc.name+"/")
+	_ = ns
+	i := strings.LastIndex(req.Action, "/")
+	op = req.Action[i+1:]
+	fn, ok := c.svc.ops[op]
+	if !ok || req.Action != c.svc.namespace+"/"+op {
+		return nil, &asmxError{status: http.StatusInternalServerError, msg: fmt.Sprintf("Server did not recognize the value of HTTP Header SOAPAction: %s.", req.Action)}
+	}
+	c.op = op
+	if req.Operation.Local != op || req.Operation.Space != c.svc.namespace {
+		return nil, &asmxError{status: http.StatusInternalServerError, msg: fmt.Sprintf("Server was unable to read request. ---> The body element {%s}%s does not match the action %s.", req.Operation.Space, req.Operation.Local, req.Action)}
+	}
+	if err := s.intercept(c); err != nil {
+		return nil, err
+	}
+	return fn(s, c)
+}
+
+// intercept runs the request-level hooks of active behaviours.
+func (s *Server) intercept(c *call) error {
+	for _, name := range behaviour.Names() {
+		hook, ok := behaviour.Registry[name].(behaviour.RequestInterceptor)
+		if !ok {
+			continue
+		}
+		if err := hook.Intercept(s.Mode(name, c.group), c.svc.name, c.op); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Server) modesFor(group string) map[string]string {
+	out := map[string]string{}
+	for _, name := range behaviour.Names() {
+		out[name] = string(s.Mode(name, group))
+	}
+	return out
+}
+
+// asmxError is a failure ASP.NET itself reports before WSUS code runs: its
+// faults have no WSUS detail.
+type asmxError struct {
+	status int
+	msg    string
+	client bool
+}
+
+func (e *asmxError) Error() string { return "mockwsus: " + e.msg }
+
+// wsusError is a failure WSUS code reports with an ErrorCode.
+type wsusError struct {
+	code    string // ErrorCode
+	message string // detail Message
+	client  bool   // faultcode Client rather than Server
+	cause   error
+}
+
+func (e *wsusError) Error() string {
+	msg := "mockwsus: " + e.code
+	if e.message != "" {
+		msg += ": " + e.message
+	}
+	if e.cause != nil {
+		msg += ": " + e.cause.Error()
+	}
+	return msg
+}
+
+func (e *wsusError) Unwrap() error { return e.cause }
+
+func invalidParameters(param string, format string, args ...any) error {
+	return &wsusError{code: "InvalidParameters", message: param, client: true, cause: fmt.Errorf(format, args...)}
+}
+
+// toFault is the one place that turns an error into a SOAP fault, writing
+// SoftwareDistribution.log as WSUS did along the way.
+func (s *Server) toFault(c *call, err error) *soap.Fault {
+	method := ""
+	if c.req != nil {
+		method = c.req.QuotedAction
+	}
+	actor := "http://" + c.httpReq.Host + c.httpReq.URL.Path
+	newFault := func(code string, errorCode, message string, client bool) *soap.Fault {
+		id := s.nextFaultID()
+		fc := soap.CodeServer
+		if client {
+			fc = soap.CodeClient
+		}
+		clientFlag := "?"
+		s.sdl.ThrowException(c.thread, actor, id, errorCode, message, clientFlag)
+		return &soap.Fault{Code: fc, Detail: &soap.FaultDetail{ErrorCode: errorCode, Message: message, ID: id, Method: method}, Cause: err}
+	}
+	var exc *behaviour.Exception
+	var we *wsusError
+	var ae *asmxError
+	switch {
+	case errors.As(err, &exc):
+		s.sdl.Exception(c.thread, c.svc.logSource(c.op), exc.Type, exc.Message, exc.Stack)
+		code := exc.ErrorCode
+		if code == "" {
+			code = "InternalServerError"
+		}
+		return newFault(code, code, exc.FaultMessage, exc.Client)
+	case errors.As(err, &we):
+		if we.code == "InternalServerError" {
+			s.sdl.Error(c.thread, c.svc.logSource(c.op), err.Error())
+		}
+		return newFault(we.code, we.code, we.message, we.client)
+	case errors.As(err, &ae):
+		s.sdl.Warning(c.thread, "SoapUtilities.CreateException", ae.msg)
+		return &soap.Fault{Code: soap.CodeClient, String: ae.msg, HTTPStatus: ae.status, Cause: err}
+	case errors.Is(err, soap.ErrTooLarge):
+		return &soap.Fault{Code: soap.CodeClient, String: "Maximum request length exceeded. (" + err.Error() + ")", HTTPStatus: http.StatusRequestEntityTooLarge, Cause: err}
+	case errors.Is(err, soap.ErrMethod):
+		return &soap.Fault{Code: soap.CodeClient, String: err.Error(), HTTPStatus: http.StatusMethodNotAllowed, Cause: err}
+	case errors.Is(err, soap.ErrContentType):
+		return &soap.Fault{Code: soap.CodeClient, String: err.Error(), HTTPStatus: http.StatusUnsupportedMediaType, Cause: err}
+	case errors.Is(err, soap.ErrVersionMismatch):
+		return &soap.Fault{Code: soap.CodeVersionMismatch, String: err.Error(), Cause: err}
+	case errors.Is(err, soap.ErrNoAction), errors.Is(err, soap.ErrMalformed), errors.Is(err, soap.ErrEmptyBody):
+		return &soap.Fault{Code: soap.CodeClient, String: "Server was unable to read request. ---> " + err.Error(), HTTPStatus: http.StatusBadRequest, Cause: err}
+	default:
+		// An error nobody classified is a bug of the mock; WSUS would have
+		// answered InternalServerError, and so do we, loudly.
+		s.cfg.Logf("mockwsus: unclassified error in %s: %v", c.op, err)
+		s.sdl.Error(c.thread, c.svc.logSource(c.op), err.Error())
+		return newFault("InternalServerError", "InternalServerError", "", false)
+	}
+}
+
+func (svc *service) logSource(op string) string {
+	switch svc {
+	case authService:
+		return "SimpleAuthImplementation." + op
+	case reportingService:
+		return "ReportingWebService." + op
+	}
+	return "ClientImplementation." + op
+}
+
+func (s *Server) nextFaultID() string {
+	s.mu.RLock()
+	src := s.faultIDs
+	s.mu.RUnlock()
+	return src.GUID()
+}
