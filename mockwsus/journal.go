@@ -31,15 +31,15 @@ type Entry struct {
 
 // Event is a ReportingEvent the server acknowledged.
 type Event struct {
-	Time         time.Time `json:"time"`
-	Computer     string    `json:"computer"`
-	EventID      int       `json:"eventId"`
-	EventInstance string   `json:"eventInstanceId"`
-	UpdateID     string    `json:"updateId,omitempty"`
-	HResult      int32     `json:"win32HResult"`
-	AppName      string    `json:"appName,omitempty"`
-	TimeAtTarget time.Time `json:"timeAtTarget"`
-	Replacement  []string  `json:"replacementStrings,omitempty"`
+	Time          time.Time `json:"time"`
+	Computer      string    `json:"computer"`
+	EventID       int       `json:"eventId"`
+	EventInstance string    `json:"eventInstanceId"`
+	UpdateID      string    `json:"updateId,omitempty"`
+	HResult       int32     `json:"win32HResult"`
+	AppName       string    `json:"appName,omitempty"`
+	TimeAtTarget  time.Time `json:"timeAtTarget"`
+	Replacement   []string  `json:"replacementStrings,omitempty"`
 }
 
 // Journal records every exchange and every acknowledged reporting event. It

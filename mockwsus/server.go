@@ -379,7 +379,9 @@ func (s *Server) Computers() []Computer {
 		}
 		out = append(out, Computer{ID: c.ID, DNSName: c.DNSName, Group: gname, Registered: c.Registered, OS: c.OS, LastSync: c.LastSync, Syncs: c.Syncs})
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].DNSName < out[j].DNSName || (out[i].DNSName == out[j].DNSName && out[i].ID < out[j].ID) })
+	sort.Slice(out, func(i, j int) bool {
+		return out[i].DNSName < out[j].DNSName || (out[i].DNSName == out[j].DNSName && out[i].ID < out[j].ID)
+	})
 	return out
 }
 

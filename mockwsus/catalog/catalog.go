@@ -173,7 +173,7 @@ type Catalog struct {
 	// approvals (rare) so that a sync (frequent) never scans all rows.
 	rows       map[int32][]Deployment
 	nextDeploy int32
-	declined    map[int32]bool
+	declined   map[int32]bool
 	// version counts changes to approvals, so a cookie can tell whether the
 	// groups' deployments changed since a computer's last sync.
 	version uint64
