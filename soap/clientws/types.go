@@ -1,0 +1,115 @@
+package clientws
+
+import (
+	"encoding/base64"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Namespace is the XML namespace of every ClientWebService element and the prefix of
+// its SOAPActions.
+const Namespace = "http://www.microsoft.com/SoftwareDistribution/Server/ClientWebService"
+
+// Operation names, as they appear in the SOAPAction and as the request element name.
+const (
+	OpGetConfig             = "GetConfig"
+	OpGetCookie             = "GetCookie"
+	OpRegisterComputer      = "RegisterComputer"
+	OpStartCategoryScan     = "StartCategoryScan"
+	OpSyncUpdates           = "SyncUpdates"
+	OpRefreshCache          = "RefreshCache"
+	OpGetExtendedUpdateInfo = "GetExtendedUpdateInfo"
+	OpGetFileLocations      = "GetFileLocations"
+)
+
+// SOAPAction values of the operations (unquoted; HTTP carries them in double quotes).
+const (
+	ActionGetConfig             = Namespace + "/" + OpGetConfig
+	ActionGetCookie             = Namespace + "/" + OpGetCookie
+	ActionRegisterComputer      = Namespace + "/" + OpRegisterComputer
+	ActionStartCategoryScan     = Namespace + "/" + OpStartCategoryScan
+	ActionSyncUpdates           = Namespace + "/" + OpSyncUpdates
+	ActionRefreshCache          = Namespace + "/" + OpRefreshCache
+	ActionGetExtendedUpdateInfo = Namespace + "/" + OpGetExtendedUpdateInfo
+	ActionGetFileLocations      = Namespace + "/" + OpGetFileLocations
+)
+
+// Action returns the SOAPAction of operation op (unquoted): Namespace + "/" + op. WSUS
+// builds every action this way, so it also works for operations the WSDL leaves out.
+func Action(op string) string { return Namespace + "/" + op }
+
+// Base64Binary is an xs:base64Binary value. gowsdl maps the type to []byte, which
+// encoding/xml writes as raw bytes; this type writes and reads standard base64, as WSUS
+// does for cookies (EncryptedData, CookieData) and file digests.
+type Base64Binary []byte
+
+// MarshalText encodes b as standard, padded base64.
+func (b Base64Binary) MarshalText() ([]byte, error) {
+	return base64.StdEncoding.AppendEncode(nil, b), nil
+}
+
+// UnmarshalText decodes standard base64. XML Schema allows whitespace inside
+// base64Binary, so it is removed first.
+func (b *Base64Binary) UnmarshalText(text []byte) error {
+	s := strings.Map(func(r rune) rune {
+		switch r {
+		case ' ', '\t', '\r', '\n':
+			return -1
+		}
+		return r
+	}, string(text))
+	out, err := base64.StdEncoding.DecodeString(s)
+	if err != nil {
+		return fmt.Errorf("clientws: invalid base64Binary: %w", err)
+	}
+	*b = out
+	return nil
+}
+
+// DateTimeLayout is how WSUS (.NET) writes an xs:dateTime: UTC, seven fractional
+// digits, "Z" (e.g. 2026-10-04T16:03:35.9967236Z, a real cookie Expiration).
+const DateTimeLayout = "2006-01-02T15:04:05.0000000Z"
+
+// DateTime is an xs:dateTime. It replaces gowsdl's soap.XSDDateTime, which would drag in
+// gowsdl's runtime and does not write the .NET format. The embedded time.Time gives
+// callers the usual methods (Equal, IsZero, Format, ...).
+type DateTime struct {
+	time.Time
+}
+
+// NewDateTime wraps t.
+func NewDateTime(t time.Time) DateTime { return DateTime{Time: t} }
+
+// MarshalText writes d in UTC with DateTimeLayout.
+func (d DateTime) MarshalText() ([]byte, error) {
+	return []byte(d.Time.UTC().Format(DateTimeLayout)), nil
+}
+
+// UnmarshalText reads any xs:dateTime (see ParseDateTime). Empty text gives the zero
+// time, because empty elements do occur on the wire.
+func (d *DateTime) UnmarshalText(text []byte) error {
+	t, err := ParseDateTime(string(text))
+	if err != nil {
+		return err
+	}
+	d.Time = t
+	return nil
+}
+
+// ParseDateTime parses an xs:dateTime with or without fractional seconds and with or
+// without a zone ("Z" or ±hh:mm). A value without a zone is taken as UTC, as WSUS does.
+func ParseDateTime(s string) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return time.Time{}, nil
+	}
+	// Go accepts fractional seconds after the seconds field even when the layout has
+	// none, so one layout with and one without a zone cover every form.
+	for _, layout := range []string{time.RFC3339, "2006-01-02T15:04:05"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("clientws: invalid xs:dateTime %q", s)
+}
