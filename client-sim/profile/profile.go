@@ -1,0 +1,226 @@
+// Package profile describes the simulated machines the Windows Update Agent
+// simulator runs as: operating system, hardware strings, agent version and
+// the registry keys, files and MSI products that applicability rules look
+// at. A *Profile implements updatexml.Machine, so the agent evaluates the
+// rules a server sends against it exactly as it would against a real box.
+//
+// Profiles come built in (Builtin, Names) or from YAML files (Load, Parse),
+// and a file may start from a built-in with "base:". The built-ins exist for
+// KB954960: xp-sp3-office2003 is the machine whose Office 2003 detectoid
+// evaluates installed, which is what lets the server reach the Office 2003
+// SP1 revision; xp-sp3 is the same machine without Office, which does not.
+package profile
+
+import (
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"wsusmock/updatexml"
+)
+
+// OS describes the operating system (OSVERSIONINFOEX plus a display name).
+type OS struct {
+	Major, Minor, Build int
+	SPMajor, SPMinor    int
+	// ProductType is 1 for a workstation, 2 for a domain controller, 3 for
+	// a server.
+	ProductType int
+	// SuiteMask is the VER_SUITE_* bit mask.
+	SuiteMask int
+	// Description is the human name, e.g. "Windows XP Professional SP3".
+	Description string
+}
+
+// Profile is one simulated machine. The zero value is an empty machine;
+// use Builtin or Load to get a complete one. Lookups used by rules ignore
+// case, as Windows does.
+type Profile struct {
+	Name string
+	OS   OS
+	// ProcessorArchitecture is x86, ia64 or amd64.
+	ProcessorArchitecture updatexml.Architecture
+	// Locale is the user locale name ("en-US"); OSLocale the LCID (1033).
+	Locale   string
+	OSLocale int
+	// AgentVersion is the Windows Update Agent version, four parts
+	// ("7.2.6001.788" for the XP SP3 era agent).
+	AgentVersion string
+	// Hardware strings reported in ComputerInfo.
+	Manufacturer    string
+	Model           string
+	BIOSVersion     string
+	BIOSName        string
+	BIOSReleaseDate time.Time
+	// Registry maps a full key path ("HKEY_LOCAL_MACHINE\SOFTWARE\...") to
+	// its values by name. Parent keys exist implicitly. HKLM, HKCU, HKCR and
+	// HKU abbreviations are accepted in paths.
+	Registry map[string]map[string]updatexml.RegValue
+	// Files maps a full path ("C:\WINDOWS\system32\ntoskrnl.exe") to its
+	// version resource; an empty version is a file without one.
+	Files map[string]string
+	// MSIProducts and MSIPatches are installed product and patch codes,
+	// with braces ("{90110409-6000-11D3-8CFE-0150048383C9}").
+	MSIProducts []string
+	MSIPatches  []string
+	// InstalledUpdates are update GUIDs the simulator reports as installed
+	// (besides what the rules detect).
+	InstalledUpdates []string
+}
+
+var _ updatexml.Machine = (*Profile)(nil)
+
+// Clone returns a deep copy, so a caller can change a built-in or a loaded
+// profile without affecting other users of it.
+func (p *Profile) Clone() *Profile {
+	c := *p
+	c.Registry = make(map[string]map[string]updatexml.RegValue, len(p.Registry))
+	for k, vals := range p.Registry {
+		c.Registry[k] = maps.Clone(vals)
+		if c.Registry[k] == nil {
+			c.Registry[k] = map[string]updatexml.RegValue{}
+		}
+	}
+	c.Files = maps.Clone(p.Files)
+	c.MSIProducts = slices.Clone(p.MSIProducts)
+	c.MSIPatches = slices.Clone(p.MSIPatches)
+	c.InstalledUpdates = slices.Clone(p.InstalledUpdates)
+	return &c
+}
+
+var hiveAliases = map[string]string{
+	"HKLM": "HKEY_LOCAL_MACHINE",
+	"HKCU": "HKEY_CURRENT_USER",
+	"HKCR": "HKEY_CLASSES_ROOT",
+	"HKU":  "HKEY_USERS",
+	"HKCC": "HKEY_CURRENT_CONFIG",
+}
+
+// canonicalKey turns hive + subkey (or a full path when subkey is empty)
+// into an upper-case full path with the hive spelled out, for comparison.
+func canonicalKey(key, subkey string) string {
+	full := strings.Trim(key, `\`)
+	if s := strings.Trim(subkey, `\`); s != "" {
+		full += `\` + s
+	}
+	hive, rest, _ := strings.Cut(full, `\`)
+	if long, ok := hiveAliases[strings.ToUpper(hive)]; ok {
+		hive = long
+	}
+	if rest == "" {
+		return strings.ToUpper(hive)
+	}
+	return strings.ToUpper(hive + `\` + rest)
+}
+
+func knownHive(path string) bool {
+	hive, _, _ := strings.Cut(canonicalKey(path, ""), `\`)
+	for _, long := range hiveAliases {
+		if hive == long {
+			return true
+		}
+	}
+	return false
+}
+
+// RegistryKeyExists implements updatexml.Machine. A key exists when it or
+// any key below it is in Registry; a bare hive always exists.
+func (p *Profile) RegistryKeyExists(key, subkey string) bool {
+	want := canonicalKey(key, subkey)
+	if !strings.Contains(want, `\`) {
+		return knownHive(want)
+	}
+	for k := range p.Registry {
+		have := canonicalKey(k, "")
+		if have == want || strings.HasPrefix(have, want+`\`) {
+			return true
+		}
+	}
+	return false
+}
+
+// RegistryValue implements updatexml.Machine. The empty name is the key's
+// default value.
+func (p *Profile) RegistryValue(key, subkey, name string) (updatexml.RegValue, bool) {
+	want := canonicalKey(key, subkey)
+	vals, ok := lookup(p.Registry, func(k string) bool { return canonicalKey(k, "") == want })
+	if !ok {
+		return updatexml.RegValue{}, false
+	}
+	return lookup(vals, func(n string) bool { return strings.EqualFold(n, name) })
+}
+
+// FileVersion implements updatexml.Machine.
+func (p *Profile) FileVersion(path string) (string, bool) {
+	return lookup(p.Files, func(f string) bool { return strings.EqualFold(f, path) })
+}
+
+// FileExists implements updatexml.Machine.
+func (p *Profile) FileExists(path string) bool {
+	_, ok := p.FileVersion(path)
+	return ok
+}
+
+// lookup returns the value of the smallest key that matches. Case-folded
+// lookups can match several keys of a hand-built profile (HKLM\X and
+// HKEY_LOCAL_MACHINE\X); picking by sorted key rather than map order keeps
+// every run's verdicts identical.
+func lookup[V any](m map[string]V, match func(string) bool) (V, bool) {
+	var best string
+	found := false
+	for k := range m {
+		if match(k) && (!found || k < best) {
+			best, found = k, true
+		}
+	}
+	if !found {
+		var zero V
+		return zero, false
+	}
+	return m[best], true
+}
+
+// normalizeCode makes "90110409-..." and "{90110409-...}" compare equal.
+func normalizeCode(code string) string {
+	return strings.ToUpper(strings.Trim(strings.TrimSpace(code), "{}"))
+}
+
+func hasCode(list []string, code string) bool {
+	want := normalizeCode(code)
+	for _, c := range list {
+		if normalizeCode(c) == want {
+			return true
+		}
+	}
+	return false
+}
+
+// MSIProductInstalled implements updatexml.Machine.
+func (p *Profile) MSIProductInstalled(productCode string) bool {
+	return hasCode(p.MSIProducts, productCode)
+}
+
+// MSIPatchInstalled implements updatexml.Machine.
+func (p *Profile) MSIPatchInstalled(patchCode string) bool {
+	return hasCode(p.MSIPatches, patchCode)
+}
+
+// OSVersion implements updatexml.Machine.
+func (p *Profile) OSVersion() updatexml.OSVersion {
+	return updatexml.OSVersion{
+		Major: p.OS.Major, Minor: p.OS.Minor, Build: p.OS.Build,
+		SPMajor: p.OS.SPMajor, SPMinor: p.OS.SPMinor,
+		ProductType: p.OS.ProductType, SuiteMask: p.OS.SuiteMask,
+	}
+}
+
+// Architecture implements updatexml.Machine.
+func (p *Profile) Architecture() updatexml.Architecture {
+	return p.ProcessorArchitecture
+}
+
+// HasUpdate reports whether the update GUID is in InstalledUpdates.
+func (p *Profile) HasUpdate(updateID string) bool {
+	return hasCode(p.InstalledUpdates, updateID)
+}

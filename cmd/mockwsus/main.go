@@ -1,0 +1,158 @@
+// Command mockwsus runs the WSUS 3.0 SP1 mock server.
+//
+//	mockwsus --addr 127.0.0.1:0 --admin-addr 127.0.0.1:0 --behaviour kb954960=buggy \
+//	    [--scenario FILE] [--seed N] [--log-dir DIR] [--tls]
+//
+// It prints "listening on URL" and "admin on URL" once both listeners accept
+// requests, and on SIGTERM or SIGINT drains requests in flight and closes its
+// logs.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"wsusmock/mockwsus"
+	"wsusmock/mockwsus/behaviour"
+)
+
+func main() {
+	if err := run(context.Background(), os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "mockwsus:", err)
+		}
+		os.Exit(2)
+	}
+}
+
+// behaviourFlags collects repeated --behaviour name=mode flags.
+type behaviourFlags map[string]behaviour.Mode
+
+func (b behaviourFlags) String() string { return fmt.Sprint(map[string]behaviour.Mode(b)) }
+
+func (b behaviourFlags) Set(v string) error {
+	for _, part := range strings.Split(v, ",") {
+		name, mode, err := behaviour.ParseAssignment(strings.TrimSpace(part))
+		if err != nil {
+			return err
+		}
+		b[name] = mode
+	}
+	return nil
+}
+
+type options struct {
+	addr, adminAddr, adminToken string
+	behaviours                  behaviourFlags
+	scenario                    string
+	seed                        uint64
+	logDir                      string
+	tls                         bool
+	certFile, keyFile           string
+	version                     string
+	versionSet                  bool
+	drain                       time.Duration
+}
+
+func parse(args []string, stderr io.Writer) (*options, error) {
+	o := &options{behaviours: behaviourFlags{}}
+	fs := flag.NewFlagSet("mockwsus", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&o.addr, "addr", "127.0.0.1:8530", "address of the web services (host:port; port 0 picks a free one)")
+	fs.StringVar(&o.adminAddr, "admin-addr", "127.0.0.1:8539", `address of the admin API ("" disables it)`)
+	fs.StringVar(&o.adminToken, "admin-token", "", "bearer token the admin API requires for changes (needed off loopback)")
+	fs.Var(o.behaviours, "behaviour", "behaviour mode as name=buggy|fixed; repeatable (known: "+strings.Join(behaviour.Names(), ", ")+")")
+	fs.StringVar(&o.scenario, "scenario", "", "scenario file or built-in name whose server section configures the server")
+	fs.Uint64Var(&o.seed, "seed", 1, "seed of GUIDs, cookie keys and fault IDs")
+	fs.StringVar(&o.logDir, "log-dir", "", "directory for SoftwareDistribution.log and journal.jsonl")
+	fs.BoolVar(&o.tls, "tls", false, "serve HTTPS (self-signed certificate unless --tls-cert/--tls-key)")
+	fs.StringVar(&o.certFile, "tls-cert", "", "PEM certificate for --tls")
+	fs.StringVar(&o.keyFile, "tls-key", "", "PEM key for --tls")
+	fs.StringVar(&o.version, "version", mockwsus.DefaultVersion, "WSUS version to report (3.1.6001.65 is buggy for kb954960, 3.1.6001.66 fixed)")
+	fs.DurationVar(&o.drain, "drain", 10*time.Second, "how long shutdown waits for requests in flight")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "version" {
+			o.versionSet = true
+		}
+	})
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected arguments %q (flags only)", fs.Args())
+	}
+	return o, nil
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	o, err := parse(args, stderr)
+	if err != nil {
+		return err
+	}
+	cfg := mockwsus.Config{Version: o.version, Behaviours: o.behaviours, Seed: o.seed}
+	var closers []io.Closer
+	defer func() {
+		for _, c := range closers {
+			c.Close()
+		}
+	}()
+	if o.logDir != "" {
+		if err := os.MkdirAll(o.logDir, 0o755); err != nil {
+			return fmt.Errorf("log directory: %w", err)
+		}
+		sd, err := os.OpenFile(o.logDir+"/SoftwareDistribution.log", os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+		if err != nil {
+			return err
+		}
+		closers = append(closers, sd)
+		cfg.SoftwareDistributionLog = sd
+	}
+	if err := applyScenario(o.scenario, &cfg, o.versionSet); err != nil {
+		return err
+	}
+	srv, err := mockwsus.New(cfg)
+	if err != nil {
+		return err
+	}
+	if o.logDir != "" {
+		j, err := os.OpenFile(o.logDir+"/journal.jsonl", os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+		if err != nil {
+			return err
+		}
+		closers = append(closers, j)
+		srv.SetJournalSink(j)
+	}
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	l, err := srv.Listen(mockwsus.ListenOptions{Addr: o.addr, AdminAddr: o.adminAddr, AdminToken: o.adminToken, TLS: o.tls, CertFile: o.certFile, KeyFile: o.keyFile})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "listening on %s\n", l.URL)
+	if l.AdminURL != "" {
+		fmt.Fprintf(stdout, "admin on %s\n", l.AdminURL)
+	}
+	fmt.Fprintf(stdout, "server version %s, behaviours %s\n", srv.Version(), describeModes(srv))
+	<-ctx.Done()
+	drain, cancel := context.WithTimeout(context.Background(), o.drain)
+	defer cancel()
+	err = l.Shutdown(drain)
+	fmt.Fprintln(stdout, "stopped")
+	return err
+}
+
+func describeModes(srv *mockwsus.Server) string {
+	var parts []string
+	for _, b := range srv.Behaviours() {
+		parts = append(parts, b.Name+"="+string(b.Mode))
+	}
+	return strings.Join(parts, ",")
+}
