@@ -1,0 +1,131 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"wsusmock/scenarios"
+)
+
+func runScenarios(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("wsusrepro run", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	out := fs.String("out", "wsusrepro-out", "directory for artifacts (one subdirectory per scenario)")
+	server := fs.String("server", "", "run against this running WSUS server instead of an in-process mockwsus")
+	admin := fs.String("admin", "", "admin API of --server, needed by scenarios that change the server")
+	junit := fs.String("junit", "", "also write a JUnit report of all scenarios to this file")
+	timeout := fs.Duration("call-timeout", 0, "deadline of each agent call (default: the agent's 30s)")
+	names, err := parseInterleaved(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(names) == 0 {
+		names = scenarios.DefaultRun
+	}
+	// Refuse a bad scenario before anything runs.
+	var list []*scenarios.Scenario
+	for _, n := range names {
+		sc, err := scenarios.Load(n)
+		if err != nil {
+			return err
+		}
+		list = append(list, sc)
+	}
+	var reps []*scenarios.Report
+	allPassed := true
+	for _, sc := range list {
+		rep, err := scenarios.Run(ctx, sc, scenarios.Options{OutDir: *out, ServerURL: *server, AdminURL: *admin, CallTimeout: *timeout})
+		if err != nil {
+			return err
+		}
+		scenarios.WriteTable(stdout, rep)
+		fmt.Fprintln(stdout)
+		reps = append(reps, rep)
+		allPassed = allPassed && rep.Passed
+	}
+	fmt.Fprintln(stdout, "summary:")
+	for _, rep := range reps {
+		v := "PASS"
+		if !rep.Passed {
+			v = "FAIL"
+		}
+		fmt.Fprintf(stdout, "  %s  %-22s %s\n", v, rep.Scenario, proof(rep.Scenario))
+	}
+	if *out != "" {
+		abs, _ := filepath.Abs(*out)
+		fmt.Fprintf(stdout, "artifacts in %s\n", abs)
+	}
+	if *junit != "" {
+		f, err := os.Create(*junit)
+		if err != nil {
+			return err
+		}
+		if err := scenarios.WriteJUnit(f, reps); err != nil {
+			f.Close()
+			return err
+		}
+		if err := f.Close(); err != nil {
+			return err
+		}
+	}
+	if !allPassed {
+		return exitError(1)
+	}
+	return nil
+}
+
+// proof says in one line what a built-in scenario proves.
+func proof(name string) string {
+	switch name {
+	case "kb954960":
+		return "fault reproduced: Office 2003 client 0x8024400E, same fault ID in client and server logs"
+	case "kb954960-hotfix":
+		return "hotfix 3.1.6001.66 cures it: the same clients find their updates"
+	case "kb954960-workaround":
+		return "workaround (decline, approve, decline Office 2003 SP1) cures the buggy server"
+	case "healthy":
+		return "clean baseline: no fault anywhere"
+	}
+	return ""
+}
+
+func listScenarios(args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 {
+		fmt.Fprintln(stderr, "wsusrepro list takes no arguments")
+		return exitError(2)
+	}
+	for _, n := range scenarios.BuiltinNames() {
+		sc, err := scenarios.Builtin(n)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "%-24s %s\n", n, strings.Join(strings.Fields(sc.Description), " "))
+	}
+	return nil
+}
+
+func checkScenarios(args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprintln(stderr, "usage: wsusrepro check FILE...")
+		return exitError(2)
+	}
+	bad := 0
+	for _, a := range args {
+		sc, err := scenarios.Load(a)
+		if err != nil {
+			fmt.Fprintln(stdout, err)
+			bad++
+			continue
+		}
+		fmt.Fprintf(stdout, "ok %s (%s: %d clients, %d steps)\n", a, sc.Name, len(sc.Clients), len(sc.Steps))
+	}
+	if bad > 0 {
+		return exitError(1)
+	}
+	return nil
+}
