@@ -35,7 +35,7 @@ func TestParseRefusesBadScenarios(t *testing.T) {
 		{"unknown client in sync", strings.Replace(good, "sync: all", "sync: [b]", 1), `t.yaml:6:\d+: unknown client "b" \(clients: a\)`},
 		{"expectation before its sync", good[:strings.Index(good, "steps:")] + "steps:\n  - wait: 1h\n    expect:\n      a: {hresult: S_OK}\n", `t.yaml:8:\d+: .*has not synced by this step: it cannot be checked`},
 		{"two actions in one step", strings.Replace(good, "  - sync: all\n", "  - sync: all\n    wait: 1h\n", 1), `t.yaml:6:\d+: a step has exactly one action`},
-		{"unknown update", strings.Replace(good, "  - sync: all", "  - decline: KB999999\n  - sync: all", 1), `t.yaml:6:\d+: .*unknown update "KB999999"`},
+		{"unknown update", strings.Replace(good, "  - sync: all", "  - decline: KB999999\n  - sync: all", 1), `t.yaml:6:\d+: catalog: unknown update: "KB999999" \(give a GUID`},
 		{"unknown group", strings.Replace(good, "profile: xp-sp3-office2003}", "profile: xp-sp3-office2003, group: Labs}", 1), `t.yaml:4:\d+: unknown target group "Labs" \(define it under server.groups\)`},
 		{"bad hresult", strings.Replace(good, `"0x8024400E"`, "banana", 1), `hresult "banana" is not 0x`},
 		{"fault id on success", strings.Replace(good, `{hresult: "0x8024400E"}`, `{hresult: S_OK, faultIdMatchesServer: true}`, 1), `a successful sync has no fault ID`},
