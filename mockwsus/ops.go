@@ -244,8 +244,8 @@ func (s *Server) syncUpdates(c *call) (any, error) {
 		cached = p.OtherCachedUpdateIDs.Int
 	}
 	c.summary["installedNonLeaf"], c.summary["otherCached"], c.summary["skipSoftwareSync"] = len(installed), len(cached), p.SkipSoftwareSync
-	if len(installed) > s.cfg.MaxInstalledPrerequisites {
-		return nil, invalidParameters("parameters.InstalledNonLeafUpdateIDs", "%d installed non-leaf IDs, the limit (maxInstalledPrerequisites) is %d", len(installed), s.cfg.MaxInstalledPrerequisites)
+	if limit := s.maxInstalledPrerequisites(c.group); len(installed) > limit {
+		return nil, invalidParameters("parameters.InstalledNonLeafUpdateIDs", "%d installed non-leaf IDs, the limit (maxInstalledPrerequisites) is %d", len(installed), limit)
 	}
 	if len(cached) > s.cfg.MaxCachedUpdates {
 		return nil, invalidParameters("parameters.OtherCachedUpdateIDs", "%d cached IDs, the limit (maxCachedUpdate) is %d", len(cached), s.cfg.MaxCachedUpdates)
@@ -264,6 +264,9 @@ func (s *Server) syncUpdates(c *call) (any, error) {
 	})
 	if err != nil {
 		return nil, err
+	}
+	if s.forceTruncated(c.group) {
+		res.Truncated = true
 	}
 	now := s.clk.Now()
 	if res.Leaf && !res.Truncated {

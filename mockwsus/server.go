@@ -431,6 +431,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("Server", "Microsoft-IIS/6.0")
 	h.Set("X-Powered-By", "ASP.NET")
 	h.Set("X-AspNet-Version", "2.0.50727")
+	if err := s.interceptHTTP(r); err != nil {
+		var httpErr *behaviour.HTTPError
+		errors.As(err, &httpErr)
+		s.journal.add(Entry{Time: s.clk.Now(), Path: r.URL.Path, Operation: r.Method, Outcome: "http", Status: httpErr.Status, Detail: err.Error()})
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(httpErr.Status)
+		io.WriteString(w, httpErr.Body)
+		return
+	}
 	path := strings.ToLower(r.URL.Path)
 	switch path {
 	case "/clientwebservice/client.asmx":
@@ -485,6 +494,9 @@ func (s *Server) serveSOAP(w http.ResponseWriter, r *http.Request, svc *service)
 		}
 		entry.Detail = err.Error()
 		s.journal.add(entry)
+		if f.Status() == http.StatusMethodNotAllowed {
+			w.Header().Set("Allow", http.MethodPost) // RFC 9110 15.5.6: a 405 lists the methods allowed
+		}
 		if werr := soap.WriteFault(w, version, f); werr != nil {
 			s.cfg.Logf("mockwsus: writing fault: %v", werr)
 		}
@@ -520,6 +532,42 @@ func (s *Server) dispatch(c *call) (any, error) {
 		return nil, err
 	}
 	return fn(s, c)
+}
+
+// interceptHTTP runs the hooks that stand in front of routing (IIS), with
+// whole-server modes.
+func (s *Server) interceptHTTP(r *http.Request) error {
+	for _, name := range behaviour.Names() {
+		hook, ok := behaviour.Registry[name].(behaviour.HTTPInterceptor)
+		if !ok {
+			continue
+		}
+		if err := hook.InterceptHTTP(s.Mode(name, ""), r.Method, r.URL.Path); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// maxInstalledPrerequisites is the limit in force for a computer's group.
+func (s *Server) maxInstalledPrerequisites(group string) int {
+	limit := s.cfg.MaxInstalledPrerequisites
+	for _, name := range behaviour.Names() {
+		if hook, ok := behaviour.Registry[name].(behaviour.PrerequisiteLimiter); ok {
+			limit = hook.MaxInstalledPrerequisites(s.Mode(name, group), limit)
+		}
+	}
+	return limit
+}
+
+// forceTruncated reports whether a behaviour makes every page Truncated.
+func (s *Server) forceTruncated(group string) bool {
+	for _, name := range behaviour.Names() {
+		if hook, ok := behaviour.Registry[name].(behaviour.TruncationForcer); ok && hook.ForceTruncated(s.Mode(name, group)) {
+			return true
+		}
+	}
+	return false
 }
 
 // intercept runs the request-level hooks of active behaviours.
@@ -614,7 +662,8 @@ func (s *Server) toFault(c *call, err error) *soap.Fault {
 		}
 		return newFault(we.code, we.code, we.message, we.client)
 	case errors.As(err, &ae):
-		s.sdl.Warning(c.thread, "SoapUtilities.CreateException", ae.msg)
+		// ASP.NET refused the request before WSUS code ran: WSUS logged
+		// nothing (its SoapUtilities.CreateException never saw it).
 		return &soap.Fault{Code: soap.CodeClient, String: ae.msg, HTTPStatus: ae.status, Cause: err}
 	case errors.Is(err, soap.ErrTooLarge):
 		return &soap.Fault{Code: soap.CodeClient, String: "Maximum request length exceeded. (" + err.Error() + ")", HTTPStatus: http.StatusRequestEntityTooLarge, Cause: err}

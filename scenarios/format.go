@@ -54,7 +54,8 @@ type Server struct {
 	// Behaviours sets modes (buggy|fixed) by behaviour name.
 	Behaviours map[string]string `yaml:"behaviours"`
 	// Catalog names a built-in catalog; "default" (or empty) is the WSUS 3.0
-	// SP1 catalog of June 2008 with the Office 2003 SP1 double approval.
+	// SP1 catalog of June 2008 with the Office 2003 SP1 double approval;
+	// "many-detectoids" adds 420 detectoids installed on every XP computer.
 	Catalog string `yaml:"catalog"`
 	// Seed fixes GUIDs, cookie keys and fault IDs (default 1).
 	Seed uint64 `yaml:"seed"`
@@ -255,8 +256,10 @@ func catalogFor(name string) (func(uint64) (*catalog.Catalog, error), error) {
 	switch strings.ToLower(name) {
 	case "", "default":
 		return catalog.Default, nil
+	case "many-detectoids":
+		return catalog.ManyDetectoids, nil
 	}
-	return nil, fmt.Errorf("unknown catalog %q (built-in: default)", name)
+	return nil, fmt.Errorf("unknown catalog %q (built-in: default, many-detectoids)", name)
 }
 
 var hresultPattern = regexp.MustCompile(`^(?i)(0x[0-9a-f]{1,8}|s_ok|0)$`)

@@ -49,12 +49,16 @@ func runScenarios(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		allPassed = allPassed && rep.Passed
 	}
 	fmt.Fprintln(stdout, "summary:")
-	for _, rep := range reps {
+	for i, rep := range reps {
 		v := "PASS"
 		if !rep.Passed {
 			v = "FAIL"
 		}
-		fmt.Fprintf(stdout, "  %s  %-22s %s\n", v, rep.Scenario, proof(rep.Scenario))
+		what := proof(rep.Scenario)
+		if what == "" {
+			what = firstSentence(list[i].Description)
+		}
+		fmt.Fprintf(stdout, "  %s  %-22s %s\n", v, rep.Scenario, what)
 	}
 	if *out != "" {
 		abs, _ := filepath.Abs(*out)
@@ -92,6 +96,17 @@ func proof(name string) string {
 		return "clean baseline: no fault anywhere"
 	}
 	return ""
+}
+
+func firstSentence(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if i := strings.Index(s, ". "); i >= 0 {
+		s = s[:i+1]
+	}
+	if len(s) > 100 {
+		s = s[:97] + "..."
+	}
+	return s
 }
 
 func listScenarios(args []string, stdout, stderr io.Writer) error {

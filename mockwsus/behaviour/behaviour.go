@@ -98,7 +98,12 @@ func (e *Exception) Error() string {
 
 // Registry lists every behaviour, by name. Keep it sorted by name.
 var Registry = map[string]Behaviour{
-	KB954960Name: KB954960{},
+	AppPoolDownName:               AppPoolDown{},
+	AuthInternalErrorName:         AuthInternalError{},
+	EndlessTruncationName:         EndlessTruncation{},
+	KB954960Name:                  KB954960{},
+	MaxInstalledPrerequisitesName: MaxInstalledPrerequisites{},
+	SQLTimeoutName:                SQLTimeout{},
 }
 
 // Lookup returns the named behaviour or an error listing the known names.
@@ -175,4 +180,23 @@ type HTTPError struct {
 
 func (e *HTTPError) Error() string {
 	return fmt.Sprintf("behaviour: HTTP %d", e.Status)
+}
+
+// HTTPInterceptor is a behaviour that acts on every HTTP request before it is
+// routed, as IIS does in front of a stopped application pool. It sees the
+// whole-server mode (no computer is known yet).
+type HTTPInterceptor interface {
+	InterceptHTTP(m Mode, method, path string) error
+}
+
+// TruncationForcer is a behaviour that makes every SyncUpdates page say
+// Truncated, whatever is left to send.
+type TruncationForcer interface {
+	ForceTruncated(m Mode) bool
+}
+
+// PrerequisiteLimiter is a behaviour that decides the server's
+// maxInstalledPrerequisites, given the configured value.
+type PrerequisiteLimiter interface {
+	MaxInstalledPrerequisites(m Mode, configured int) int
 }

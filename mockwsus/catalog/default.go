@@ -161,6 +161,8 @@ func Default(seed uint64) (*Catalog, error) {
 	return b.c, nil
 }
 
+func idsFor(seed uint64, label string) *ids.Source { return ids.Derive(seed, label) }
+
 func isBundled(c *Catalog, u *Update) bool {
 	for _, p := range c.Updates() {
 		for _, id := range p.Bundled {

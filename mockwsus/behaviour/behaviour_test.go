@@ -1,0 +1,180 @@
+package behaviour_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"wsusmock/mockwsus/behaviour"
+	"wsusmock/mockwsus/catalog"
+)
+
+func TestParseMode(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    behaviour.Mode
+		wantErr bool
+	}{
+		{"buggy", behaviour.Buggy, false},
+		{"fixed", behaviour.Fixed, false},
+		{" Buggy ", behaviour.Buggy, false},
+		{"FIXED", behaviour.Fixed, false},
+		{"on", behaviour.Buggy, false},
+		{"off", behaviour.Fixed, false},
+		{"", "", true},
+		{"broken", "", true},
+		{"buggy=fixed", "", true},
+	}
+	for _, tt := range tests {
+		got, err := behaviour.ParseMode(tt.in)
+		if (err != nil) != tt.wantErr || got != tt.want {
+			t.Errorf("ParseMode(%q) = %q, %v; want %q, error %t", tt.in, got, err, tt.want, tt.wantErr)
+		}
+		if err != nil && !strings.Contains(err.Error(), "want buggy or fixed") {
+			t.Errorf("ParseMode(%q) error %q does not say what is accepted", tt.in, err)
+		}
+	}
+}
+
+func TestParseAssignment(t *testing.T) {
+	tests := []struct {
+		in       string
+		wantName string
+		wantMode behaviour.Mode
+		errHas   string
+	}{
+		{"kb954960=buggy", "kb954960", behaviour.Buggy, ""},
+		{"KB954960=fixed", "kb954960", behaviour.Fixed, ""},
+		{" kb954960 =off", "kb954960", behaviour.Fixed, ""},
+		{"kb954960", "", "", "is not name=mode"},
+		{"kb954960=maybe", "", "", "unknown mode"},
+		{"nosuch=buggy", "", "", "unknown behaviour"},
+		{"=buggy", "", "", "unknown behaviour"},
+	}
+	for _, tt := range tests {
+		name, mode, err := behaviour.ParseAssignment(tt.in)
+		if tt.errHas != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.errHas) {
+				t.Errorf("ParseAssignment(%q) error = %v, want one containing %q", tt.in, err, tt.errHas)
+			}
+			continue
+		}
+		if err != nil || name != tt.wantName || mode != tt.wantMode {
+			t.Errorf("ParseAssignment(%q) = %q, %q, %v; want %q, %q", tt.in, name, mode, err, tt.wantName, tt.wantMode)
+		}
+	}
+}
+
+func TestLookup(t *testing.T) {
+	b, err := behaviour.Lookup(" KB954960 ")
+	if err != nil || b.Info().Name != behaviour.KB954960Name {
+		t.Fatalf("Lookup(KB954960) = %v, %v", b, err)
+	}
+	_, err = behaviour.Lookup("kb000000")
+	if err == nil {
+		t.Fatal("Lookup of an unknown name succeeded")
+	}
+	for _, want := range []string{`unknown behaviour "kb000000"`, "known: kb954960"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("Lookup error %q lacks %q", err, want)
+		}
+	}
+}
+
+func TestRegistry(t *testing.T) {
+	names := behaviour.Names()
+	if len(names) != len(behaviour.Registry) {
+		t.Fatalf("Names() = %v for %d registered behaviours", names, len(behaviour.Registry))
+	}
+	for i, name := range names {
+		if i > 0 && names[i-1] >= name {
+			t.Errorf("Names() not sorted: %v", names)
+		}
+		info := behaviour.Registry[name].Info()
+		if info.Name != name {
+			t.Errorf("behaviour registered as %q calls itself %q", name, info.Name)
+		}
+		if info.Bug == "" || info.Trigger == "" || info.Buggy == "" || info.Fixed == "" || info.Source == "" {
+			t.Errorf("behaviour %q is not fully documented: %+v", name, info)
+		}
+	}
+}
+
+func TestKB954960DefaultMode(t *testing.T) {
+	tests := []struct {
+		version string
+		want    behaviour.Mode
+	}{
+		{"2.0.0.2620", behaviour.Fixed},    // WSUS 2.0 had no such code
+		{"3.0.6000.273", behaviour.Buggy},  // WSUS 3.0 RTM
+		{"3.1.6001.65", behaviour.Buggy},   // WSUS 3.0 SP1
+		{"3.1.6001.66", behaviour.Fixed},   // the KB954960 DLL
+		{"3.1.6001.100", behaviour.Fixed},  // later builds (numeric, not string, comparison)
+		{"3.2.7600.226", behaviour.Fixed},  // WSUS 3.0 SP2
+		{"10.0.26100.1", behaviour.Fixed},  // Windows Server 2025
+		{"3.0", behaviour.Buggy},           // short form of 3.0
+		{"3.1.6001.9", behaviour.Buggy},    // below 65 numerically
+		{"3.1.6001.066", behaviour.Fixed},  // leading zero
+		{"3.1.6001.65.1", behaviour.Buggy}, // a fifth part below the fix
+	}
+	for _, tt := range tests {
+		if got := (behaviour.KB954960{}).DefaultMode(tt.version); got != tt.want {
+			t.Errorf("DefaultMode(%q) = %s, want %s", tt.version, got, tt.want)
+		}
+	}
+}
+
+func TestCompareVersions(t *testing.T) {
+	tests := []struct {
+		a, b string
+		want int
+	}{
+		{"3.1.6001.65", "3.1.6001.66", -1},
+		{"3.1.6001.66", "3.1.6001.65", 1},
+		{"3.1.6001.66", "3.1.6001.66", 0},
+		{"3.1.6001.100", "3.1.6001.66", 1},
+		{"3.1", "3.1.0.0", 0},
+		{"3.2", "3.1.6001.66", 1},
+		{"10.0", "9.9", 1},
+		{"", "0", 0},
+		{"3.x", "3.0", 0},
+	}
+	for _, tt := range tests {
+		if got := behaviour.CompareVersions(tt.a, tt.b); got != tt.want {
+			t.Errorf("CompareVersions(%q, %q) = %d, want %d", tt.a, tt.b, got, tt.want)
+		}
+	}
+}
+
+func TestKB954960Tables(t *testing.T) {
+	day := time.Date(2008, 6, 10, 0, 0, 0, 0, time.UTC)
+	first := catalog.Deployment{ID: 1, RevisionID: 8862, Action: catalog.ActionInstall, LastChange: day}
+	second := catalog.Deployment{ID: 2, RevisionID: 8862, Action: catalog.ActionInstall, LastChange: day.Add(48 * time.Hour)}
+
+	buggy := behaviour.KB954960{}.NewDeploymentTable(behaviour.Buggy)
+	if err := buggy.Add(8862, first); err != nil {
+		t.Fatalf("buggy first Add: %v", err)
+	}
+	err := buggy.Add(8862, second)
+	var exc *behaviour.Exception
+	if !errors.As(err, &exc) || exc.Message != "Item has already been added. Key in dictionary: '8862'  Key being added: '8862'" {
+		t.Fatalf("buggy second Add = %v, want the advisory's ArgumentException", err)
+	}
+	if d, ok := buggy.Get(8862); !ok || d.ID != 1 {
+		t.Errorf("buggy table kept %+v after the throw, want the first row", d)
+	}
+
+	fixed := behaviour.KB954960{}.NewDeploymentTable(behaviour.Fixed)
+	for _, d := range []catalog.Deployment{second, first} {
+		if err := fixed.Add(8862, d); err != nil {
+			t.Fatalf("fixed Add: %v", err)
+		}
+	}
+	if d, ok := fixed.Get(8862); !ok || d.ID != 2 {
+		t.Errorf("fixed table chose %+v, want the later row 2", d)
+	}
+	if _, ok := fixed.Get(1); ok {
+		t.Error("fixed table has a revision nobody added")
+	}
+}
