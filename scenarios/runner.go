@@ -54,6 +54,13 @@ type StepResult struct {
 	Step   int               `json:"step"`
 	Client string            `json:"client"`
 	Result *clientsim.Result `json:"result"`
+	// LogStart and LogEnd delimit this sync in the computer's
+	// WindowsUpdate.log (Report.ClientLogs).
+	LogStart int `json:"-"`
+	LogEnd   int `json:"-"`
+	// ServerLogStart and ServerLogEnd delimit the step in Report.ServerLog.
+	ServerLogStart int `json:"-"`
+	ServerLogEnd   int `json:"-"`
 }
 
 // Report is a scenario's outcome.
@@ -68,6 +75,11 @@ type Report struct {
 	// Duration is wall time, kept out of result.json so that artifacts are
 	// byte-stable for a seed.
 	Duration time.Duration `json:"-"`
+	// ClientLogs holds each computer's whole WindowsUpdate.log, by instance
+	// name; ServerLog the server's SoftwareDistribution.log ("" for a remote
+	// server). They are written as artifacts, not into result.json.
+	ClientLogs map[string]string `json:"-"`
+	ServerLog  string            `json:"-"`
 }
 
 // instance is one simulated computer of a scenario client.
@@ -175,12 +187,15 @@ func Run(ctx context.Context, sc *Scenario, opts Options) (*Report, error) {
 					continue
 				}
 				logStart[inst] = inst.log.Len()
+				srvStart, _ := tgt.serverLog()
 				res, serr := inst.agent.Sync(ctx)
 				if serr != nil {
 					return nil, fmt.Errorf("scenarios: %s: step %d: client %s: %w", sc.Name, stepNo, inst.name, serr)
 				}
+				srvEnd, _ := tgt.serverLog()
 				last[inst] = res
-				rep.Results = append(rep.Results, StepResult{Step: stepNo, Client: inst.name, Result: res.WithoutTimings()})
+				rep.Results = append(rep.Results, StepResult{Step: stepNo, Client: inst.name, Result: res.WithoutTimings(),
+					LogStart: logStart[inst], LogEnd: inst.log.Len(), ServerLogStart: len(srvStart), ServerLogEnd: len(srvEnd)})
 			}
 		case st.Switch != nil:
 			m, _ := behaviour.ParseMode(st.Switch.Mode)
@@ -236,6 +251,11 @@ func Run(ctx context.Context, sc *Scenario, opts Options) (*Report, error) {
 		rep.Passed = rep.Passed && c.Pass
 	}
 	rep.Duration = time.Since(started)
+	rep.ClientLogs = map[string]string{}
+	for _, inst := range insts {
+		rep.ClientLogs[inst.name] = inst.log.String()
+	}
+	rep.ServerLog, _ = tgt.serverLog()
 	if opts.OutDir != "" {
 		dir := filepath.Join(opts.OutDir, sc.Name)
 		if err := writeArtifacts(dir, rep, insts, tgt); err != nil {

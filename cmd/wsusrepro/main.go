@@ -3,6 +3,9 @@
 //	wsusrepro run [SCENARIO|FILE...] [--out DIR] [--server URL --admin URL]
 //	wsusrepro list
 //	wsusrepro check FILE...
+//	wsusrepro detect [--json] PATH...
+//	wsusrepro corpus --out DIR [--seed N]
+//	wsusrepro score --detector 'COMMAND {case}' [--corpus DIR] [--junit FILE]
 //
 // With no scenario, run carries out kb954960, kb954960-hotfix and
 // kb954960-workaround: the fault reproduced, then cured by the fix and by the
@@ -47,6 +50,9 @@ const usage = `usage:
   wsusrepro run [SCENARIO|FILE...] [--out DIR] [--server URL [--admin URL]]
   wsusrepro list
   wsusrepro check FILE...
+  wsusrepro detect [--json] PATH...
+  wsusrepro corpus --out DIR [--seed N]
+  wsusrepro score --detector 'COMMAND {case}' [--corpus DIR] [--junit FILE]
 `
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -62,6 +68,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return listScenarios(rest, stdout, stderr)
 	case "check":
 		return checkScenarios(rest, stdout, stderr)
+	case "detect":
+		return detectLogs(ctx, rest, stdout, stderr)
+	case "corpus":
+		return makeCorpus(ctx, rest, stdout, stderr)
+	case "score":
+		return scoreDetector(ctx, rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
