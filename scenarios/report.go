@@ -29,7 +29,7 @@ func WriteTable(w io.Writer, rep *Report) {
 		if !c.Pass {
 			res = "FAIL"
 		}
-		fmt.Fprintf(tw, "  %d %s\t%s\t%s\t%s\t%s\t%s\n", c.Step, shorten(c.StepName, 28), c.Client, c.What, shorten(c.Expected, 60), shorten(c.Observed, 50), res)
+		fmt.Fprintf(tw, "  %d %s\t%s\t%s\t%s\t%s\t%s\n", c.Step, shorten(c.StepName, 24), c.Client, c.What, shorten(c.Expected, 46), shorten(c.Observed, 36), res)
 	}
 	tw.Flush()
 }
