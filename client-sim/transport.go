@@ -1,0 +1,322 @@
+package clientsim
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net"
+	"net/http"
+	"net/url"
+	"sync"
+	"syscall"
+
+	"wsusmock/client-sim/wulog"
+	"wsusmock/soap"
+)
+
+// exchangeError is a failed exchange as the agent sees it: the HRESULT it
+// reports, the fault if the server sent one, and words for the log and the
+// Result.
+type exchangeError struct {
+	op     string
+	hr     HResult
+	status int // HTTP status; 0 when no answer came
+	fault  *soap.Fault
+	// detail is the lower layer's message, logged before the
+	// "<op> failure" line; reason is the Result's explanation.
+	detail string
+	reason string
+	// protocol marks an answer that parsed but lacked what the agent
+	// needs (no SimpleTargeting plug-in, no result element).
+	protocol bool
+}
+
+func (e *exchangeError) Error() string {
+	return fmt.Sprintf("clientsim: %s: %s (%s)", e.op, e.reason, e.hr)
+}
+
+// errTooManyRedirects is what CheckRedirect returns past the limit.
+var errTooManyRedirects = errors.New("clientsim: too many redirects")
+
+var (
+	sharedTransportOnce sync.Once
+	sharedTransport     *http.Transport
+)
+
+// defaultTransport is shared by every agent without an HTTPClient, so that
+// a fleet of thousands reuses connections instead of holding a pool each.
+func defaultTransport() *http.Transport {
+	sharedTransportOnce.Do(func() {
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.MaxIdleConns = 1024
+		t.MaxIdleConnsPerHost = 256
+		sharedTransport = t
+	})
+	return sharedTransport
+}
+
+// newHTTPClient returns a client over base's transport (or the shared one)
+// that stops after maxRedirects redirects, as WinHTTP does.
+func newHTTPClient(base *http.Client, maxRedirects int) *http.Client {
+	c := &http.Client{Transport: defaultTransport()}
+	if base != nil {
+		c.Transport, c.Jar = base.Transport, base.Jar
+	}
+	c.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if len(via) >= maxRedirects {
+			return fmt.Errorf("%w: stopped after %d redirects, the last to %s", errTooManyRedirects, len(via), req.URL)
+		}
+		return nil
+	}
+	return c
+}
+
+// exchange sends req (whose context the caller derived from ctx with the
+// call deadline) and reads the whole answer. It counts the round trip and
+// its latency. A transport failure comes back as an *exchangeError.
+func (s *session) exchange(ctx context.Context, op string, req *http.Request) (*http.Response, []byte, *exchangeError) {
+	s.res.RoundTrips++
+	start := s.stopwatch.Now()
+	resp, err := s.client.Do(req)
+	var data []byte
+	if err == nil {
+		data, err = readAll(resp.Body, s.maxBody)
+		resp.Body.Close()
+	}
+	s.res.latencies = append(s.res.latencies, opLatency{op: op, d: s.stopwatch.Now().Sub(start)})
+	if err != nil {
+		status := 0
+		if resp != nil {
+			status = resp.StatusCode
+		}
+		e := transportError(ctx, op, err)
+		e.status = status
+		s.call(op, status, e.hr.String())
+		return resp, nil, e
+	}
+	return resp, data, nil
+}
+
+// errBodyTooLarge is readAll's error past the limit.
+var errBodyTooLarge = errors.New("clientsim: response body too large")
+
+func readAll(r io.Reader, limit int64) ([]byte, error) {
+	var buf bytes.Buffer
+	n, err := buf.ReadFrom(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if n > limit {
+		return nil, fmt.Errorf("%w: more than %d bytes", errBodyTooLarge, limit)
+	}
+	return buf.Bytes(), nil
+}
+
+// transportError maps a failure to send or to read an answer to the
+// HRESULT the agent reports. WinHTTP errors pass through WUA unchanged
+// (0x80072EFD cannot connect, 0x80072EE2 timeout, ...), so these are what a
+// real log shows.
+func transportError(parent context.Context, op string, err error) *exchangeError {
+	e := &exchangeError{op: op}
+	var dnsErr *net.DNSError
+	var opErr *net.OpError
+	var netErr net.Error
+	switch {
+	case errors.Is(err, errTooManyRedirects):
+		e.hr, e.reason = HRRedirectFailed, "redirect loop: "+rootCause(err)
+	case parent.Err() != nil:
+		e.hr, e.reason = HRCallCancelled, "the search was cancelled: "+parent.Err().Error()
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout():
+		e.hr, e.reason = HRTimeout, "no answer within the call deadline"
+	case errors.As(err, &dnsErr):
+		e.hr, e.reason = HRNameNotResolved, "server name not resolved: "+dnsErr.Error()
+	case errors.Is(err, syscall.ECONNREFUSED), errors.As(err, &opErr) && opErr.Op == "dial":
+		e.hr, e.reason = HRCannotConnect, "cannot connect to the server: "+rootCause(err)
+	case errors.Is(err, errBodyTooLarge):
+		e.hr, e.reason = HRSoapClientRead, err.Error()
+	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		e.hr, e.reason = HRConnectionError, "the connection broke before the answer was complete: "+rootCause(err)
+	default:
+		e.hr, e.reason = HRSoapClientSend, "sending the request failed: "+rootCause(err)
+	}
+	// WUA's own wording for a WinHTTP failure, then ours.
+	e.detail = fmt.Sprintf("Send failed with hr = %x: %s.", uint32(e.hr), e.reason)
+	return e
+}
+
+// rootCause returns the error without the method and URL that *url.Error
+// repeats.
+func rootCause(err error) string {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	return err.Error()
+}
+
+// isXMLContentType accepts what a SOAP 1.1 answer may carry; an absent
+// Content-Type is given the benefit of the doubt and parsed.
+func isXMLContentType(ct string) bool {
+	if ct == "" {
+		return true
+	}
+	mt, _, err := mime.ParseMediaType(ct)
+	if err != nil {
+		return false
+	}
+	switch mt {
+	case "text/xml", "application/soap+xml", "application/xml":
+		return true
+	}
+	return false
+}
+
+// soapCall sends a SOAP 1.1 request for op to endpoint and decodes the
+// answer into out. The errors are *exchangeError; a SOAP fault is one with
+// fault set and the HRESULT the flavour's agent derives from its fault code.
+func (s *session) soapCall(ctx context.Context, op, endpoint, action string, body, out any) *exchangeError {
+	if s.res.RoundTrips >= s.maxTrips {
+		e := &exchangeError{op: op, hr: HRExceededMaxServerTrips,
+			reason: fmt.Sprintf("more than %d round trips to the server in one search", s.maxTrips)}
+		s.call(op, 0, e.hr.String())
+		return e
+	}
+	payload, err := soap.EncodeRequest(soap.SOAP11, body)
+	if err != nil {
+		// The wire types always marshal; this is a bug of the simulator.
+		return &exchangeError{op: op, hr: HRPTUnexpected, reason: err.Error(), detail: err.Error()}
+	}
+	cctx, cancel := context.WithTimeout(ctx, s.callTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(cctx, http.MethodPost, endpoint, bytes.NewReader(payload))
+	if err != nil {
+		return &exchangeError{op: op, hr: HRSoapClientSend, reason: err.Error(), detail: err.Error()}
+	}
+	h := req.Header
+	// The headers of the captured native requests, less Accept-Encoding:
+	// xpress (the simulator has no Xpress codec, and an uncompressed answer
+	// is always acceptable) and MS-CV (a WUA 10 correlation vector).
+	h.Set("Cache-Control", "no-cache")
+	h.Set("Pragma", "no-cache")
+	h.Set("User-Agent", s.userAgent)
+	soap.SetRequestHeaders(h, soap.SOAP11, action)
+	resp, data, xerr := s.exchange(ctx, op, req)
+	if xerr != nil {
+		return xerr
+	}
+	if e := s.interpret(op, resp, data, out); e != nil {
+		if e.fault != nil {
+			s.call(op, resp.StatusCode, "fault "+faultLabel(e.fault))
+		} else {
+			s.call(op, resp.StatusCode, e.hr.String())
+		}
+		return e
+	}
+	s.call(op, resp.StatusCode, "ok")
+	return nil
+}
+
+func faultLabel(f *soap.Fault) string {
+	if c := f.ErrorCode(); c != "" {
+		return c
+	}
+	return f.Code
+}
+
+// interpret reads an answer as the ATL-based WUA 7 does: a SOAP fault is
+// recognised (ATL requires HTTP 500; the simulator also accepts one sent
+// with 200), a 200 must be a well-formed response, and any other status is
+// a WU_E_PT_HTTP_STATUS_* error.
+func (s *session) interpret(op string, resp *http.Response, data []byte, out any) *exchangeError {
+	status := resp.StatusCode
+	ct := resp.Header.Get("Content-Type")
+	e := &exchangeError{op: op, status: status}
+	if status != http.StatusOK && status != http.StatusInternalServerError {
+		e.hr = HTTPStatusHResult(status)
+		e.reason = fmt.Sprintf("HTTP status %d %s", status, http.StatusText(status))
+		e.detail = fmt.Sprintf("HTTP status %d from %s", status, resp.Request.URL)
+		return e
+	}
+	if !isXMLContentType(ct) {
+		e.hr = HRSoapClientParse
+		if status == http.StatusInternalServerError {
+			e.hr = HRHTTPServerError
+		}
+		e.reason = fmt.Sprintf("HTTP %d answer has content type %q, not a SOAP message (text/xml)", status, ct)
+		e.detail = e.reason
+		return e
+	}
+	err := soap.ParseResponse(data, out)
+	var f *soap.Fault
+	switch {
+	case errors.As(err, &f):
+		code := wulog.SoapErrorCodeOf(f.Code)
+		e.fault = f
+		e.hr = HResult(s.flavour.FaultHResult(code))
+		e.reason = fmt.Sprintf("SOAP fault %s", f.Code)
+		if d := f.Detail; d != nil {
+			e.reason = fmt.Sprintf("SOAP fault %s, ErrorCode %s", f.Code, d.ErrorCode)
+			if d.Message != "" {
+				e.reason += ", Message " + d.Message
+			}
+			e.reason += ", ID " + d.ID
+		} else if f.String != "" {
+			e.reason += ": " + f.String
+		}
+		return e
+	case err == nil && status == http.StatusOK:
+		return nil
+	case err == nil:
+		e.hr = HRHTTPServerError
+		e.reason = "HTTP 500 with a SOAP response that is not a fault"
+	case errors.Is(err, soap.ErrFaultSyntax):
+		e.hr = HRSoapClientParseFault
+		e.reason = "the SOAP fault cannot be parsed: " + err.Error()
+	case status == http.StatusInternalServerError:
+		e.hr = HRHTTPServerError
+		e.reason = "HTTP 500 without a parsable SOAP fault: " + err.Error()
+	default:
+		e.hr = HRSoapClientParse
+		e.reason = "the response cannot be parsed: " + err.Error()
+	}
+	e.detail = e.reason
+	return e
+}
+
+// getFile fetches a file (the self-update wuident.cab) as the agent's
+// downloader does: any 2xx is success; the body is read and dropped.
+func (s *session) getFile(ctx context.Context, op, url string) *exchangeError {
+	if s.res.RoundTrips >= s.maxTrips {
+		e := &exchangeError{op: op, hr: HRExceededMaxServerTrips,
+			reason: fmt.Sprintf("more than %d round trips to the server in one search", s.maxTrips)}
+		s.call(op, 0, e.hr.String())
+		return e
+	}
+	cctx, cancel := context.WithTimeout(ctx, s.callTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(cctx, http.MethodGet, url, nil)
+	if err != nil {
+		return &exchangeError{op: op, hr: HRSoapClientSend, reason: err.Error(), detail: err.Error()}
+	}
+	req.Header.Set("User-Agent", s.userAgent)
+	resp, _, xerr := s.exchange(ctx, op, req)
+	if xerr != nil {
+		return xerr
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		e := &exchangeError{op: op, status: resp.StatusCode, hr: HTTPStatusHResult(resp.StatusCode),
+			reason: fmt.Sprintf("HTTP status %d %s for %s", resp.StatusCode, http.StatusText(resp.StatusCode), url)}
+		s.call(op, resp.StatusCode, e.hr.String())
+		return e
+	}
+	s.call(op, resp.StatusCode, "ok")
+	return nil
+}
+
+// call records an exchange in the Result.
+func (s *session) call(op string, status int, outcome string) {
+	s.res.Calls = append(s.res.Calls, Call{Operation: op, Status: status, Outcome: outcome})
+}

@@ -1,0 +1,365 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	clientsim "wsusmock/client-sim"
+	"wsusmock/client-sim/profile"
+	"wsusmock/client-sim/wulog"
+	"wsusmock/internal/clock"
+)
+
+// env is what run needs from the process, so that tests can run it.
+type env struct {
+	stdout, stderr io.Writer
+	// stderrTerminal selects the carriage-return progress bar.
+	stderrTerminal bool
+}
+
+// usageError is a bad command line: exit status 2, as the flag package's.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+func (e *usageError) ExitCode() int { return 2 }
+
+func usagef(format string, args ...any) error { return &usageError{msg: fmt.Sprintf(format, args...)} }
+
+// searchFailedError is a sync whose search failed: exit status 1.
+type searchFailedError struct{ res *clientsim.Result }
+
+func (e *searchFailedError) Error() string {
+	r := e.res
+	return fmt.Sprintf("search of %s failed with %s in %s: %s", r.Computer, r.HResult, r.FailedOperation, r.Reason)
+}
+
+// commands lists the subcommands; a later one (replay) slots in here.
+var commands = []struct {
+	name, summary string
+	run           func(ctx context.Context, args []string, e env) error
+}{
+	{"sync", "run one computer's search and print its result", runSync},
+	{"fleet", "run many computers and summarise outcomes and latencies", runFleet},
+	{"profiles", "list the built-in machine profiles", runProfiles},
+}
+
+func usage() string {
+	var b strings.Builder
+	b.WriteString("usage: client-sim COMMAND [flags]\n\ncommands:\n")
+	for _, c := range commands {
+		fmt.Fprintf(&b, "  %-9s %s\n", c.name, c.summary)
+	}
+	b.WriteString("\nRun client-sim COMMAND -h for the flags of a command.")
+	return b.String()
+}
+
+// run runs the command line args (without the program name).
+func run(ctx context.Context, args []string, e env) error {
+	if len(args) == 0 {
+		return usagef("%s", usage())
+	}
+	switch args[0] {
+	case "-h", "-help", "--help", "help":
+		fmt.Fprintln(e.stdout, usage())
+		return nil
+	}
+	for _, c := range commands {
+		if c.name == args[0] {
+			return c.run(ctx, args[1:], e)
+		}
+	}
+	return usagef("unknown command %q\n%s", args[0], usage())
+}
+
+// newFlagSet returns a flag set that reports errors as usage errors
+// instead of exiting.
+func newFlagSet(name string, e env) *flag.FlagSet {
+	fs := flag.NewFlagSet("client-sim "+name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	return fs
+}
+
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usagef("%v", err)
+	}
+	if fs.NArg() > 0 {
+		return usagef("%s: unexpected argument %q", fs.Name(), fs.Arg(0))
+	}
+	return nil
+}
+
+// common are the flags sync and fleet share.
+type common struct {
+	server      string
+	logFormat   string
+	json        bool
+	seed        uint64
+	seedGiven   bool
+	clockMode   string
+	timeout     time.Duration
+	noSelfUpd   bool
+	noReport    bool
+	flavour     wulog.Flavour
+	virtualTime bool
+}
+
+func (c *common) register(fs *flag.FlagSet) {
+	fs.StringVar(&c.server, "server", "", "WSUS server URL, the WUServer policy value (e.g. http://wsus01:8530); required")
+	fs.StringVar(&c.logFormat, "log-format", "classic", "WindowsUpdate.log flavour: classic (WUA 7) or wua10 (Get-WindowsUpdateLog; also reports every SOAP fault as 0x80244007, as WUA 10 does)")
+	fs.BoolVar(&c.json, "json", false, "print the result as JSON")
+	fs.Uint64Var(&c.seed, "seed", 1, "seed of the computers' identities; giving it also selects the virtual clock")
+	fs.StringVar(&c.clockMode, "clock", "auto", "auto (virtual with --seed, else real), virtual or real")
+	fs.DurationVar(&c.timeout, "timeout", clientsim.DefaultCallTimeout, "deadline of each call to the server")
+	fs.BoolVar(&c.noSelfUpd, "no-self-update", false, "skip the self-update check (GET /selfupdate/wuident.cab)")
+	fs.BoolVar(&c.noReport, "no-report", false, "skip ReportEventBatch")
+}
+
+// check validates the common flags after parsing.
+func (c *common) check(fs *flag.FlagSet) error {
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "seed" {
+			c.seedGiven = true
+		}
+	})
+	if c.server == "" {
+		return usagef("%s: --server is required (the WSUS URL, e.g. http://wsus01:8530)", fs.Name())
+	}
+	fl, err := wulog.ParseFlavour(c.logFormat)
+	if err != nil {
+		return usagef("%s: --log-format: %v", fs.Name(), err)
+	}
+	c.flavour = fl
+	switch c.clockMode {
+	case "auto":
+		c.virtualTime = c.seedGiven
+	case "virtual":
+		c.virtualTime = true
+	case "real":
+		c.virtualTime = false
+	default:
+		return usagef("%s: --clock %q: want auto, virtual or real", fs.Name(), c.clockMode)
+	}
+	if c.timeout <= 0 {
+		return usagef("%s: --timeout must be positive", fs.Name())
+	}
+	return nil
+}
+
+// newClock returns a computer's clock: a virtual one from the advisory's
+// day, or the wall clock.
+func (c *common) newClock() clock.Clock {
+	if c.virtualTime {
+		return clock.NewVirtual(clock.DefaultStart, time.Millisecond)
+	}
+	return clock.Real{}
+}
+
+func runSync(ctx context.Context, args []string, e env) error {
+	fs := newFlagSet("sync", e)
+	var c common
+	c.register(fs)
+	profileName := fs.String("profile", "xp-sp3", "machine profile: a built-in name (see client-sim profiles) or a YAML file")
+	logPath := fs.String("log", "", "write WindowsUpdate.log to this file (- for standard output)")
+	index := fs.Int("index", 0, "computer number (from 0): part of the derived name and identity")
+	computer := fs.String("computer", "", "DNS name of the computer (default derived, e.g. XPSP3-0001.lab.local)")
+	clientID := fs.String("client-id", "", "SusClientId GUID (default derived from --seed and --index)")
+	group := fs.String("target-group", "", "client-side targeting group")
+	maxTrips := fs.Int("max-round-trips", clientsim.DefaultMaxRoundTrips, "round trips one search may make")
+	if err := parseFlags(fs, args); err != nil {
+		return helpOK(err)
+	}
+	if err := c.check(fs); err != nil {
+		return err
+	}
+	if *logPath == "-" && c.json {
+		return usagef("sync: --log - and --json would both write to standard output; give --log a file")
+	}
+	p, err := profile.Resolve(*profileName)
+	if err != nil {
+		return fmt.Errorf("--profile: %w", err)
+	}
+	cfg := clientsim.Config{
+		ServerURL: c.server, Profile: p, Seed: c.seed, Index: *index,
+		ComputerName: *computer, ClientID: *clientID, TargetGroup: *group,
+		Clock: c.newClock(), LogFormat: c.flavour, CallTimeout: c.timeout, MaxRoundTrips: *maxTrips,
+		SkipSelfUpdate: c.noSelfUpd, SkipReporting: c.noReport,
+	}
+	var logFile *os.File
+	switch *logPath {
+	case "":
+	case "-":
+		cfg.Log = e.stdout
+	default:
+		logFile, err = os.Create(*logPath)
+		if err != nil {
+			return fmt.Errorf("--log: %w", err)
+		}
+		cfg.Log = logFile
+	}
+	res, err := clientsim.Run(ctx, cfg)
+	if logFile != nil {
+		if cerr := logFile.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("--log: %w", cerr)
+		}
+	}
+	if res != nil {
+		if c.json {
+			if werr := res.WriteJSON(e.stdout); werr != nil && err == nil {
+				err = werr
+			}
+		} else if *logPath != "-" {
+			writeResultText(e.stdout, res)
+		}
+	}
+	if err != nil {
+		return err
+	}
+	if !res.Success {
+		return &searchFailedError{res: res}
+	}
+	return nil
+}
+
+// helpOK turns -h into a clean exit.
+func helpOK(err error) error {
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
+	return err
+}
+
+func writeResultText(w io.Writer, r *clientsim.Result) {
+	if r.Success {
+		fmt.Fprintf(w, "%s (%s): search succeeded, %d updates found, %d categories, %d round trips\n",
+			r.Computer, r.Profile, len(r.Updates), r.Categories, r.RoundTrips)
+	} else {
+		fmt.Fprintf(w, "%s (%s): search failed with %s in %s: %s\n", r.Computer, r.Profile, r.HResult, r.FailedOperation, r.Reason)
+	}
+	for _, u := range r.Updates {
+		kb := ""
+		if u.KB != "" {
+			kb = " KB" + u.KB
+		}
+		class := ""
+		if u.Classification != "" {
+			class = " [" + u.Classification + "]"
+		}
+		fmt.Fprintf(w, "  %d {%s}.%d%s %s%s\n", u.RevisionID, u.UpdateID, u.RevisionNumber, kb, u.Title, class)
+	}
+	for _, u := range r.UnknownRules {
+		fmt.Fprintf(w, "  not evaluated: revision %d %s: %s\n", u.RevisionID, u.Rule, u.Error)
+	}
+}
+
+func runFleet(ctx context.Context, args []string, e env) error {
+	fs := newFlagSet("fleet", e)
+	var c common
+	c.register(fs)
+	clients := fs.Int("clients", 10, "number of computers")
+	concurrency := fs.Int("concurrency", 0, "computers searching at once (default min(clients, 16))")
+	mixFlag := fs.String("mix", "xp-sp3=100", "profiles by percentage, e.g. xp-sp3-office2003=30,xp-sp3=70")
+	logDir := fs.String("log-dir", "", "write each computer's WindowsUpdate.log to DIR/<computer>.log")
+	strict := fs.Bool("strict", false, "exit 1 when any computer's search failed")
+	quiet := fs.Bool("quiet", false, "no progress on standard error")
+	if err := parseFlags(fs, args); err != nil {
+		return helpOK(err)
+	}
+	if err := c.check(fs); err != nil {
+		return err
+	}
+	if *clients <= 0 {
+		return usagef("fleet: --clients must be at least 1")
+	}
+	if *concurrency < 0 {
+		return usagef("fleet: --concurrency must not be negative")
+	}
+	mix, err := clientsim.ParseMix(*mixFlag)
+	if err != nil {
+		return usagef("fleet: --mix: %v", err)
+	}
+	cfg := clientsim.FleetConfig{
+		ServerURL: c.server, Clients: *clients, Concurrency: *concurrency, Mix: mix, Seed: c.seed,
+		LogDir: *logDir, LogFormat: c.flavour, CallTimeout: c.timeout,
+		SkipSelfUpdate: c.noSelfUpd, SkipReporting: c.noReport,
+		Clock: func(int) clock.Clock { return c.newClock() },
+	}
+	if !*quiet {
+		cfg.Progress, cfg.ProgressTerminal = e.stderr, e.stderrTerminal
+	}
+	sum, err := clientsim.RunFleet(ctx, cfg)
+	if sum.Clients > 0 && (sum.Succeeded+sum.Failed > 0 || err == nil) {
+		var werr error
+		if c.json {
+			werr = sum.WriteJSON(e.stdout)
+		} else {
+			werr = sum.WriteText(e.stdout)
+		}
+		if err == nil {
+			err = werr
+		}
+	}
+	if err != nil {
+		return err
+	}
+	if *strict && sum.Failed > 0 {
+		return fmt.Errorf("fleet: %d of %d searches failed (--strict)", sum.Failed, sum.Clients)
+	}
+	return nil
+}
+
+func runProfiles(_ context.Context, args []string, e env) error {
+	fs := newFlagSet("profiles", e)
+	asJSON := fs.Bool("json", false, "print the profiles as JSON")
+	if err := parseFlags(fs, args); err != nil {
+		return helpOK(err)
+	}
+	type row struct {
+		Name         string `json:"name"`
+		OS           string `json:"os"`
+		Architecture string `json:"architecture"`
+		AgentVersion string `json:"agentVersion"`
+		MSIProducts  int    `json:"msiProducts"`
+		Office2003   bool   `json:"office2003"`
+	}
+	var rows []row
+	for _, name := range profile.Names() {
+		p, err := profile.Builtin(name)
+		if err != nil {
+			return err
+		}
+		rows = append(rows, row{
+			Name: p.Name, OS: p.OS.Description, Architecture: p.ProcessorArchitecture.String(),
+			AgentVersion: p.AgentVersion, MSIProducts: len(p.MSIProducts),
+			Office2003: p.MSIProductInstalled(profile.Office2003ProductCode),
+		})
+	}
+	sort.Slice(rows, func(i, j int) bool { return rows[i].Name < rows[j].Name })
+	if *asJSON {
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rows)
+	}
+	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tOS\tARCH\tAGENT\tOFFICE 2003")
+	for _, r := range rows {
+		office := "no"
+		if r.Office2003 {
+			office = "yes"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Name, r.OS, r.Architecture, r.AgentVersion, office)
+	}
+	return tw.Flush()
+}
