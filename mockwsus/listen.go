@@ -36,6 +36,8 @@ type ListenOptions struct {
 	TLSMinVersion uint16
 	// ReadHeaderTimeout bounds slow headers (slowloris); 0 means 10 s.
 	ReadHeaderTimeout time.Duration
+	// Wrap, when set, wraps the server's handler (e.g. a recorder).
+	Wrap func(http.Handler) http.Handler
 }
 
 // Listener is a running server: its URLs and how to stop it.
@@ -50,6 +52,20 @@ type Listener struct {
 // returns, the addresses are bound and requests are accepted: URL and
 // AdminURL are ready to print.
 func (s *Server) Listen(opts ListenOptions) (*Listener, error) {
+	var h http.Handler = s
+	if opts.Wrap != nil {
+		h = opts.Wrap(s)
+	}
+	var admin http.Handler
+	if opts.AdminAddr != "" {
+		admin = s.AdminHandler(AdminOptions{Token: opts.AdminToken})
+	}
+	return ListenHandler(h, admin, opts)
+}
+
+// ListenHandler serves any handler (a recording proxy, a replay server) the
+// way Listen serves the mock, with an optional admin handler.
+func ListenHandler(h, adminHandler http.Handler, opts ListenOptions) (*Listener, error) {
 	if opts.ReadHeaderTimeout <= 0 {
 		opts.ReadHeaderTimeout = 10 * time.Second
 	}
@@ -69,11 +85,11 @@ func (s *Server) Listen(opts ListenOptions) (*Listener, error) {
 		scheme = "https"
 	}
 	l.URL = scheme + "://" + ln.Addr().String()
-	main := &http.Server{Handler: s, ReadHeaderTimeout: opts.ReadHeaderTimeout, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}
+	main := &http.Server{Handler: h, ReadHeaderTimeout: opts.ReadHeaderTimeout, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}
 	l.servers = append(l.servers, main)
 	go func() { l.done <- ignoreClosed(main.Serve(ln)) }()
 
-	if opts.AdminAddr != "" {
+	if opts.AdminAddr != "" && adminHandler != nil {
 		aln, err := net.Listen("tcp", opts.AdminAddr)
 		if err != nil {
 			main.Close()
@@ -85,7 +101,7 @@ func (s *Server) Listen(opts ListenOptions) (*Listener, error) {
 			return nil, fmt.Errorf("mockwsus: the admin API on %s is reachable from other hosts: give it a token (--admin-token) or bind it to 127.0.0.1", aln.Addr())
 		}
 		l.AdminURL = "http://" + aln.Addr().String()
-		admin := &http.Server{Handler: s.AdminHandler(AdminOptions{Token: opts.AdminToken}), ReadHeaderTimeout: opts.ReadHeaderTimeout}
+		admin := &http.Server{Handler: adminHandler, ReadHeaderTimeout: opts.ReadHeaderTimeout}
 		l.servers = append(l.servers, admin)
 		go func() { l.done <- ignoreClosed(admin.Serve(aln)) }()
 	}

@@ -50,6 +50,7 @@ var commands = []struct {
 	{"sync", "run one computer's search and print its result", runSync},
 	{"fleet", "run many computers and summarise outcomes and latencies", runFleet},
 	{"profiles", "list the built-in machine profiles", runProfiles},
+	{"replay", "re-send a recorded capture to a server and diff the answers", runReplay},
 }
 
 func usage() string {

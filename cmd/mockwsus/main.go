@@ -1,7 +1,8 @@
 // Command mockwsus runs the WSUS 3.0 SP1 mock server.
 //
 //	mockwsus --addr 127.0.0.1:0 --admin-addr 127.0.0.1:0 --behaviour kb954960=buggy \
-//	    [--scenario FILE] [--seed N] [--log-dir DIR] [--tls]
+//	    [--scenario FILE] [--seed N] [--log-dir DIR] [--tls] [--record DIR | --replay DIR]
+//	mockwsus proxy --upstream URL --record DIR [--addr ADDR] [--redact-hosts ...]
 //
 // It prints "listening on URL" and "admin on URL" once both listeners accept
 // requests, and on SIGTERM or SIGINT drains requests in flight and closes its
@@ -14,12 +15,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 	"time"
 
+	"wsusmock/capture"
 	"wsusmock/mockwsus"
 	"wsusmock/mockwsus/behaviour"
 )
@@ -59,6 +60,8 @@ type options struct {
 	certFile, keyFile           string
 	version                     string
 	versionSet                  bool
+	record, replay              string
+	redact                      redactFlags
 	drain                       time.Duration
 }
 
@@ -78,6 +81,9 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.keyFile, "tls-key", "", "PEM key for --tls")
 	fs.StringVar(&o.version, "version", mockwsus.DefaultVersion, "WSUS version to report (3.1.6001.65 is buggy for kb954960, 3.1.6001.66 fixed)")
 	fs.DurationVar(&o.drain, "drain", 10*time.Second, "how long shutdown waits for requests in flight")
+	fs.StringVar(&o.record, "record", "", "record every exchange served into this directory (one folder per exchange)")
+	fs.StringVar(&o.replay, "replay", "", "answer from this capture directory instead of the mock")
+	o.redact.register(fs)
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -93,6 +99,9 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "proxy" {
+		return runProxy(ctx, args[1:], stdout, stderr)
+	}
 	o, err := parse(args, stderr)
 	if err != nil {
 		return err
@@ -130,23 +139,42 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		closers = append(closers, j)
 		srv.SetJournalSink(j)
 	}
-	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM, syscall.SIGINT)
-	defer stop()
-	l, err := srv.Listen(mockwsus.ListenOptions{Addr: o.addr, AdminAddr: o.adminAddr, AdminToken: o.adminToken, TLS: o.tls, CertFile: o.certFile, KeyFile: o.keyFile})
-	if err != nil {
+	lopts := mockwsus.ListenOptions{Addr: o.addr, AdminAddr: o.adminAddr, AdminToken: o.adminToken, TLS: o.tls, CertFile: o.certFile, KeyFile: o.keyFile}
+	var flush func() error
+	if o.record != "" {
+		w, err := capture.NewWriter(o.record, capture.WriterOptions{Redact: o.redact.redaction()})
+		if err != nil {
+			return err
+		}
+		lopts.Wrap = func(h http.Handler) http.Handler { return capture.Record(h, w) }
+		flush = func() error { w.Wait(); return w.Err() }
+	}
+	var l *mockwsus.Listener
+	if o.replay != "" {
+		h, err := replayHandler(o.replay)
+		if err != nil {
+			return err
+		}
+		l, err = mockwsus.ListenHandler(h, srv.AdminHandler(mockwsus.AdminOptions{Token: o.adminToken}), lopts)
+		if err != nil {
+			return err
+		}
+	} else if l, err = srv.Listen(lopts); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "listening on %s\n", l.URL)
 	if l.AdminURL != "" {
 		fmt.Fprintf(stdout, "admin on %s\n", l.AdminURL)
 	}
-	fmt.Fprintf(stdout, "server version %s, behaviours %s\n", srv.Version(), describeModes(srv))
-	<-ctx.Done()
-	drain, cancel := context.WithTimeout(context.Background(), o.drain)
-	defer cancel()
-	err = l.Shutdown(drain)
-	fmt.Fprintln(stdout, "stopped")
-	return err
+	if o.replay != "" {
+		fmt.Fprintf(stdout, "answering from the capture in %s\n", o.replay)
+	} else {
+		fmt.Fprintf(stdout, "server version %s, behaviours %s\n", srv.Version(), describeModes(srv))
+	}
+	if o.record != "" {
+		fmt.Fprintf(stdout, "recording in %s\n", o.record)
+	}
+	return serveUntilSignal(ctx, l, o.drain, stdout, flush)
 }
 
 func describeModes(srv *mockwsus.Server) string {

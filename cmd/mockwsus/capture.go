@@ -1,0 +1,97 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"wsusmock/capture"
+	"wsusmock/mockwsus"
+)
+
+// redactFlags are the redaction options of recordings.
+type redactFlags struct {
+	hosts, ips, cookies bool
+}
+
+func (r *redactFlags) register(fs *flag.FlagSet) {
+	fs.BoolVar(&r.hosts, "redact-hosts", false, "replace host names in recordings (a manifest, redactions.json, lists what was replaced)")
+	fs.BoolVar(&r.ips, "redact-ips", false, "replace IP addresses in recordings")
+	fs.BoolVar(&r.cookies, "redact-cookies", false, "zero cookie data in recordings, as the real captures were sanitised")
+}
+
+func (r *redactFlags) redaction() capture.Redaction {
+	return capture.Redaction{Hosts: r.hosts, IPs: r.ips, Cookies: r.cookies}
+}
+
+// runProxy is `mockwsus proxy --upstream URL --record DIR`: a reverse proxy
+// in front of a real WSUS that records what passes, unchanged.
+func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("mockwsus proxy", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	upstream := fs.String("upstream", "", "the real WSUS, e.g. http://wsus01:8530 or https://wsus01:8531 (required)")
+	record := fs.String("record", "", "directory to record exchanges in (required)")
+	addr := fs.String("addr", "127.0.0.1:8530", "address to listen on")
+	insecure := fs.Bool("insecure", false, "accept the upstream's self-signed certificate")
+	maxBody := fs.Int64("max-record-body", capture.DefaultMaxBody, "bodies longer than this are recorded truncated (noted in meta.json)")
+	drain := fs.Duration("drain", 10*time.Second, "how long shutdown waits for requests in flight")
+	var red redactFlags
+	red.register(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *upstream == "" || *record == "" {
+		return fmt.Errorf("proxy needs --upstream URL and --record DIR")
+	}
+	u, err := url.Parse(*upstream)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("--upstream %q is not an http or https URL", *upstream)
+	}
+	w, err := capture.NewWriter(*record, capture.WriterOptions{MaxBody: *maxBody, Redact: red.redaction()})
+	if err != nil {
+		return err
+	}
+	h := capture.NewProxy(u, w, capture.ProxyOptions{InsecureSkipVerify: *insecure})
+	l, err := mockwsus.ListenHandler(h, nil, mockwsus.ListenOptions{Addr: *addr})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "listening on %s\n", l.URL)
+	fmt.Fprintf(stdout, "proxying to %s, recording in %s\n", u, *record)
+	return serveUntilSignal(ctx, l, *drain, stdout, func() error {
+		w.Wait()
+		return w.Err()
+	})
+}
+
+// serveUntilSignal waits for SIGTERM or SIGINT, drains, then runs flush.
+func serveUntilSignal(ctx context.Context, l *mockwsus.Listener, drain time.Duration, stdout io.Writer, flush func() error) error {
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	<-ctx.Done()
+	dctx, cancel := context.WithTimeout(context.Background(), drain)
+	defer cancel()
+	err := l.Shutdown(dctx)
+	if flush != nil {
+		if ferr := flush(); ferr != nil && err == nil {
+			err = ferr
+		}
+	}
+	fmt.Fprintln(stdout, "stopped")
+	return err
+}
+
+// replayHandler serves a capture instead of the mock (--replay DIR).
+func replayHandler(dir string) (http.Handler, error) {
+	exchanges, err := capture.Read(dir)
+	if err != nil {
+		return nil, err
+	}
+	return capture.NewReplayServer(exchanges), nil
+}
