@@ -53,6 +53,7 @@ const (
 	HRCannotConnect   HResult = 0x80072EFD // ERROR_WINHTTP_CANNOT_CONNECT
 	HRConnectionError HResult = 0x80072EFE // ERROR_WINHTTP_CONNECTION_ERROR (reset, closed mid-answer)
 	HRRedirectFailed  HResult = 0x80072F7C // ERROR_WINHTTP_REDIRECT_FAILED (too many redirects)
+	HRSecureFailure   HResult = 0x80072F8F // ERROR_WINHTTP_SECURE_FAILURE (certificate not trusted)
 
 	// WU_E_PT_SOAPCLIENT_* and WU_E_PT_SOAP_*: 0x80244000 + ATL's
 	// SOAPCLIENT_ERROR, or the fault code specific values.

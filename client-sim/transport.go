@@ -3,6 +3,8 @@ package clientsim
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -131,6 +133,8 @@ func transportError(parent context.Context, op string, err error) *exchangeError
 		e.hr, e.reason = HRCallCancelled, "the search was cancelled: "+parent.Err().Error()
 	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout():
 		e.hr, e.reason = HRTimeout, "no answer within the call deadline"
+	case isCertificateError(err):
+		e.hr, e.reason = HRSecureFailure, "the server's certificate is not trusted: "+rootCause(err)
 	case errors.As(err, &dnsErr):
 		e.hr, e.reason = HRNameNotResolved, "server name not resolved: "+dnsErr.Error()
 	case errors.Is(err, syscall.ECONNREFUSED), errors.As(err, &opErr) && opErr.Op == "dial":
@@ -145,6 +149,16 @@ func transportError(parent context.Context, op string, err error) *exchangeError
 	// WUA's own wording for a WinHTTP failure, then ours.
 	e.detail = fmt.Sprintf("Send failed with hr = %x: %s.", uint32(e.hr), e.reason)
 	return e
+}
+
+// isCertificateError reports a TLS certificate failure, which WinHTTP
+// reports as ERROR_WINHTTP_SECURE_FAILURE.
+func isCertificateError(err error) bool {
+	var unknown x509.UnknownAuthorityError
+	var invalid x509.CertificateInvalidError
+	var host x509.HostnameError
+	var verify *tls.CertificateVerificationError
+	return errors.As(err, &unknown) || errors.As(err, &invalid) || errors.As(err, &host) || errors.As(err, &verify)
 }
 
 // rootCause returns the error without the method and URL that *url.Error

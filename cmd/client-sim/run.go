@@ -2,11 +2,14 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"sort"
 	"strings"
@@ -113,6 +116,9 @@ type common struct {
 	timeout     time.Duration
 	noSelfUpd   bool
 	noReport    bool
+	caFile      string
+	insecure    bool
+	httpClient  *http.Client
 	flavour     wulog.Flavour
 	virtualTime bool
 }
@@ -126,6 +132,8 @@ func (c *common) register(fs *flag.FlagSet) {
 	fs.DurationVar(&c.timeout, "timeout", clientsim.DefaultCallTimeout, "deadline of each call to the server")
 	fs.BoolVar(&c.noSelfUpd, "no-self-update", false, "skip the self-update check (GET /selfupdate/wuident.cab)")
 	fs.BoolVar(&c.noReport, "no-report", false, "skip ReportEventBatch")
+	fs.StringVar(&c.caFile, "ca-file", "", "PEM certificates to trust for an https server (e.g. mockwsus's self-signed one), as a WUA trusts the machine's root store")
+	fs.BoolVar(&c.insecure, "insecure", false, "accept any server certificate (lab use only)")
 }
 
 // check validates the common flags after parsing.
@@ -155,6 +163,24 @@ func (c *common) check(fs *flag.FlagSet) error {
 	}
 	if c.timeout <= 0 {
 		return usagef("%s: --timeout must be positive", fs.Name())
+	}
+	if c.caFile != "" || c.insecure {
+		cfg := &tls.Config{InsecureSkipVerify: c.insecure} //nolint:gosec // opt-in for lab servers
+		if c.caFile != "" {
+			pem, err := os.ReadFile(c.caFile)
+			if err != nil {
+				return usagef("%s: --ca-file: %v", fs.Name(), err)
+			}
+			pool := x509.NewCertPool()
+			if !pool.AppendCertsFromPEM(pem) {
+				return usagef("%s: --ca-file %s holds no PEM certificate", fs.Name(), c.caFile)
+			}
+			cfg.RootCAs = pool
+		}
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.TLSClientConfig = cfg
+		tr.MaxIdleConnsPerHost = 64
+		c.httpClient = &http.Client{Transport: tr}
 	}
 	return nil
 }
@@ -195,7 +221,7 @@ func runSync(ctx context.Context, args []string, e env) error {
 	cfg := clientsim.Config{
 		ServerURL: c.server, Profile: p, Seed: c.seed, Index: *index,
 		ComputerName: *computer, ClientID: *clientID, TargetGroup: *group,
-		Clock: c.newClock(), LogFormat: c.flavour, CallTimeout: c.timeout, MaxRoundTrips: *maxTrips,
+		Clock: c.newClock(), LogFormat: c.flavour, CallTimeout: c.timeout, MaxRoundTrips: *maxTrips, HTTPClient: c.httpClient,
 		SkipSelfUpdate: c.noSelfUpd, SkipReporting: c.noReport,
 	}
 	var logFile *os.File
@@ -293,7 +319,7 @@ func runFleet(ctx context.Context, args []string, e env) error {
 	}
 	cfg := clientsim.FleetConfig{
 		ServerURL: c.server, Clients: *clients, Concurrency: *concurrency, Mix: mix, Seed: c.seed,
-		LogDir: *logDir, LogFormat: c.flavour, CallTimeout: c.timeout,
+		LogDir: *logDir, LogFormat: c.flavour, CallTimeout: c.timeout, HTTPClient: c.httpClient,
 		SkipSelfUpdate: c.noSelfUpd, SkipReporting: c.noReport,
 		Clock: func(int) clock.Clock { return c.newClock() },
 	}

@@ -58,7 +58,7 @@ func runScenarios(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		if what == "" {
 			what = firstSentence(list[i].Description)
 		}
-		fmt.Fprintf(stdout, "  %s  %-22s %s\n", v, rep.Scenario, what)
+		fmt.Fprintln(stdout, strings.TrimRight(fmt.Sprintf("  %s  %-22s %s", v, rep.Scenario, what), " "))
 	}
 	if *out != "" {
 		abs, _ := filepath.Abs(*out)
@@ -133,7 +133,7 @@ func checkScenarios(args []string, stdout, stderr io.Writer) error {
 	for _, a := range args {
 		sc, err := scenarios.Load(a)
 		if err != nil {
-			fmt.Fprintln(stdout, err)
+			fmt.Fprintln(stderr, err)
 			bad++
 			continue
 		}
