@@ -210,8 +210,8 @@ func soapActionHeader(h http.Header) (string, bool) {
 	return "", false
 }
 
-// unquoteAction strips white space and then one pair of enclosing double
-// quotes, as ASMX does with a SOAPAction.
+// unquoteAction strips surrounding white space and then one pair of
+// enclosing double quotes (a lone or inner quote is kept).
 func unquoteAction(s string) string {
 	s = strings.TrimSpace(s)
 	if len(s) >= 2 && s[0] == '"' && s[len(s)-1] == '"' {
@@ -229,8 +229,9 @@ func parseContentType(ct string) (Version, string, error) {
 	}
 	mt, params, err := mime.ParseMediaType(ct)
 	if errors.Is(err, mime.ErrInvalidMediaParameter) {
-		// Go is stricter about parameters than ASMX, which takes an
-		// unquoted action=urn:x (':' is not a token character) as sent.
+		// Go is stricter about parameters than the SOAP stacks a client
+		// may use: take an unquoted action=urn:x (':' is not a token
+		// character) or a parameter without a value loosely.
 		params, err = looseParams(ct), nil
 	}
 	if err != nil {
