@@ -4,9 +4,11 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
+	"expvar"
 	"fmt"
 	"io"
 	"net/http"
+	"runtime"
 	"strings"
 
 	"wsusmock/mockwsus/behaviour"
@@ -27,6 +29,7 @@ type AdminOptions struct {
 //	GET  /version                      server, ClientWebService DLL and protocol versions
 //	PUT  /version     {"version":"3.1.6001.66"}   switch version (behaviours follow)
 //	GET  /behaviours                   every behaviour with its modes
+//	GET  /behaviours/{name}            one behaviour with its modes
 //	PUT  /behaviours/{name} {"mode":"fixed","group":"Workstations"}   group optional
 //	GET  /approvals                    approval rows, with consistency
 //	POST /approvals   {"update":"KB842532","group":"All Computers","action":"Install"}
@@ -35,6 +38,8 @@ type AdminOptions struct {
 //	GET  /journal                      exchanges as JSON lines
 //	GET  /events                       acknowledged reporting events (JSON)
 //	POST /reset                        back to the starting state
+//	GET  /debug/vars                   expvar (memstats, cmdline)
+//	GET  /debug/memory                 heap after a GC, computers, journal size
 //
 // Errors are JSON {"error": "...", "status": N}.
 func (s *Server) AdminHandler(opts AdminOptions) http.Handler {
@@ -42,8 +47,8 @@ func (s *Server) AdminHandler(opts AdminOptions) http.Handler {
 	mutate := func(h http.HandlerFunc) http.HandlerFunc {
 		return func(w http.ResponseWriter, r *http.Request) {
 			if opts.Token != "" {
-				got := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
-				if subtle.ConstantTimeCompare([]byte(got), []byte(opts.Token)) != 1 {
+				got, bearer := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+				if !bearer || subtle.ConstantTimeCompare([]byte(got), []byte(opts.Token)) != 1 {
 					adminError(w, http.StatusUnauthorized, errors.New("mockwsus: this admin API needs \"Authorization: Bearer <token>\" to change state"))
 					return
 				}
@@ -74,6 +79,20 @@ func (s *Server) AdminHandler(opts AdminOptions) http.Handler {
 	mux.HandleFunc("GET /behaviours", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, s.Behaviours())
 	})
+	mux.HandleFunc("GET /behaviours/{name}", func(w http.ResponseWriter, r *http.Request) {
+		b, err := behaviour.Lookup(r.PathValue("name"))
+		if err != nil {
+			adminError(w, http.StatusNotFound, fmt.Errorf("mockwsus: %w", err))
+			return
+		}
+		for _, st := range s.Behaviours() {
+			if st.Name == b.Info().Name {
+				writeJSON(w, http.StatusOK, st)
+				return
+			}
+		}
+		adminError(w, http.StatusNotFound, fmt.Errorf("mockwsus: behaviour %q is not registered", b.Info().Name))
+	})
 	setBehaviour := mutate(func(w http.ResponseWriter, r *http.Request) {
 		var body struct {
 			Mode  string `json:"mode"`
@@ -91,7 +110,7 @@ func (s *Server) AdminHandler(opts AdminOptions) http.Handler {
 		name := r.PathValue("name")
 		if err := s.SetMode(name, m, body.Group); err != nil {
 			status := http.StatusBadRequest
-			if strings.Contains(err.Error(), "unknown behaviour") {
+			if strings.Contains(err.Error(), "unknown behaviour") || errors.Is(err, catalog.ErrUnknownGroup) {
 				status = http.StatusNotFound
 			}
 			adminError(w, status, err)
@@ -159,10 +178,44 @@ func (s *Server) AdminHandler(opts AdminOptions) http.Handler {
 		}
 		writeJSON(w, http.StatusOK, map[string]string{"status": "reset"})
 	}))
+	mux.Handle("GET /debug/vars", expvar.Handler())
+	mux.HandleFunc("GET /debug/memory", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, s.MemoryStats())
+	})
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		adminError(w, http.StatusNotFound, fmt.Errorf("mockwsus: no admin endpoint %s %s (see GET /healthz, /version, /behaviours, /approvals, /computers, /journal, /events)", r.Method, r.URL.Path))
 	})
 	return mux
+}
+
+// MemoryStats is what GET /debug/memory answers: the heap after a garbage
+// collection, and what the server holds, so load runs can tell memory per
+// computer from garbage.
+type MemoryStats struct {
+	HeapAllocBytes uint64 `json:"heapAllocBytes"`
+	HeapInuseBytes uint64 `json:"heapInuseBytes"`
+	SysBytes       uint64 `json:"sysBytes"`
+	Mallocs        uint64 `json:"mallocs"`
+	Goroutines     int    `json:"goroutines"`
+	Computers      int    `json:"computers"`
+	JournalEntries int    `json:"journalEntries"`
+	JournalSeq     uint64 `json:"journalSeq"`
+	Events         int    `json:"events"`
+}
+
+// MemoryStats collects garbage and reports the heap and the server's state.
+func (s *Server) MemoryStats() MemoryStats {
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	s.mu.RLock()
+	n := len(s.computers)
+	s.mu.RUnlock()
+	s.journal.mu.Lock()
+	entries, seq, events := len(s.journal.entries), s.journal.seq, len(s.journal.events)
+	s.journal.mu.Unlock()
+	return MemoryStats{HeapAllocBytes: m.HeapAlloc, HeapInuseBytes: m.HeapInuse, SysBytes: m.Sys, Mallocs: m.Mallocs,
+		Goroutines: runtime.NumGoroutine(), Computers: n, JournalEntries: entries, JournalSeq: seq, Events: events}
 }
 
 // VersionInfo is what GET /version answers.

@@ -86,9 +86,13 @@ func getSyncInfo(v *catalog.View, req syncRequest) (*syncResult, error) {
 		return true
 	}
 
+	// Only updates reachable from what the client has installed can have
+	// their prerequisites met: start from them, not from the whole catalog.
+	reachable := v.Reachable(req.Installed)
+
 	// Non-leaf stage.
 	var nonLeaf []offer
-	for _, u := range v.Updates() {
+	for _, u := range reachable {
 		if u.IsLeaf() || known(u.RevisionID) || v.Declined(u.RevisionID) || !prereqsMet(u) {
 			continue
 		}
@@ -107,7 +111,7 @@ func getSyncInfo(v *catalog.View, req syncRequest) (*syncResult, error) {
 	// cached, and build the deployment table from its rows.
 	res.Leaf = true
 	var reached []*catalog.Update
-	for _, u := range v.Updates() {
+	for _, u := range reachable {
 		if !u.IsLeaf() || v.Declined(u.RevisionID) || !prereqsMet(u) {
 			continue
 		}

@@ -55,7 +55,8 @@ type Server struct {
 	Behaviours map[string]string `yaml:"behaviours"`
 	// Catalog names a built-in catalog; "default" (or empty) is the WSUS 3.0
 	// SP1 catalog of June 2008 with the Office 2003 SP1 double approval;
-	// "many-detectoids" adds 420 detectoids installed on every XP computer.
+	// "many-detectoids" adds 420 detectoids installed on every XP computer;
+	// "synthetic-N" adds N software updates (for measurements).
 	Catalog string `yaml:"catalog"`
 	// Seed fixes GUIDs, cookie keys and fault IDs (default 1).
 	Seed uint64 `yaml:"seed"`
@@ -253,13 +254,7 @@ func (sc *Scenario) fail(path, format string, args ...any) error {
 
 // catalogFor returns the builder of a named built-in catalog.
 func catalogFor(name string) (func(uint64) (*catalog.Catalog, error), error) {
-	switch strings.ToLower(name) {
-	case "", "default":
-		return catalog.Default, nil
-	case "many-detectoids":
-		return catalog.ManyDetectoids, nil
-	}
-	return nil, fmt.Errorf("unknown catalog %q (built-in: default, many-detectoids)", name)
+	return catalog.ByName(name)
 }
 
 var hresultPattern = regexp.MustCompile(`^(?i)(0x[0-9a-f]{1,8}|s_ok|0)$`)

@@ -23,6 +23,7 @@ import (
 	"wsusmock/capture"
 	"wsusmock/mockwsus"
 	"wsusmock/mockwsus/behaviour"
+	"wsusmock/mockwsus/catalog"
 )
 
 func main() {
@@ -61,6 +62,8 @@ type options struct {
 	version                     string
 	versionSet                  bool
 	record, replay              string
+	catalogName                 string
+	journalLimit                int
 	redact                      redactFlags
 	drain                       time.Duration
 }
@@ -81,6 +84,8 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.keyFile, "tls-key", "", "PEM key for --tls")
 	fs.StringVar(&o.version, "version", mockwsus.DefaultVersion, "WSUS version to report (3.1.6001.65 is buggy for kb954960, 3.1.6001.66 fixed)")
 	fs.DurationVar(&o.drain, "drain", 10*time.Second, "how long shutdown waits for requests in flight")
+	fs.StringVar(&o.catalogName, "catalog", "", "built-in catalog: default, many-detectoids or synthetic-N (the default plus N updates)")
+	fs.IntVar(&o.journalLimit, "journal-limit", mockwsus.DefaultJournalLimit, "exchanges the journal keeps in memory (older ones stay in --log-dir's journal.jsonl)")
 	fs.StringVar(&o.record, "record", "", "record every exchange served into this directory (one folder per exchange)")
 	fs.StringVar(&o.replay, "replay", "", "answer from this capture directory instead of the mock")
 	o.redact.register(fs)
@@ -106,7 +111,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	cfg := mockwsus.Config{Version: o.version, Behaviours: o.behaviours, Seed: o.seed}
+	cfg := mockwsus.Config{Version: o.version, Behaviours: o.behaviours, Seed: o.seed, JournalLimit: o.journalLimit}
 	var closers []io.Closer
 	defer func() {
 		for _, c := range closers {
@@ -123,6 +128,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		closers = append(closers, sd)
 		cfg.SoftwareDistributionLog = sd
+	}
+	if o.catalogName != "" {
+		build, err := catalog.ByName(o.catalogName)
+		if err != nil {
+			return err
+		}
+		cfg.Catalog = build
 	}
 	if err := applyScenario(o.scenario, &cfg, o.versionSet); err != nil {
 		return err

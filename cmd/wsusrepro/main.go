@@ -53,6 +53,7 @@ const usage = `usage:
   wsusrepro detect [--json] PATH...
   wsusrepro corpus --out DIR [--seed N]
   wsusrepro score --detector 'COMMAND {case}' [--corpus DIR] [--junit FILE]
+  wsusrepro bench --clients N [--concurrency C] [--delta N] [--catalog NAME] [--spawn PATH | --server URL]
 `
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -74,6 +75,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return makeCorpus(ctx, rest, stdout, stderr)
 	case "score":
 		return scoreDetector(ctx, rest, stdout, stderr)
+	case "bench":
+		return runBench(ctx, rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

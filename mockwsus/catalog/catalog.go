@@ -114,9 +114,10 @@ type Update struct {
 	// Evaluate deployments).
 	Created time.Time
 
-	// leaf is computed by the catalog: software updates are leaves; categories
-	// and detectoids are not.
 	core string
+	// seq is the update's position in the catalog: candidates found through
+	// the indexes are sent in this order, as a catalog walk would.
+	seq int
 }
 
 // Prerequisite is satisfied by any one of AnyOf.
@@ -179,6 +180,12 @@ type Catalog struct {
 	version uint64
 	// digest maps a hex SHA-1 to its file, for /Content/.
 	files map[string]*File
+	// roots are the updates without prerequisites; dependents maps an update
+	// GUID to the updates that name it as a prerequisite. A sync starts from
+	// them, so its cost follows what the client has installed, not the size
+	// of the catalog.
+	roots      []*Update
+	dependents map[string][]*Update
 }
 
 // New returns an empty catalog with the two built-in groups.
@@ -194,6 +201,7 @@ func New() *Catalog {
 		rows:       map[int32][]Deployment{},
 		declined:   map[int32]bool{},
 		files:      map[string]*File{},
+		dependents: map[string][]*Update{},
 	}
 }
 
@@ -230,6 +238,19 @@ func (c *Catalog) Add(u *Update) error {
 		}
 	}
 	u.core = c.renderCoreLocked(u)
+	u.seq = len(c.updates)
+	if len(u.Prerequisites) == 0 {
+		c.roots = append(c.roots, u)
+	}
+	seen := map[string]bool{}
+	for _, p := range u.Prerequisites {
+		for _, id := range p.AnyOf {
+			if !seen[id] {
+				seen[id] = true
+				c.dependents[id] = append(c.dependents[id], u)
+			}
+		}
+	}
 	c.updates = append(c.updates, u)
 	c.byID[u.ID] = u
 	c.byRevision[u.RevisionID] = u
@@ -561,6 +582,32 @@ func (v *View) ByID(id string) *Update { return v.c.byID[id] }
 
 // Declined reports whether rev is declined.
 func (v *View) Declined(rev int32) bool { return v.c.declined[rev] }
+
+// Reachable returns, in catalog order, the updates a client with the given
+// installed non-leaf revisions can reach: those without prerequisites and
+// those naming one of the installed revisions as a prerequisite. The caller
+// still checks that every prerequisite holds.
+func (v *View) Reachable(installed []int32) []*Update {
+	out := append([]*Update(nil), v.c.roots...)
+	seen := make(map[*Update]bool, len(out))
+	for _, u := range out {
+		seen[u] = true
+	}
+	for _, rev := range installed {
+		p := v.c.byRevision[rev]
+		if p == nil {
+			continue
+		}
+		for _, d := range v.c.dependents[p.ID] {
+			if !seen[d] {
+				seen[d] = true
+				out = append(out, d)
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].seq < out[j].seq })
+	return out
+}
 
 // Rows returns the approval rows of rev for the groups, duplicates included.
 func (v *View) Rows(rev int32, groups []string) []Deployment {

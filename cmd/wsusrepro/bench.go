@@ -1,0 +1,45 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"io"
+
+	"wsusmock/bench"
+)
+
+// runBench is `wsusrepro bench`: the load command (see package bench).
+func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("wsusrepro bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var cfg bench.Config
+	fs.IntVar(&cfg.Clients, "clients", 1000, "simulated computers")
+	fs.IntVar(&cfg.Concurrency, "concurrency", 64, "computers syncing at once")
+	fs.IntVar(&cfg.DeltaSyncs, "delta", 1, "delta syncs per computer after its first sync")
+	fs.StringVar(&cfg.Catalog, "catalog", "default", "catalog of an in-process or spawned server: default, many-detectoids, synthetic-N")
+	fs.StringVar(&cfg.Mix, "mix", "xp-sp3-office2003=30,xp-sp3=70", "profiles by percentage")
+	fs.StringVar(&cfg.SpawnServer, "spawn", "", "path of a mockwsus binary to start for the run (measures the server's CPU and RSS alone)")
+	fs.StringVar(&cfg.ServerURL, "server", "", "load a running server instead")
+	fs.StringVar(&cfg.AdminURL, "admin", "", "admin API of --server (memory figures)")
+	fs.IntVar(&cfg.ServerPID, "server-pid", 0, "process ID of --server (CPU and RSS figures)")
+	fs.StringVar(&cfg.Version, "version", "", "WSUS version of an in-process or spawned server (default 3.1.6001.66)")
+	fs.Uint64Var(&cfg.Seed, "seed", 1, "seed of the computers")
+	fs.DurationVar(&cfg.CallTimeout, "call-timeout", 0, "deadline of each request")
+	asJSON := fs.Bool("json", false, "print the report as JSON")
+	if _, err := parseInterleaved(fs, args); err != nil {
+		return err
+	}
+	cfg.Progress = stderr
+	rep, err := bench.Run(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rep)
+	}
+	rep.WriteText(stdout)
+	return nil
+}
