@@ -22,6 +22,7 @@ func (s *Server) serveContent(w http.ResponseWriter, r *http.Request) {
 	defer func() { s.journal.add(entry) }()
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		entry.Status = http.StatusMethodNotAllowed
+		w.Header().Set("Allow", "GET, HEAD")
 		http.Error(w, "mockwsus: content is served to GET and HEAD only", http.StatusMethodNotAllowed)
 		return
 	}
@@ -37,13 +38,40 @@ func (s *Server) serveContent(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "mockwsus: no update file has digest "+m[2], http.StatusNotFound)
 		return
 	}
-	entry.Status = http.StatusOK
-	if r.Header.Get("Range") != "" {
-		entry.Status = http.StatusPartialContent
-	}
 	entry.Detail = f.Name
 	w.Header().Set("Content-Type", "application/octet-stream")
-	http.ServeContent(w, r, f.Name, f.Modified, bytes.NewReader(f.Data))
+	sw := &statusWriter{ResponseWriter: w}
+	http.ServeContent(sw, r, f.Name, f.Modified, bytes.NewReader(f.Data))
+	entry.Status = sw.Status()
+}
+
+// statusWriter remembers the status http.ServeContent chose (200, 206, 304,
+// 412, 416), so the journal records what was sent rather than a guess.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Status is the status sent, 200 if none was written yet.
+func (w *statusWriter) Status() int {
+	if w.status == 0 {
+		return http.StatusOK
+	}
+	return w.status
 }
 
 // selfUpdateFiles are the files a WSUS 3.0 self-update tree offers; the
@@ -58,15 +86,17 @@ func (s *Server) serveSelfUpdate(w http.ResponseWriter, r *http.Request) {
 		if name == f {
 			if r.Method != http.MethodGet && r.Method != http.MethodHead {
 				entry.Status = http.StatusMethodNotAllowed
+				w.Header().Set("Allow", "GET, HEAD")
 				http.Error(w, "mockwsus: GET or HEAD only", http.StatusMethodNotAllowed)
 				return
 			}
 			// A cabinet's magic number and seeded contents: the agent only
 			// compares what it downloads with what it has.
 			data := append([]byte("MSCF\x00\x00\x00\x00"), ids.Derive(s.cfg.Seed, "selfupdate/"+f).Bytes(1016)...)
-			entry.Status = http.StatusOK
 			w.Header().Set("Content-Type", "application/vnd.ms-cab-compressed")
-			http.ServeContent(w, r, f, time.Date(2008, 4, 1, 0, 0, 0, 0, time.UTC), bytes.NewReader(data))
+			sw := &statusWriter{ResponseWriter: w}
+			http.ServeContent(sw, r, f, time.Date(2008, 4, 1, 0, 0, 0, 0, time.UTC), bytes.NewReader(data))
+			entry.Status = sw.Status()
 			return
 		}
 	}

@@ -101,6 +101,21 @@ type session struct {
 // RegisterComputer for a computer in group ("" for none).
 func (h *harness) register(clientID, dns, group string) *session {
 	h.t.Helper()
+	s := h.unregistered(clientID, dns, group)
+	if _, err := h.post(clientPath, clientws.Action("RegisterComputer"), &clientws.RegisterComputer{Cookie: s.cookie, ComputerInfo: &clientws.ComputerInfo{
+		DnsName: dns, OSMajorVersion: 5, OSMinorVersion: 1, OSBuildNumber: 2600, OSServicePackMajorNumber: 3,
+		ClientVersionMajorNumber: 7, ClientVersionMinorNumber: 2, ClientVersionBuildNumber: 6001, ClientVersionQfeNumber: 788,
+	}}, &clientws.RegisterComputerResponse{}); err != nil {
+		h.t.Fatalf("RegisterComputer: %v", err)
+	}
+	return s
+}
+
+// unregistered runs GetConfig, GetAuthorizationCookie and GetCookie but not
+// RegisterComputer: a computer with a sync cookie the server does not know
+// as registered.
+func (h *harness) unregistered(clientID, dns, group string) *session {
+	h.t.Helper()
 	var cfg clientws.GetConfigResponse
 	if _, err := h.post(clientPath, clientws.Action("GetConfig"), &clientws.GetConfig{ProtocolVersion: "1.0"}, &cfg); err != nil {
 		h.t.Fatalf("GetConfig: %v", err)
@@ -117,14 +132,7 @@ func (h *harness) register(clientID, dns, group string) *session {
 	}, &ck); err != nil {
 		h.t.Fatalf("GetCookie: %v", err)
 	}
-	s := &session{h: h, clientID: clientID, cookie: ck.GetCookieResult}
-	if _, err := h.post(clientPath, clientws.Action("RegisterComputer"), &clientws.RegisterComputer{Cookie: s.cookie, ComputerInfo: &clientws.ComputerInfo{
-		DnsName: dns, OSMajorVersion: 5, OSMinorVersion: 1, OSBuildNumber: 2600, OSServicePackMajorNumber: 3,
-		ClientVersionMajorNumber: 7, ClientVersionMinorNumber: 2, ClientVersionBuildNumber: 6001, ClientVersionQfeNumber: 788,
-	}}, &clientws.RegisterComputerResponse{}); err != nil {
-		h.t.Fatalf("RegisterComputer: %v", err)
-	}
-	return s
+	return &session{h: h, clientID: clientID, cookie: ck.GetCookieResult}
 }
 
 // syncOnce sends one SyncUpdates.
@@ -201,3 +209,39 @@ func asFault(t testing.TB, err error) *soap.Fault {
 
 var _ = reporting.Namespace
 var _ = catalog.GroupAllComputers
+
+// wireHost is the Host of requests sent through serve: a fixed name, so
+// that content URLs and the actor of SoftwareDistribution.log lines do not
+// carry the random port of an httptest listener.
+const wireHost = "wsus.lab.local:8530"
+
+// serve sends one HTTP request straight to the server's ServeHTTP (no
+// listener, no network) with Host wireHost.
+func (h *harness) serve(method, path string, header http.Header, body []byte) *httptest.ResponseRecorder {
+	h.t.Helper()
+	r := httptest.NewRequest(method, "http://"+wireHost+path, bytes.NewReader(body))
+	for k, v := range header {
+		r.Header[k] = v
+	}
+	rec := httptest.NewRecorder()
+	h.srv.ServeHTTP(rec, r)
+	return rec
+}
+
+// call encodes req as a SOAP request of version v for action and serves it.
+func (h *harness) call(v soap.Version, path, action string, req any) *httptest.ResponseRecorder {
+	h.t.Helper()
+	body, err := soap.EncodeRequest(v, req)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	header := http.Header{}
+	soap.SetRequestHeaders(header, v, action)
+	return h.serve(http.MethodPost, path, header, body)
+}
+
+// decode parses a served answer into resp; a fault comes back as the error.
+func decode(t testing.TB, rec *httptest.ResponseRecorder, resp any) error {
+	t.Helper()
+	return soap.ParseResponse(rec.Body.Bytes(), resp)
+}

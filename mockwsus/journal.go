@@ -43,8 +43,9 @@ type Event struct {
 }
 
 // Journal records every exchange and every acknowledged reporting event. It
-// keeps the most recent Limit entries in memory (older ones are counted as
-// dropped) and, when a sink is set, streams every entry as a JSON line.
+// keeps the most recent Limit entries (older ones are counted as dropped) and
+// about as many events in memory and, when a sink is set, streams every entry
+// as a JSON line.
 type Journal struct {
 	mu      sync.Mutex
 	limit   int
@@ -96,6 +97,12 @@ func (j *Journal) addEvents(evs []Event) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	j.events = append(j.events, evs...)
+	if n := len(j.events); n > j.limit {
+		// As for entries: keep the newest, dropping down to half the limit
+		// so that appends stay amortised O(1).
+		keep := max(j.limit/2, 1)
+		j.events = append(j.events[:0], j.events[n-keep:]...)
+	}
 }
 
 // Entries returns a copy of the entries in memory.

@@ -432,7 +432,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("X-Powered-By", "ASP.NET")
 	h.Set("X-AspNet-Version", "2.0.50727")
 	if err := s.interceptHTTP(r); err != nil {
-		var httpErr *behaviour.HTTPError
+		httpErr := &behaviour.HTTPError{Status: http.StatusInternalServerError, Body: "mockwsus: " + err.Error()}
 		errors.As(err, &httpErr)
 		s.journal.add(Entry{Time: s.clk.Now(), Path: r.URL.Path, Operation: r.Method, Outcome: "http", Status: httpErr.Status, Detail: err.Error()})
 		w.Header().Set("Content-Type", "text/html")
@@ -469,6 +469,10 @@ func (s *Server) serveSOAP(w http.ResponseWriter, r *http.Request, svc *service)
 	resp, err := s.dispatch(c)
 	if c.req != nil {
 		version = c.req.Version
+	} else if soap12ContentType(r.Header.Get("Content-Type")) {
+		// The envelope could not be read: answer in the version the
+		// client announced.
+		version = soap.SOAP12
 	}
 	entry.Operation, entry.Computer, entry.Group = c.op, c.computer, c.group
 	if len(c.summary) > 0 {
@@ -507,6 +511,12 @@ func (s *Server) serveSOAP(w http.ResponseWriter, r *http.Request, svc *service)
 	if werr := soap.WriteResponse(w, version, resp); werr != nil {
 		s.cfg.Logf("mockwsus: writing response: %v", werr)
 	}
+}
+
+// soap12ContentType reports whether ct announces a SOAP 1.2 message.
+func soap12ContentType(ct string) bool {
+	mt, _, _ := strings.Cut(ct, ";")
+	return strings.EqualFold(strings.TrimSpace(mt), "application/soap+xml")
 }
 
 // dispatch reads the envelope, resolves the operation and runs it.

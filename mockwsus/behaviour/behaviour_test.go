@@ -75,7 +75,7 @@ func TestLookup(t *testing.T) {
 	if err == nil {
 		t.Fatal("Lookup of an unknown name succeeded")
 	}
-	for _, want := range []string{`unknown behaviour "kb000000"`, "known: kb954960"} {
+	for _, want := range []string{`unknown behaviour "kb000000"`, "kb954960"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("Lookup error %q lacks %q", err, want)
 		}
@@ -176,5 +176,81 @@ func TestKB954960Tables(t *testing.T) {
 	}
 	if _, ok := fixed.Get(1); ok {
 		t.Error("fixed table has a revision nobody added")
+	}
+}
+
+// Every registered behaviour's default mode for the versions the mock
+// reports: only kb954960 follows the version; the look-alikes are
+// conditions of a server, not of its build (the shipped
+// maxInstalledPrerequisites limit is always in force unless raised).
+func TestDefaultModePerVersion(t *testing.T) {
+	versions := []string{"3.0.6000.273", "3.1.6001.65", "3.1.6001.66", "3.2.7600.226"}
+	want := map[string][]behaviour.Mode{
+		behaviour.KB954960Name:                  {behaviour.Buggy, behaviour.Buggy, behaviour.Fixed, behaviour.Fixed},
+		behaviour.AppPoolDownName:               {behaviour.Fixed, behaviour.Fixed, behaviour.Fixed, behaviour.Fixed},
+		behaviour.AuthInternalErrorName:         {behaviour.Fixed, behaviour.Fixed, behaviour.Fixed, behaviour.Fixed},
+		behaviour.EndlessTruncationName:         {behaviour.Fixed, behaviour.Fixed, behaviour.Fixed, behaviour.Fixed},
+		behaviour.MaxInstalledPrerequisitesName: {behaviour.Buggy, behaviour.Buggy, behaviour.Buggy, behaviour.Buggy},
+		behaviour.SQLTimeoutName:                {behaviour.Fixed, behaviour.Fixed, behaviour.Fixed, behaviour.Fixed},
+	}
+	for _, name := range behaviour.Names() {
+		modes, ok := want[name]
+		if !ok {
+			t.Errorf("behaviour %q has no row in this table: add its default modes", name)
+			continue
+		}
+		for i, v := range versions {
+			if got := behaviour.Registry[name].DefaultMode(v); got != modes[i] {
+				t.Errorf("%s.DefaultMode(%s) = %s, want %s", name, v, got, modes[i])
+			}
+		}
+	}
+}
+
+// The look-alike behaviours act only when buggy, and only where they say.
+func TestLookAlikeHooks(t *testing.T) {
+	pool := behaviour.AppPoolDown{}
+	if err := pool.InterceptHTTP(behaviour.Fixed, "POST", "/ClientWebService/client.asmx"); err != nil {
+		t.Errorf("running pool: %v", err)
+	}
+	var httpErr *behaviour.HTTPError
+	if err := pool.InterceptHTTP(behaviour.Buggy, "GET", "/Content/00/x.exe"); !errors.As(err, &httpErr) || httpErr.Status != 503 || !strings.Contains(httpErr.Body, "HTTP Error 503") {
+		t.Errorf("stopped pool: %v, want HTTP 503 with IIS's page", err)
+	}
+
+	auth := behaviour.AuthInternalError{}
+	var exc *behaviour.Exception
+	if err := auth.Intercept(behaviour.Buggy, "SimpleAuthWebService", "GetAuthorizationCookie"); !errors.As(err, &exc) || exc.ErrorCode != "InternalServerError" {
+		t.Errorf("broken SimpleAuth: %v, want an InternalServerError exception", err)
+	}
+	if err := auth.Intercept(behaviour.Buggy, "ClientWebService", "GetCookie"); err != nil {
+		t.Errorf("broken SimpleAuth failed GetCookie: %v", err)
+	}
+
+	sql := behaviour.SQLTimeout{}
+	if err := sql.Intercept(behaviour.Buggy, "ClientWebService", "SyncUpdates"); !errors.As(err, &exc) || exc.Type != "System.Data.SqlClient.SqlException" {
+		t.Errorf("SUSDB timeout: %v, want a SqlException", err)
+	}
+	for _, op := range []string{"GetConfig", "GetExtendedUpdateInfo"} {
+		if err := sql.Intercept(behaviour.Buggy, "ClientWebService", op); err != nil {
+			t.Errorf("SUSDB timeout failed %s: %v", op, err)
+		}
+	}
+	if err := sql.Intercept(behaviour.Fixed, "ClientWebService", "SyncUpdates"); err != nil {
+		t.Errorf("healthy SUSDB: %v", err)
+	}
+
+	if !(behaviour.EndlessTruncation{}).ForceTruncated(behaviour.Buggy) || (behaviour.EndlessTruncation{}).ForceTruncated(behaviour.Fixed) {
+		t.Error("endless-truncation must force Truncated exactly when buggy")
+	}
+
+	limit := behaviour.MaxInstalledPrerequisites{}
+	for _, tt := range []struct {
+		m                  behaviour.Mode
+		configured, wanted int
+	}{{behaviour.Buggy, 400, 400}, {behaviour.Fixed, 400, behaviour.RaisedInstalledPrerequisites}, {behaviour.Fixed, 5000, 5000}, {behaviour.Buggy, 10, 10}} {
+		if got := limit.MaxInstalledPrerequisites(tt.m, tt.configured); got != tt.wanted {
+			t.Errorf("MaxInstalledPrerequisites(%s, %d) = %d, want %d", tt.m, tt.configured, got, tt.wanted)
+		}
 	}
 }

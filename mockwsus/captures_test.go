@@ -1,0 +1,167 @@
+package mockwsus_test
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"wsusmock/mockwsus"
+	"wsusmock/soap"
+	"wsusmock/soap/clientws"
+	"wsusmock/soap/reporting"
+)
+
+// sharedDir is the project's shared material outside the repository; the
+// captures in it are real exchanges between a native Windows Update Agent
+// (Windows 11) and a Windows Server 2025 WSUS. They are read in place, never
+// copied into the repository.
+const (
+	sharedDir   = "../../shared"
+	capturesDir = sharedDir + "/captures/wsus2025-native/flow"
+)
+
+// captureCookie is the sanitised cookie element of a captured request.
+var captureCookie = regexp.MustCompile(`<cookie><Expiration>[^<]*</Expiration><EncryptedData>[^<]*</EncryptedData></cookie>`)
+
+var captureSid = regexp.MustCompile(`<Sid>([^<]+)</Sid>`)
+
+// capture is one captured request.
+type capture struct {
+	name   string
+	header []byte // request line and headers as sent
+	body   []byte
+	action string // meta.json's soap_action, quoted
+}
+
+func loadCaptures(t *testing.T) []capture {
+	t.Helper()
+	if _, err := os.Stat(sharedDir); errors.Is(err, os.ErrNotExist) {
+		t.Skipf("skipping the real-capture test: the shared directory %s (/work/shared) is absent", sharedDir)
+	}
+	dirs, err := filepath.Glob(filepath.Join(capturesDir, "*"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []capture
+	for _, dir := range dirs {
+		if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+			continue
+		}
+		read := func(name string) []byte {
+			b, err := os.ReadFile(filepath.Join(dir, name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return b
+		}
+		var meta struct {
+			SOAPAction string `json:"soap_action"`
+		}
+		if err := json.Unmarshal(read("meta.json"), &meta); err != nil {
+			t.Fatalf("%s/meta.json: %v", dir, err)
+		}
+		out = append(out, capture{name: filepath.Base(dir), header: read("request.headers"), body: read("request.body"), action: meta.SOAPAction})
+	}
+	if len(out) == 0 {
+		t.Fatalf("%s exists but %s holds no captures", sharedDir, capturesDir)
+	}
+	return out
+}
+
+// TestRealCaptures sends every captured request, with its sanitised cookie
+// replaced by a live one, and expects each to be decoded and answered with
+// its response element. The requests come from a modern agent: ~94
+// installed non-leaf and ~1,300 cached revision IDs the default catalog does
+// not know (they are simply out of scope), and newer elements the WSUS 3.0
+// schema lacks.
+func TestRealCaptures(t *testing.T) {
+	caps := loadCaptures(t)
+	clientID := ""
+	for _, c := range caps {
+		if m := captureSid.FindSubmatch(c.body); m != nil {
+			clientID = string(m[1])
+			break
+		}
+	}
+	if clientID == "" {
+		t.Fatal("no captured request names the client (ReportEventBatch TargetID/Sid)")
+	}
+	h := newHarness(t, mockwsus.Config{})
+	s := h.register(clientID, "win11.lab.local", "")
+	live := []byte("<cookie><Expiration>" + s.cookie.Expiration.UTC().Format(clientws.DateTimeLayout) + "</Expiration><EncryptedData>" +
+		base64.StdEncoding.EncodeToString(s.cookie.EncryptedData) + "</EncryptedData></cookie>")
+
+	for _, c := range caps {
+		t.Run(c.name, func(t *testing.T) {
+			if n := len(captureCookie.FindAll(c.body, -1)); n != 1 {
+				t.Fatalf("request has %d cookie elements, want 1", n)
+			}
+			body := captureCookie.ReplaceAllLiteral(c.body, live)
+			r, err := http.ReadRequest(bufio.NewReader(bytes.NewReader(c.header)))
+			if err != nil {
+				t.Fatalf("request.headers: %v", err)
+			}
+			if got := r.Header.Get("SOAPAction"); got != c.action {
+				t.Errorf("request.headers SOAPAction %q, meta.json %q", got, c.action)
+			}
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			r.ContentLength = int64(len(body))
+			r.RequestURI = ""
+			rec := httptest.NewRecorder()
+			h.srv.ServeHTTP(rec, r)
+
+			op := c.action[strings.LastIndex(c.action, "/")+1 : len(c.action)-1]
+			var resp any
+			switch op {
+			case "SyncUpdates":
+				resp = &clientws.SyncUpdatesResponse{}
+			case "GetExtendedUpdateInfo":
+				resp = &clientws.GetExtendedUpdateInfoResponse{}
+			case "ReportEventBatch":
+				resp = &reporting.ReportEventBatchResponse{}
+			default:
+				t.Fatalf("no response type for captured operation %s", op)
+			}
+			if err := soap.ParseResponse(rec.Body.Bytes(), resp); err != nil {
+				t.Fatalf("%s answered HTTP %d: %v\n%.1000s", op, rec.Code, err, rec.Body)
+			}
+			if rec.Code != http.StatusOK {
+				t.Errorf("%s answered HTTP %d", op, rec.Code)
+			}
+			switch resp := resp.(type) {
+			case *clientws.SyncUpdatesResponse:
+				info := resp.SyncUpdatesResult
+				if info == nil || info.NewCookie == nil || len(info.NewCookie.EncryptedData) == 0 {
+					t.Errorf("SyncUpdatesResult without a NewCookie: %+v", info)
+				}
+			case *clientws.GetExtendedUpdateInfoResponse:
+				res := resp.GetExtendedUpdateInfoResult
+				req := regexp.MustCompile(`<int>`).FindAll(body, -1)
+				if res == nil || len(res.OutOfScopeRevisionIDs.Int) != len(req) {
+					t.Errorf("GetExtendedUpdateInfo of %d unknown revisions: %+v, want all out of scope", len(req), res)
+				}
+			case *reporting.ReportEventBatchResponse:
+				if !resp.ReportEventBatchResult {
+					t.Error("ReportEventBatchResult false")
+				}
+			}
+		})
+	}
+	var events int
+	for _, c := range caps {
+		events += bytes.Count(c.body, []byte("<ReportingEvent>"))
+	}
+	if got := len(h.srv.Journal().Events()); got != events {
+		t.Errorf("%d reporting events acknowledged, the captures carry %d", got, events)
+	}
+}

@@ -1,0 +1,19 @@
+package mockwsus
+
+// RealisticSyncIDs returns SyncUpdates ID lists the size of the real
+// captures' (94 installed non-leaf, 1,300 other cached revision IDs) for the
+// default catalog: all its categories and the XP and Office 2003 detectoids
+// installed, its other detectoids cached, and the rest revision IDs this
+// server does not know, as a modern agent sends them. Exported for the
+// external tests' benchmarks.
+func RealisticSyncIDs() (installed, cached []int32) {
+	installed = []int32{101, 102, 103, 110, 111, 112, 113, 120, 130, 131, 132, 133, 1002, 1020}
+	for id := int32(200_000); len(installed) < 94; id += 7 {
+		installed = append(installed, id)
+	}
+	cached = []int32{1003, 1004, 1005}
+	for id := int32(300_000); len(cached) < 1300; id += 3 {
+		cached = append(cached, id)
+	}
+	return installed, cached
+}
