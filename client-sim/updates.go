@@ -64,7 +64,7 @@ func evaluateUpdateInfo(info *clientws.UpdateInfo, m updatexml.Machine) *cachedU
 	if info.Deployment != nil {
 		u.action = string(info.Deployment.Action)
 	}
-	core, err := updatexml.ParseCore(info.Xml)
+	core, err := parseCoreShared(info.Xml)
 	if err != nil {
 		u.problem = &UnknownRule{RevisionID: info.ID, Rule: "Core", Error: err.Error()}
 		u.problemHR = HRInvalidExpression
@@ -316,7 +316,7 @@ func (c *updateCache) applyExtended(info *clientws.ExtendedUpdateInfo, locales [
 		frag := strings.TrimSpace(d.Xml)
 		switch {
 		case strings.HasPrefix(frag, "<ExtendedProperties"):
-			e, err := updatexml.ParseExtended(frag)
+			e, err := parseExtendedShared(frag)
 			if err != nil {
 				errs = append(errs, fmt.Errorf("revision %d: %w", d.ID, err))
 				continue
@@ -329,7 +329,7 @@ func (c *updateCache) applyExtended(info *clientws.ExtendedUpdateInfo, locales [
 				u.digests = append(u.digests, f.Digest)
 			}
 		case strings.HasPrefix(frag, "<LocalizedProperties"):
-			l, err := updatexml.ParseLocalizedProperties(frag)
+			l, err := parseLocalizedShared(frag)
 			if err != nil {
 				errs = append(errs, fmt.Errorf("revision %d: %w", d.ID, err))
 				continue
