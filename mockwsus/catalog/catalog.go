@@ -266,18 +266,27 @@ func (c *Catalog) Add(u *Update) error {
 			Action: ActionEvaluate, LastChange: u.Created, IsAssigned: true,
 		})
 		c.nextDeploy++
-		c.reindexLocked()
+		c.reindexRevisionLocked(u.RevisionID)
 	}
 	return nil
 }
 
-// reindexLocked rebuilds the per-revision index of approval rows.
+// reindexRevisionLocked rebuilds the index entry of one revision after its
+// rows changed, keeping storage order. Only that revision's rows are
+// touched, so building a large catalog row by row stays linear.
 // c.mu must be held for writing.
-func (c *Catalog) reindexLocked() {
-	c.rows = make(map[int32][]Deployment, len(c.rows))
+func (c *Catalog) reindexRevisionLocked(rev int32) {
+	var rows []Deployment
 	for _, d := range c.deployments {
-		c.rows[d.RevisionID] = append(c.rows[d.RevisionID], d)
+		if d.RevisionID == rev {
+			rows = append(rows, d)
+		}
 	}
+	if len(rows) == 0 {
+		delete(c.rows, rev)
+		return
+	}
+	c.rows[rev] = rows
 }
 
 func (c *Catalog) identity(id string) updatexml.Identity {
@@ -364,7 +373,8 @@ func (c *Catalog) AddDeploymentRow(d Deployment) (int32, error) {
 		c.nextDeploy = d.ID + 1
 	}
 	c.deployments = append(c.deployments, d)
-	c.reindexLocked()
+	// Appending keeps storage order: extend the index entry directly.
+	c.rows[d.RevisionID] = append(c.rows[d.RevisionID], d)
 	c.version++
 	return d.ID, nil
 }
@@ -521,7 +531,7 @@ func (c *Catalog) Approve(ref, group string, action Action, at time.Time) (Deplo
 	d := Deployment{ID: c.nextDeploy, RevisionID: u.RevisionID, GroupID: g.ID, Action: action, LastChange: at, IsAssigned: true}
 	c.nextDeploy++
 	c.deployments = append(c.deployments, d)
-	c.reindexLocked()
+	c.reindexRevisionLocked(u.RevisionID)
 	delete(c.declined, u.RevisionID)
 	c.version++
 	return d, nil
@@ -538,7 +548,7 @@ func (c *Catalog) Decline(ref string) (int, error) {
 	}
 	before := len(c.deployments)
 	c.deployments = slices.DeleteFunc(c.deployments, func(d Deployment) bool { return d.RevisionID == u.RevisionID })
-	c.reindexLocked()
+	c.reindexRevisionLocked(u.RevisionID)
 	c.declined[u.RevisionID] = true
 	c.version++
 	return before - len(c.deployments), nil
