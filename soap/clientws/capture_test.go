@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"wsusmock/internal/wiretest"
 
 	"wsusmock/soap/clientws"
 )
@@ -35,7 +36,7 @@ func newMessage(name xml.Name) any {
 // element the types do not know (or know in another position) shows up as a
 // difference, so this checks names, namespaces and order against real traffic.
 func TestCapturesRoundTrip(t *testing.T) {
-	dir := flowDir(t)
+	dir := wiretest.FlowDir(t)
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -50,30 +51,30 @@ func TestCapturesRoundTrip(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			env, err := parseTree(data)
+			env, err := wiretest.ParseTree(data)
 			if err != nil {
 				t.Fatalf("%s/%s: %v", e.Name(), file, err)
 			}
-			want := bodyChild(env)
+			want := wiretest.BodyChild(env)
 			if want == nil {
 				t.Fatalf("%s/%s: no SOAP Body child", e.Name(), file)
 			}
-			msg := newMessage(want.name)
+			msg := newMessage(want.Name)
 			if msg == nil {
 				continue // another service's message; its package checks it
 			}
-			if _, err := decodeBody(data, msg); err != nil {
+			if _, err := wiretest.DecodeBody(data, msg); err != nil {
 				t.Fatalf("%s/%s: decode: %v", e.Name(), file, err)
 			}
 			out, err := xml.Marshal(msg)
 			if err != nil {
 				t.Fatalf("%s/%s: marshal: %v", e.Name(), file, err)
 			}
-			got, err := parseTree(out)
+			got, err := wiretest.ParseTree(out)
 			if err != nil {
 				t.Fatalf("%s/%s: reparse: %v", e.Name(), file, err)
 			}
-			if msg, ok := sameTree("", want, got); !ok {
+			if msg, ok := wiretest.SameTree("", want, got); !ok {
 				t.Errorf("%s/%s: %s", e.Name(), file, msg)
 			}
 			checked++
@@ -88,7 +89,7 @@ func TestCapturesRoundTrip(t *testing.T) {
 func decodeCapture[T any](t *testing.T, exchange, file string) *T {
 	t.Helper()
 	v := new(T)
-	if _, err := decodeBody(readCapture(t, exchange, file), v); err != nil {
+	if _, err := wiretest.DecodeBody(wiretest.ReadCapture(t, exchange, file), v); err != nil {
 		t.Fatalf("%s/%s: %v", exchange, file, err)
 	}
 	return v

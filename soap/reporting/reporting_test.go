@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"wsusmock/internal/wiretest"
 
 	"wsusmock/soap/reporting"
 )
@@ -98,8 +99,8 @@ func TestActions(t *testing.T) {
 }
 
 func TestMarshalOrderFollowsWSDL(t *testing.T) {
-	order := schemaOrder(t, "../wsdl/ReportingWebService.wsdl")
-	types := structTypes([]reflect.Type{reflect.TypeFor[reporting.ReportEventBatch](), reflect.TypeFor[reporting.ReportEventBatchResponse]()})
+	order := wiretest.SchemaOrder(t, "../wsdl/ReportingWebService.wsdl")
+	types := wiretest.StructTypes([]reflect.Type{reflect.TypeFor[reporting.ReportEventBatch](), reflect.TypeFor[reporting.ReportEventBatchResponse]()})
 	for name, want := range order {
 		typ, ok := types[name]
 		if !ok {
@@ -107,8 +108,8 @@ func TestMarshalOrderFollowsWSDL(t *testing.T) {
 			continue
 		}
 		v := reflect.New(typ)
-		fill(v.Elem(), 0)
-		if got := childNames(t, v.Interface()); !slices.Equal(got, want) {
+		wiretest.Fill(v.Elem(), 0)
+		if got := wiretest.ChildNames(t, v.Interface()); !slices.Equal(got, want) {
 			t.Errorf("%s marshals children %v, want WSDL order %v", name, got, want)
 		}
 	}
@@ -117,7 +118,7 @@ func TestMarshalOrderFollowsWSDL(t *testing.T) {
 // TestCaptures decodes the three real ReportEventBatch exchanges, checks key fields and
 // that writing them back gives the captured element trees.
 func TestCaptures(t *testing.T) {
-	dir := flowDir(t)
+	dir := wiretest.FlowDir(t)
 	tests := []struct {
 		exchange string
 		events   []int16
@@ -138,14 +139,14 @@ func TestCaptures(t *testing.T) {
 				if file == "response.body" {
 					msg = new(reporting.ReportEventBatchResponse)
 				}
-				name, err := decodeBody(data, msg)
+				name, err := wiretest.DecodeBody(data, msg)
 				if err != nil {
 					t.Fatalf("%s: %v", file, err)
 				}
 				if name.Space != reporting.Namespace {
 					t.Fatalf("%s: body element %v not in %s", file, name, reporting.Namespace)
 				}
-				env, err := parseTree(data)
+				env, err := wiretest.ParseTree(data)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -153,11 +154,11 @@ func TestCaptures(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				got, err := parseTree(out)
+				got, err := wiretest.ParseTree(out)
 				if err != nil {
 					t.Fatal(err)
 				}
-				if diff, ok := sameTree("", bodyChild(env), got); !ok {
+				if diff, ok := wiretest.SameTree("", wiretest.BodyChild(env), got); !ok {
 					t.Errorf("%s: %s", file, diff)
 				}
 				if r, ok := msg.(*reporting.ReportEventBatchResponse); ok && !r.ReportEventBatchResult {
@@ -196,7 +197,7 @@ func TestCaptures(t *testing.T) {
 
 	// exchange 000016's detection-succeeded event, in full
 	req := new(reporting.ReportEventBatch)
-	if _, err := decodeBody(readCapture(t, "000016", "request.body"), req); err != nil {
+	if _, err := wiretest.DecodeBody(wiretest.ReadCapture(t, "000016", "request.body"), req); err != nil {
 		t.Fatal(err)
 	}
 	ev := req.EventBatch.ReportingEvent[0]
