@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -88,10 +89,40 @@ func serveUntilSignal(ctx context.Context, l *mockwsus.Listener, drain time.Dura
 }
 
 // replayHandler serves a capture instead of the mock (--replay DIR).
-func replayHandler(dir string) (http.Handler, error) {
+// Requests of an operation the capture holds (by SOAPAction, or method and
+// path for other requests) are answered from it by capture's matching rule;
+// requests of an operation it does not hold at all are answered by the mock.
+// Real captures often start mid-session (SyncUpdates with a cached cookie):
+// the mock then carries the agent's handshake (GetConfig, GetCookie, ...)
+// and the capture answers the rest.
+func replayHandler(dir string, mock http.Handler) (http.Handler, error) {
 	exchanges, err := capture.Read(dir)
 	if err != nil {
 		return nil, err
 	}
-	return capture.NewReplayServer(exchanges), nil
+	replay := capture.NewReplayServer(exchanges)
+	held := map[string]bool{}
+	for _, ex := range exchanges {
+		held[replayKey(ex.Request.Method, ex.Request.Path(), ex.Request.SOAPAction())] = true
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		action := ""
+		for k, v := range r.Header {
+			if strings.EqualFold(k, "SOAPAction") && len(v) > 0 {
+				action = v[0]
+			}
+		}
+		if held[replayKey(r.Method, r.URL.Path, action)] {
+			replay.ServeHTTP(w, r)
+			return
+		}
+		mock.ServeHTTP(w, r)
+	}), nil
+}
+
+func replayKey(method, path, action string) string {
+	if a := strings.Trim(strings.TrimSpace(action), `"`); a != "" {
+		return "soap " + a
+	}
+	return method + " " + strings.ToLower(path)
 }

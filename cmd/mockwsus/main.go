@@ -1,16 +1,20 @@
 // Command mockwsus runs the WSUS 3.0 SP1 mock server.
 //
 //	mockwsus --addr 127.0.0.1:0 --admin-addr 127.0.0.1:0 --behaviour kb954960=buggy \
-//	    [--scenario FILE] [--seed N] [--log-dir DIR] [--tls] [--record DIR | --replay DIR]
+//	    [--scenario FILE] [--seed N] [--log-dir DIR] [--tls [--tls-min-version 1.0|1.1|1.2|1.3]]
+//	    [--record DIR | --replay DIR] [--drain D] [--read-header-timeout D] [--read-timeout D] [--idle-timeout D]
 //	mockwsus proxy --upstream URL --record DIR [--addr ADDR] [--redact-hosts ...]
 //
 // It prints "listening on URL" and "admin on URL" once both listeners accept
-// requests, and on SIGTERM or SIGINT drains requests in flight and closes its
-// logs.
+// requests, and on SIGTERM or SIGINT stops accepting, waits up to --drain for
+// the requests in flight (each is journaled before its answer is sent),
+// finishes the recordings (each exchange folder is written then renamed),
+// and syncs and closes SoftwareDistribution.log and journal.jsonl.
 package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -66,7 +70,14 @@ type options struct {
 	journalLimit                int
 	redact                      redactFlags
 	drain                       time.Duration
+	tlsMin                      string
+	readHeaderTimeout           time.Duration
+	readTimeout                 time.Duration
+	idleTimeout                 time.Duration
 }
+
+// tlsVersions are the --tls-min-version values.
+var tlsVersions = map[string]uint16{"1.0": tls.VersionTLS10, "1.1": tls.VersionTLS11, "1.2": tls.VersionTLS12, "1.3": tls.VersionTLS13}
 
 func parse(args []string, stderr io.Writer) (*options, error) {
 	o := &options{behaviours: behaviourFlags{}}
@@ -82,12 +93,16 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 	fs.BoolVar(&o.tls, "tls", false, "serve HTTPS (self-signed certificate unless --tls-cert/--tls-key)")
 	fs.StringVar(&o.certFile, "tls-cert", "", "PEM certificate for --tls")
 	fs.StringVar(&o.keyFile, "tls-key", "", "PEM key for --tls")
+	fs.StringVar(&o.tlsMin, "tls-min-version", "1.0", "lowest TLS version --tls accepts: 1.0, 1.1, 1.2 or 1.3 (1.0 because WUA 7 on Windows XP speaks nothing newer)")
+	fs.DurationVar(&o.readHeaderTimeout, "read-header-timeout", mockwsus.DefaultReadHeaderTimeout, "how long a connection may take to send a request's headers (slowloris)")
+	fs.DurationVar(&o.readTimeout, "read-timeout", mockwsus.DefaultReadTimeout, "how long a whole request may take to arrive, body included (408 past it)")
+	fs.DurationVar(&o.idleTimeout, "idle-timeout", mockwsus.DefaultIdleTimeout, "how long a kept-alive connection may wait for its next request")
 	fs.StringVar(&o.version, "version", mockwsus.DefaultVersion, "WSUS version to report (3.1.6001.65 is buggy for kb954960, 3.1.6001.66 fixed)")
 	fs.DurationVar(&o.drain, "drain", 10*time.Second, "how long shutdown waits for requests in flight")
 	fs.StringVar(&o.catalogName, "catalog", "", "built-in catalog: default, many-detectoids or synthetic-N (the default plus N updates)")
 	fs.IntVar(&o.journalLimit, "journal-limit", mockwsus.DefaultJournalLimit, "exchanges the journal keeps in memory (older ones stay in --log-dir's journal.jsonl)")
 	fs.StringVar(&o.record, "record", "", "record every exchange served into this directory (one folder per exchange)")
-	fs.StringVar(&o.replay, "replay", "", "answer from this capture directory instead of the mock")
+	fs.StringVar(&o.replay, "replay", "", "answer from this capture directory (operations the capture lacks fall back to the mock)")
 	o.redact.register(fs)
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -99,6 +114,9 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 	})
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected arguments %q (flags only)", fs.Args())
+	}
+	if _, ok := tlsVersions[o.tlsMin]; !ok {
+		return nil, fmt.Errorf("--tls-min-version %q: want 1.0, 1.1, 1.2 or 1.3", o.tlsMin)
 	}
 	return o, nil
 }
@@ -112,10 +130,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	cfg := mockwsus.Config{Version: o.version, Behaviours: o.behaviours, Seed: o.seed, JournalLimit: o.journalLimit}
-	var closers []io.Closer
+	// The log files, synced and closed once the listeners have drained:
+	// every request that finished is in them.
+	var closers []*os.File
 	defer func() {
-		for _, c := range closers {
-			c.Close()
+		for _, f := range closers {
+			f.Sync()
+			f.Close()
 		}
 	}()
 	if o.logDir != "" {
@@ -151,7 +172,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		closers = append(closers, j)
 		srv.SetJournalSink(j)
 	}
-	lopts := mockwsus.ListenOptions{Addr: o.addr, AdminAddr: o.adminAddr, AdminToken: o.adminToken, TLS: o.tls, CertFile: o.certFile, KeyFile: o.keyFile}
+	lopts := mockwsus.ListenOptions{Addr: o.addr, AdminAddr: o.adminAddr, AdminToken: o.adminToken, TLS: o.tls, CertFile: o.certFile, KeyFile: o.keyFile,
+		TLSMinVersion: tlsVersions[o.tlsMin], ReadHeaderTimeout: o.readHeaderTimeout, ReadTimeout: o.readTimeout, IdleTimeout: o.idleTimeout}
 	var flush func() error
 	if o.record != "" {
 		w, err := capture.NewWriter(o.record, capture.WriterOptions{Redact: o.redact.redaction()})
@@ -163,7 +185,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	var l *mockwsus.Listener
 	if o.replay != "" {
-		h, err := replayHandler(o.replay)
+		h, err := replayHandler(o.replay, srv)
 		if err != nil {
 			return err
 		}

@@ -66,6 +66,8 @@ func TestBadFlags(t *testing.T) {
 		{"--scenario", "no-such-scenario"},
 		{"proxy", "--upstream", "ftp://x", "--record", t.TempDir()},
 		{"--addr", "127.0.0.1:0", "--admin-addr", "", "--replay", filepath.Join(t.TempDir(), "missing")},
+		{"--tls", "--tls-min-version", "1.4"},
+		{"--tls", "--tls-min-version", "TLS1.2"},
 	} {
 		err := run(context.Background(), args, io.Discard, io.Discard)
 		if err == nil {
@@ -125,5 +127,41 @@ func TestProxyRecords(t *testing.T) {
 	entries, _ := os.ReadDir(dir)
 	if len(entries) < 8 {
 		t.Errorf("recorded %d entries", len(entries))
+	}
+}
+
+// The simulator syncs against a replay of the real captures (a Windows 11
+// agent and a WSUS on Windows Server 2025): the capture answers SyncUpdates,
+// GetExtendedUpdateInfo and ReportEventBatch; the mock carries the handshake
+// the capture lacks. Every answer is parsed.
+func TestReplayRealCaptures(t *testing.T) {
+	dir := filepath.Join("..", "..", "..", "shared", "captures", "wsus2025-native", "flow")
+	if _, err := os.Stat(dir); err != nil {
+		t.Skipf("real captures not found at %s (../shared beside the repository): %v", dir, err)
+	}
+	url, stop := start(t, "--addr", "127.0.0.1:0", "--admin-addr", "", "--replay", dir)
+	defer stop()
+	p, err := profile.Builtin("xp-sp3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := clientsim.Run(context.Background(), clientsim.Config{ServerURL: url, Profile: p, Seed: 1, Clock: clock.NewVirtual(clock.DefaultStart, time.Millisecond), Log: io.Discard, CallTimeout: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Success {
+		t.Fatalf("sync against the replay: %s %s", res.HResult, res.Reason)
+	}
+	syncs := 0
+	for _, c := range res.Calls {
+		if c.Status != 200 {
+			t.Errorf("%s answered %d", c.Operation, c.Status)
+		}
+		if c.Operation == "SyncUpdates" {
+			syncs++
+		}
+	}
+	if syncs < 2 || len(res.UnknownRules) == 0 {
+		t.Errorf("%d SyncUpdates, %d unknown rules: the real answers were not reached or not parsed", syncs, len(res.UnknownRules))
 	}
 }
