@@ -64,6 +64,11 @@ type Config struct {
 	Seed uint64
 	// CallTimeout bounds each request (0: the agent's default).
 	CallTimeout time.Duration
+	// Soak, when positive, keeps running delta-sync passes after the
+	// others until it has passed, sampling the server's memory (its heap
+	// after a GC, from /debug/memory) every SoakSample (0: 30 s).
+	Soak       time.Duration
+	SoakSample time.Duration
 	// Progress receives a line per phase; nil discards.
 	Progress io.Writer
 }
@@ -113,6 +118,8 @@ type Report struct {
 	HeapPerComputer float64 `json:"heapPerComputerBytes"`
 	GoVersion       string  `json:"goVersion"`
 	CPUs            int     `json:"cpus"`
+	// Soak is the soak run's memory samples (Config.Soak).
+	Soak *SoakReport `json:"soak,omitempty"`
 }
 
 // Run carries out the load run.
@@ -232,6 +239,11 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			return nil, fmt.Errorf("bench: %w", err)
 		}
 		rep.Phases = append(rep.Phases, ph)
+	}
+	if cfg.Soak > 0 {
+		if rep.Soak, err = soak(ctx, cfg.Soak, cfg.SoakSample, tgt, runPhase, progress); err != nil {
+			return nil, fmt.Errorf("bench: %w", err)
+		}
 	}
 	rep.ServerCPUSeconds = tgt.cpuSeconds() - cpu0
 	rep.PeakRSSBytes = tgt.peakRSS()
@@ -487,6 +499,9 @@ func (r *Report) WriteText(w io.Writer) {
 	}
 	fmt.Fprintf(w, "  CPU %.2fs, peak RSS %.1f MiB (%s)\n", r.ServerCPUSeconds, float64(r.PeakRSSBytes)/(1<<20), scope)
 	fmt.Fprintf(w, "  allocations per request %.0f, server heap per computer %.0f bytes\n", r.AllocsPerRequest, r.HeapPerComputer)
+	if r.Soak != nil {
+		r.Soak.writeText(w)
+	}
 	if len(r.Errors) == 0 {
 		fmt.Fprintln(w, "  errors: none")
 	} else {

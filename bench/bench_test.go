@@ -5,6 +5,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 )
 
 // A small run works end to end and reports every figure; no wall time is
@@ -47,5 +48,23 @@ func TestRunRefusesBadConfig(t *testing.T) {
 	}
 	if _, err := Run(context.Background(), Config{Clients: 1, Mix: "xp=abc"}); err == nil {
 		t.Error("bad mix accepted")
+	}
+}
+
+// A soak run samples the server's memory at its start, on its ticker and
+// at its end; the figures are recorded, not asserted.
+func TestSoakSamples(t *testing.T) {
+	rep, err := Run(context.Background(), Config{Clients: 6, Concurrency: 3, DeltaSyncs: 0, Soak: 300 * time.Millisecond, SoakSample: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := rep.Soak
+	if s == nil || s.Passes < 1 || len(s.Samples) < 2 || s.Failed != 0 || s.FirstHeap == 0 || s.MaxHeap < s.LastHeap {
+		t.Fatalf("soak report %+v", s)
+	}
+	var b bytes.Buffer
+	rep.WriteText(&b)
+	if !strings.Contains(b.String(), "soak: ") || !strings.Contains(b.String(), "heap MiB") {
+		t.Errorf("text report lacks the soak samples:\n%s", b.String())
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"math"
 	"mime"
@@ -540,7 +541,14 @@ func Read(dir string) ([]Exchange, error) {
 	}
 	var out []Exchange
 	for _, e := range entries {
-		if !e.IsDir() || strings.HasPrefix(e.Name(), ".") {
+		if strings.HasPrefix(e.Name(), ".") {
+			continue
+		}
+		if e.Type()&fs.ModeSymlink != 0 {
+			// A link could lead a replay or a diff anywhere on the disk.
+			return nil, fmt.Errorf("capture: %s is a symbolic link: exchange folders must be real directories inside the capture", filepath.Join(dir, e.Name()))
+		}
+		if !e.IsDir() {
 			continue
 		}
 		ex, err := ReadExchange(filepath.Join(dir, e.Name()))
@@ -589,7 +597,7 @@ func ReadExchange(folder string) (Exchange, error) {
 		return fmt.Errorf("capture: %s: %s", filepath.Join(folder, file), fmt.Sprintf(format, args...))
 	}
 	read := func(file string) ([]byte, bool, error) {
-		b, err := os.ReadFile(filepath.Join(folder, file))
+		b, err := readRegular(filepath.Join(folder, file))
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, false, nil
 		}
@@ -675,4 +683,50 @@ func ReadExchange(folder string) (Exchange, error) {
 		}
 	}
 	return ex, nil
+}
+
+// MaxFileSize bounds each file Read takes from a capture folder: recorded
+// bodies are capped at DefaultMaxBody (16 MiB) and the real captures keep
+// none of the update payloads, so a larger file is not a capture's.
+const MaxFileSize = 256 << 20
+
+// errNotRegular is readRegular's refusal of a link, a FIFO, a device or a
+// directory where a file should be.
+var errNotRegular = errors.New("not a regular file (symbolic links, FIFOs and devices are refused)")
+
+// readRegular reads a regular file of at most MaxFileSize bytes. A symbolic
+// link is refused rather than followed (it could lead outside the capture),
+// and so is anything else that is not a plain file (a FIFO would block the
+// reader forever). The file opened is checked to be the one examined.
+func readRegular(path string) ([]byte, error) {
+	before, err := os.Lstat(path)
+	if err != nil {
+		return nil, err
+	}
+	if !before.Mode().IsRegular() {
+		return nil, &fs.PathError{Op: "read", Path: path, Err: errNotRegular}
+	}
+	if before.Size() > MaxFileSize {
+		return nil, &fs.PathError{Op: "read", Path: path, Err: fmt.Errorf("%d bytes, more than the %d a capture file may have", before.Size(), MaxFileSize)}
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	after, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !os.SameFile(before, after) {
+		return nil, &fs.PathError{Op: "read", Path: path, Err: errors.New("replaced while being read")}
+	}
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > MaxFileSize {
+		return nil, &fs.PathError{Op: "read", Path: path, Err: fmt.Errorf("more than the %d bytes a capture file may have", MaxFileSize)}
+	}
+	return data, nil
 }

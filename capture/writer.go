@@ -93,7 +93,7 @@ func NewWriter(dir string, opts WriterOptions) (*Writer, error) {
 	if opts.Redact.enabled() {
 		w.red = newRedactor(opts.Redact)
 		w.manifest = RedactionManifest{Tool: "wsusmock/capture", Version: 1, Settings: opts.Redact.settings()}
-		data, err := os.ReadFile(filepath.Join(dir, FileRedactions))
+		data, err := readRegular(filepath.Join(dir, FileRedactions))
 		switch {
 		case err == nil:
 			if err := json.Unmarshal(data, &w.manifest); err != nil {

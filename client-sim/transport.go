@@ -141,8 +141,17 @@ func transportError(parent context.Context, op string, err error) *exchangeError
 		e.hr, e.reason = HRCannotConnect, "cannot connect to the server: "+rootCause(err)
 	case errors.Is(err, errBodyTooLarge):
 		e.hr, e.reason = HRSoapClientRead, err.Error()
-	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-		e.hr, e.reason = HRConnectionError, "the connection broke before the answer was complete: "+rootCause(err)
+	case errors.Is(err, syscall.ECONNRESET):
+		// The reason leaves out the socket addresses: an ephemeral port in
+		// the log would make two runs of one scenario differ.
+		e.hr, e.reason = HRConnectionError, "the server reset the connection (connection reset by peer)"
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		// WinHTTP fails a read that ends short of the Content-Length with
+		// ERROR_WINHTTP_CONNECTION_ERROR: the body never reaches the SOAP
+		// parser, so this is not 0x8024400A.
+		e.hr, e.reason = HRConnectionError, "the connection closed before the answer was complete (body shorter than its Content-Length)"
+	case errors.Is(err, io.EOF):
+		e.hr, e.reason = HRConnectionError, "the connection closed before an answer came (EOF)"
 	default:
 		e.hr, e.reason = HRSoapClientSend, "sending the request failed: "+rootCause(err)
 	}

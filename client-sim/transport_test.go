@@ -160,7 +160,7 @@ func TestTransportFailures(t *testing.T) {
 				conn.Close()
 			},
 			wantHR:  clientsim.HRConnectionError,
-			wantLog: []string{"the connection broke before the answer was complete", "error = 0x80072EFE"},
+			wantLog: []string{"the connection closed before an answer came", "error = 0x80072EFE"},
 		},
 		{
 			name: "redirect loop",

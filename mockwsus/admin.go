@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/pprof"
 	"runtime"
 	"strings"
 
@@ -40,6 +41,7 @@ type AdminOptions struct {
 //	POST /reset                        back to the starting state
 //	GET  /debug/vars                   expvar (memstats, cmdline)
 //	GET  /debug/memory                 heap after a GC, computers, journal size
+//	GET  /debug/pprof/...              Go profiles of the server
 //
 // Errors are JSON {"error": "...", "status": N}.
 func (s *Server) AdminHandler(opts AdminOptions) http.Handler {
@@ -179,6 +181,11 @@ func (s *Server) AdminHandler(opts AdminOptions) http.Handler {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "reset"})
 	}))
 	mux.Handle("GET /debug/vars", expvar.Handler())
+	// pprof, so a load run can profile the server alone (the admin listener
+	// is loopback-only unless a token is set).
+	mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+	mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
 	mux.HandleFunc("GET /debug/memory", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, s.MemoryStats())
 	})
@@ -201,6 +208,10 @@ type MemoryStats struct {
 	JournalEntries int    `json:"journalEntries"`
 	JournalSeq     uint64 `json:"journalSeq"`
 	Events         int    `json:"events"`
+	// Requests counts the HTTP requests served so far; InFlight those
+	// being served now.
+	Requests uint64 `json:"requests"`
+	InFlight int64  `json:"inFlight"`
 }
 
 // MemoryStats collects garbage and reports the heap and the server's state.
@@ -215,7 +226,8 @@ func (s *Server) MemoryStats() MemoryStats {
 	entries, seq, events := len(s.journal.entries), s.journal.seq, len(s.journal.events)
 	s.journal.mu.Unlock()
 	return MemoryStats{HeapAllocBytes: m.HeapAlloc, HeapInuseBytes: m.HeapInuse, SysBytes: m.Sys, Mallocs: m.Mallocs,
-		Goroutines: runtime.NumGoroutine(), Computers: n, JournalEntries: entries, JournalSeq: seq, Events: events}
+		Goroutines: runtime.NumGoroutine(), Computers: n, JournalEntries: entries, JournalSeq: seq, Events: events,
+		Requests: s.requests.Load(), InFlight: s.inFlight.Load()}
 }
 
 // VersionInfo is what GET /version answers.

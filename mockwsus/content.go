@@ -19,7 +19,7 @@ var contentPath = regexp.MustCompile(`(?i)^/content/([0-9a-f]{2})/([0-9a-f]{40})
 // in pieces).
 func (s *Server) serveContent(w http.ResponseWriter, r *http.Request) {
 	entry := Entry{Time: s.clk.Now(), Path: r.URL.Path, Operation: "Content " + r.Method, Outcome: "http"}
-	defer func() { s.journal.add(entry) }()
+	defer func() { s.record(r, entry) }()
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		entry.Status = http.StatusMethodNotAllowed
 		w.Header().Set("Allow", "GET, HEAD")
@@ -46,7 +46,8 @@ func (s *Server) serveContent(w http.ResponseWriter, r *http.Request) {
 }
 
 // statusWriter remembers the status http.ServeContent chose (200, 206, 304,
-// 412, 416), so the journal records what was sent rather than a guess.
+// 412, 416), or an injected fault answered with (0 when it answered
+// nothing), so the journal records what was sent rather than a guess.
 type statusWriter struct {
 	http.ResponseWriter
 	status int
@@ -66,6 +67,10 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 	return w.ResponseWriter.Write(b)
 }
 
+// Unwrap lets http.ResponseController reach the connection (Flush and
+// Hijack, which the transport fault injections use).
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
 // Status is the status sent, 200 if none was written yet.
 func (w *statusWriter) Status() int {
 	if w.status == 0 {
@@ -80,7 +85,7 @@ var selfUpdateFiles = []string{"wuident.cab", "iuident.cab"}
 
 func (s *Server) serveSelfUpdate(w http.ResponseWriter, r *http.Request) {
 	entry := Entry{Time: s.clk.Now(), Path: r.URL.Path, Operation: "SelfUpdate " + r.Method, Outcome: "http"}
-	defer func() { s.journal.add(entry) }()
+	defer func() { s.record(r, entry) }()
 	name := strings.ToLower(strings.TrimPrefix(strings.ToLower(r.URL.Path), "/selfupdate/"))
 	for _, f := range selfUpdateFiles {
 		if name == f {

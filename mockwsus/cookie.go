@@ -98,10 +98,19 @@ func (s *sealer) open(kind byte, data []byte, now time.Time) (cookieData, error)
 	if data[1] != kind {
 		return d, fmt.Errorf("%w: wrong kind of cookie", errCookieInvalid)
 	}
+	nonce := data[hdr : hdr+s.aead.NonceSize()]
 	if !bytes.Equal(data[2:hdr], s.serverID[:]) {
+		// Another server's cookie, or one of ours whose server ID was
+		// altered: only the latter authenticates under our key with our
+		// ID in its header. Telling them apart keeps ServerChanged (the
+		// agent starts over with a new server) for real server changes;
+		// tampering is InvalidCookie wherever the altered bit is.
+		ours := append([]byte{data[0], data[1]}, s.serverID[:]...)
+		if _, err := s.aead.Open(nil, nonce, data[hdr+s.aead.NonceSize():], ours); err == nil {
+			return d, fmt.Errorf("%w: server ID altered", errCookieInvalid)
+		}
 		return d, errCookieServerChanged
 	}
-	nonce := data[hdr : hdr+s.aead.NonceSize()]
 	plain, err := s.aead.Open(nil, nonce, data[hdr+s.aead.NonceSize():], data[:hdr])
 	if err != nil {
 		return d, fmt.Errorf("%w: authentication failed", errCookieInvalid)

@@ -17,13 +17,16 @@ type Entry struct {
 	Operation string    `json:"operation"`
 	// Request summarises the request (counts, not whole arrays).
 	Request map[string]any `json:"request,omitempty"`
-	// Outcome is "ok", "fault" or "http".
+	// Outcome is "ok", "fault" or "http", or "reset" when an injected
+	// transport fault closed the connection without an answer.
 	Outcome   string `json:"outcome"`
 	Status    int    `json:"status"`
 	ErrorCode string `json:"errorCode,omitempty"`
 	FaultID   string `json:"faultId,omitempty"`
 	// Detail says what went wrong, or what was sent (e.g. "30 new updates,
-	// truncated").
+	// truncated"), followed by the transport faults injected into the
+	// exchange with the request's number (e.g. "inject-reset: request 5
+	// since switched on (every 5th): connection reset").
 	Detail string `json:"detail,omitempty"`
 	// Behaviours lists the behaviour modes the exchange ran under.
 	Behaviours map[string]string `json:"behaviours,omitempty"`

@@ -34,11 +34,36 @@ type ListenOptions struct {
 	// TLSMinVersion is the lowest TLS version accepted (tls.VersionTLS10 ...);
 	// 0 means TLS 1.0, because WUA 7 on Windows XP speaks nothing newer.
 	TLSMinVersion uint16
-	// ReadHeaderTimeout bounds slow headers (slowloris); 0 means 10 s.
+	// ReadHeaderTimeout bounds reading a request's headers (slowloris), and
+	// a new connection's wait for its first request; 0 means
+	// DefaultReadHeaderTimeout.
 	ReadHeaderTimeout time.Duration
+	// ReadTimeout bounds reading a whole request, body included (a body
+	// that never ends); 0 means DefaultReadTimeout. A SOAP request whose
+	// body is not in by then gets a 408 fault.
+	ReadTimeout time.Duration
+	// WriteTimeout bounds handling a request and writing its answer (a
+	// client that never reads); 0 means DefaultWriteTimeout.
+	WriteTimeout time.Duration
+	// IdleTimeout is how long a kept-alive connection may wait for its next
+	// request; 0 means DefaultIdleTimeout.
+	IdleTimeout time.Duration
+	// MaxHeaderBytes bounds the request line and headers; 0 means
+	// DefaultMaxHeaderBytes. Larger headers get 431.
+	MaxHeaderBytes int
 	// Wrap, when set, wraps the server's handler (e.g. a recorder).
 	Wrap func(http.Handler) http.Handler
 }
+
+// Defaults of ListenOptions. The write timeout outlasts every injected
+// fault (inject-slow-body trickles for 45 s), so none is cut short by it.
+const (
+	DefaultReadHeaderTimeout = 10 * time.Second
+	DefaultReadTimeout       = 60 * time.Second
+	DefaultWriteTimeout      = 5 * time.Minute
+	DefaultIdleTimeout       = 2 * time.Minute
+	DefaultMaxHeaderBytes    = 64 << 10
+)
 
 // Listener is a running server: its URLs and how to stop it.
 type Listener struct {
@@ -67,7 +92,19 @@ func (s *Server) Listen(opts ListenOptions) (*Listener, error) {
 // way Listen serves the mock, with an optional admin handler.
 func ListenHandler(h, adminHandler http.Handler, opts ListenOptions) (*Listener, error) {
 	if opts.ReadHeaderTimeout <= 0 {
-		opts.ReadHeaderTimeout = 10 * time.Second
+		opts.ReadHeaderTimeout = DefaultReadHeaderTimeout
+	}
+	if opts.ReadTimeout <= 0 {
+		opts.ReadTimeout = DefaultReadTimeout
+	}
+	if opts.WriteTimeout <= 0 {
+		opts.WriteTimeout = DefaultWriteTimeout
+	}
+	if opts.IdleTimeout <= 0 {
+		opts.IdleTimeout = DefaultIdleTimeout
+	}
+	if opts.MaxHeaderBytes <= 0 {
+		opts.MaxHeaderBytes = DefaultMaxHeaderBytes
 	}
 	ln, err := net.Listen("tcp", opts.Addr)
 	if err != nil {
@@ -85,7 +122,8 @@ func ListenHandler(h, adminHandler http.Handler, opts ListenOptions) (*Listener,
 		scheme = "https"
 	}
 	l.URL = scheme + "://" + ln.Addr().String()
-	main := &http.Server{Handler: h, ReadHeaderTimeout: opts.ReadHeaderTimeout, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}
+	main := &http.Server{Handler: h, ReadHeaderTimeout: opts.ReadHeaderTimeout, ReadTimeout: opts.ReadTimeout,
+		WriteTimeout: opts.WriteTimeout, IdleTimeout: opts.IdleTimeout, MaxHeaderBytes: opts.MaxHeaderBytes}
 	l.servers = append(l.servers, main)
 	go func() { l.done <- ignoreClosed(main.Serve(ln)) }()
 
@@ -101,7 +139,8 @@ func ListenHandler(h, adminHandler http.Handler, opts ListenOptions) (*Listener,
 			return nil, fmt.Errorf("mockwsus: the admin API on %s is reachable from other hosts: give it a token (--admin-token) or bind it to 127.0.0.1", aln.Addr())
 		}
 		l.AdminURL = "http://" + aln.Addr().String()
-		admin := &http.Server{Handler: adminHandler, ReadHeaderTimeout: opts.ReadHeaderTimeout}
+		admin := &http.Server{Handler: adminHandler, ReadHeaderTimeout: opts.ReadHeaderTimeout, ReadTimeout: opts.ReadTimeout,
+			WriteTimeout: opts.WriteTimeout, IdleTimeout: opts.IdleTimeout, MaxHeaderBytes: opts.MaxHeaderBytes}
 		l.servers = append(l.servers, admin)
 		go func() { l.done <- ignoreClosed(admin.Serve(aln)) }()
 	}

@@ -145,10 +145,36 @@ func (s *Server) renewCookie(d cookieData) *clientws.Cookie {
 	return &clientws.Cookie{Expiration: clientws.NewDateTime(d.Expires), EncryptedData: s.cookies.seal(kindSync, d)}
 }
 
+// wireCookie is the sealed data of a request's cookie element and whether
+// the element was sent at all.
+type wireCookie struct {
+	data    []byte
+	present bool
+}
+
+// cookieBytes reads the cookie element of a client web service or
+// reporting request.
+func cookieBytes[C interface {
+	*clientws.Cookie | *reporting.Cookie
+}](ck C) wireCookie {
+	switch v := any(ck).(type) {
+	case *clientws.Cookie:
+		if v != nil {
+			return wireCookie{v.EncryptedData, true}
+		}
+	case *reporting.Cookie:
+		if v != nil {
+			return wireCookie{v.EncryptedData, true}
+		}
+	}
+	return wireCookie{}
+}
+
 // openCookie checks a client web service cookie and maps its failures to
 // the ErrorCodes that drive the agent's recovery.
-func (s *Server) openCookie(c *call, wire []byte, present bool) (cookieData, error) {
-	if !present {
+func (s *Server) openCookie(c *call, ck wireCookie) (cookieData, error) {
+	wire := ck.data
+	if !ck.present {
 		return cookieData{}, &wsusError{code: "InvalidCookie", client: true, cause: errors.New("no cookie")}
 	}
 	s.mu.RLock()
@@ -180,11 +206,7 @@ func (s *Server) registerComputer(c *call) (any, error) {
 	if err := c.req.Decode(&req); err != nil {
 		return nil, err
 	}
-	var wire []byte
-	if req.Cookie != nil {
-		wire = req.Cookie.EncryptedData
-	}
-	d, err := s.openCookie(c, wire, req.Cookie != nil)
+	d, err := s.openCookie(c, cookieBytes(req.Cookie))
 	if err != nil {
 		return nil, err
 	}
@@ -217,11 +239,7 @@ func (s *Server) syncUpdates(c *call) (any, error) {
 	if err := c.req.Decode(&req); err != nil {
 		return nil, err
 	}
-	var wire []byte
-	if req.Cookie != nil {
-		wire = req.Cookie.EncryptedData
-	}
-	d, err := s.openCookie(c, wire, req.Cookie != nil)
+	d, err := s.openCookie(c, cookieBytes(req.Cookie))
 	if err != nil {
 		return nil, err
 	}
@@ -343,11 +361,7 @@ func (s *Server) getExtendedUpdateInfo(c *call) (any, error) {
 	if err := c.req.Decode(&req); err != nil {
 		return nil, err
 	}
-	var wire []byte
-	if req.Cookie != nil {
-		wire = req.Cookie.EncryptedData
-	}
-	if _, err := s.openCookie(c, wire, req.Cookie != nil); err != nil {
+	if _, err := s.openCookie(c, cookieBytes(req.Cookie)); err != nil {
 		return nil, err
 	}
 	var revs []int32
@@ -389,7 +403,7 @@ func (s *Server) getExtendedUpdateInfo(c *call) (any, error) {
 			case clientws.XmlUpdateFragmentTypeCore:
 				xml = u.Core()
 			case clientws.XmlUpdateFragmentTypeExtended:
-				xml = extendedFragment(u)
+				xml = s.extendedFragmentCached(u)
 			case clientws.XmlUpdateFragmentTypeLocalizedProperties:
 				if !hasEnglish(locales) {
 					continue
@@ -419,6 +433,18 @@ func hasEnglish(locales []string) bool {
 		}
 	}
 	return false
+}
+
+// extendedFragmentCached renders an update's Extended fragment once: it
+// depends only on the update revision, and rendering it for every
+// GetExtendedUpdateInfo was a visible share of the server's CPU.
+func (s *Server) extendedFragmentCached(u *catalog.Update) string {
+	if v, ok := s.extended.Load(u); ok {
+		return v.(string)
+	}
+	frag := extendedFragment(u)
+	s.extended.Store(u, frag)
+	return frag
 }
 
 func extendedFragment(u *catalog.Update) string {
@@ -454,11 +480,7 @@ func (s *Server) getFileLocations(c *call) (any, error) {
 	if err := c.req.Decode(&req); err != nil {
 		return nil, err
 	}
-	var wire []byte
-	if req.Cookie != nil {
-		wire = req.Cookie.EncryptedData
-	}
-	d, err := s.openCookie(c, wire, req.Cookie != nil)
+	d, err := s.openCookie(c, cookieBytes(req.Cookie))
 	if err != nil {
 		return nil, err
 	}
@@ -483,11 +505,7 @@ func (s *Server) refreshCache(c *call) (any, error) {
 	if err := c.req.Decode(&req); err != nil {
 		return nil, err
 	}
-	var wire []byte
-	if req.Cookie != nil {
-		wire = req.Cookie.EncryptedData
-	}
-	if _, err := s.openCookie(c, wire, req.Cookie != nil); err != nil {
+	if _, err := s.openCookie(c, cookieBytes(req.Cookie)); err != nil {
 		return nil, err
 	}
 	var idents []*clientws.UpdateIdentity
@@ -529,11 +547,7 @@ func (s *Server) reportEventBatch(c *call) (any, error) {
 	if err := c.req.Decode(&req); err != nil {
 		return nil, err
 	}
-	var wire []byte
-	if req.Cookie != nil {
-		wire = req.Cookie.EncryptedData
-	}
-	d, err := s.openCookie(c, wire, req.Cookie != nil)
+	d, err := s.openCookie(c, cookieBytes(req.Cookie))
 	if err != nil {
 		return nil, err
 	}

@@ -13,6 +13,8 @@
 package mockwsus
 
 import (
+	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -60,6 +62,13 @@ const (
 	// DefaultCookieLifetime is how long a cookie lives (a real WSUS issued
 	// one hour).
 	DefaultCookieLifetime = time.Hour
+	// DefaultMaxElements bounds the elements of one SOAP request (counted
+	// as its '<' not followed by '/', before decoding): a real agent's largest
+	// request, a SyncUpdates with maxCachedUpdate cached IDs, has about
+	// 22,000. Decoding costs about 240 bytes per element, so a 4 MiB body of
+	// 350,000 tiny elements would cost 85 MiB; the cap keeps any request
+	// under 25 MiB.
+	DefaultMaxElements = 100_000
 )
 
 // Config configures a Server. The zero value is a WSUS 3.0 SP1 server with
@@ -86,6 +95,10 @@ type Config struct {
 	MaxExtendedUpdatesPerRequest int
 	CookieLifetime               time.Duration
 	MaxBody                      int64
+	// MaxElements bounds the elements of one SOAP request; more get 413
+	// before decoding. 0 means DefaultMaxElements, or twice
+	// MaxCachedUpdates+MaxInstalledPrerequisites when that is more.
+	MaxElements int
 	// RegistrationNotRequired makes GetConfig say IsRegistrationRequired
 	// false (WSUS says true).
 	RegistrationNotRequired bool
@@ -116,8 +129,19 @@ type Server struct {
 	faultIDs   *ids.Source
 	lastChange time.Time // GetConfig's LastChange
 	resets     int
+	// injectBase is, per transport fault injection (behaviour.
+	// ResponseInjector), the request count when it was last switched on:
+	// its n counts from there.
+	injectBase map[string]uint64
 
 	thread atomic.Uint64
+	// requests counts every HTTP request served; inFlight those being
+	// served now.
+	requests atomic.Uint64
+	inFlight atomic.Int64
+	// extended caches rendered Extended fragments by *catalog.Update; a
+	// Reset builds new updates, so stale entries are never hit.
+	extended sync.Map
 }
 
 // computer is a registered client; kept small (issue: 2 KB per computer).
@@ -163,6 +187,9 @@ func New(cfg Config) (*Server, error) {
 	if cfg.MaxBody <= 0 {
 		cfg.MaxBody = soap.DefaultMaxBody
 	}
+	if cfg.MaxElements <= 0 {
+		cfg.MaxElements = max(DefaultMaxElements, 2*(cfg.MaxCachedUpdates+cfg.MaxInstalledPrerequisites))
+	}
 	if cfg.Logf == nil {
 		cfg.Logf = log.Printf
 	}
@@ -188,7 +215,14 @@ func (s *Server) reset() error {
 	if err != nil {
 		return fmt.Errorf("mockwsus: building the catalog: %w", err)
 	}
-	key := ids.Derive(s.cfg.Seed, "cookie-key").Bytes(64)
+	// A key per incarnation: a cookie from before a Reset must not
+	// authenticate (it is ServerChanged), and one whose server ID was
+	// altered must (it is InvalidCookie); see sealer.open.
+	keyLabel := "cookie-key"
+	if s.resets > 0 {
+		keyLabel = fmt.Sprintf("cookie-key-%d", s.resets)
+	}
+	key := ids.Derive(s.cfg.Seed, keyLabel).Bytes(64)
 	var serverID [8]byte
 	copy(serverID[:], ids.Derive(s.cfg.Seed, fmt.Sprintf("server-id-%d", s.resets)).Bytes(8))
 	sealer, err := newSealer(key, serverID)
@@ -209,6 +243,10 @@ func (s *Server) reset() error {
 	s.faultIDs = ids.Derive(s.cfg.Seed, fmt.Sprintf("fault-ids-%d", s.resets))
 	s.lastChange = time.Date(2008, 6, 10, 17, 0, 0, 0, time.UTC)
 	s.resets++
+	s.injectBase = map[string]uint64{}
+	for _, name := range injectorNames() {
+		s.injectBase[name] = s.requests.Load()
+	}
 	return nil
 }
 
@@ -282,9 +320,17 @@ func (s *Server) SetMode(name string, m behaviour.Mode, group string) error {
 		return fmt.Errorf("mockwsus: mode %q is neither buggy nor fixed", m)
 	}
 	name = b.Info().Name
+	_, injector := b.(behaviour.ResponseInjector)
+	if injector && group != "" {
+		return fmt.Errorf("mockwsus: %s acts on connections, before any computer is known: switch it for the whole server, not for group %q", name, group)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if group == "" {
+		if injector && m == behaviour.Buggy && s.modeLocked(name, "") != behaviour.Buggy {
+			// Switched on: its requests count from now.
+			s.injectBase[name] = s.requests.Load()
+		}
 		s.modes[name] = m
 		return nil
 	}
@@ -425,16 +471,123 @@ var (
 	}}
 )
 
-// ServeHTTP routes by path, case-insensitively as IIS does.
+// ServeHTTP counts the request, applies the transport fault injections that
+// hit it, and serves it.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	n := s.requests.Add(1)
+	s.inFlight.Add(1)
+	defer s.inFlight.Add(-1)
 	h := w.Header()
 	h.Set("Server", "Microsoft-IIS/6.0")
 	h.Set("X-Powered-By", "ASP.NET")
 	h.Set("X-AspNet-Version", "2.0.50727")
+	if hits := s.injections(n); len(hits) > 0 {
+		s.serveInjected(w, r, hits)
+		return
+	}
+	s.route(w, r)
+}
+
+// injectorNames lists the registered transport fault injections, sorted.
+var injectorNames = sync.OnceValue(func() []string {
+	var out []string
+	for _, name := range behaviour.Names() {
+		if _, ok := behaviour.Registry[name].(behaviour.ResponseInjector); ok {
+			out = append(out, name)
+		}
+	}
+	return out
+})
+
+// injection is a transport fault that hit a request.
+type injection struct {
+	hook behaviour.ResponseInjector
+	note string
+}
+
+// injections returns the injections that hit request number n (counted
+// over the server's life), in registry order.
+func (s *Server) injections(n uint64) []injection {
+	var hits []injection
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	for _, name := range injectorNames() {
+		m := s.modeLocked(name, "")
+		if m != behaviour.Buggy {
+			continue
+		}
+		base := s.injectBase[name]
+		if n <= base {
+			continue // counted before the fault was switched on
+		}
+		hook := behaviour.Registry[name].(behaviour.ResponseInjector)
+		if note, ok := hook.Injects(m, n-base); ok {
+			hits = append(hits, injection{hook: hook, note: note})
+		}
+	}
+	return hits
+}
+
+// injected is what the journal needs of a request a fault was injected
+// into: the notes, and whether the server wrote an entry for it.
+type injected struct {
+	notes     []string
+	journaled bool
+}
+
+type injectedKey struct{}
+
+// serveInjected serves a request through the injections that hit it, the
+// first outermost. The journal entry of the request carries the notes; when
+// an injection kept the request from the server (a reset, a 503), an entry
+// is written for it here.
+func (s *Server) serveInjected(w http.ResponseWriter, r *http.Request, hits []injection) {
+	st := &injected{}
+	for _, h := range hits {
+		st.notes = append(st.notes, h.note)
+	}
+	r = r.WithContext(context.WithValue(r.Context(), injectedKey{}, st))
+	sw := &statusWriter{ResponseWriter: w}
+	defer func() {
+		// Deferred: a reset ends with panic(http.ErrAbortHandler) when the
+		// connection cannot be taken over.
+		if !st.journaled {
+			outcome := "http"
+			if sw.status == 0 {
+				outcome = "reset"
+			}
+			s.record(r, Entry{Time: s.clk.Now(), Path: r.URL.Path, Operation: r.Method, Outcome: outcome, Status: sw.status})
+		}
+	}()
+	next := func(w http.ResponseWriter) { s.route(w, r) }
+	for i := len(hits) - 1; i >= 0; i-- {
+		hook, inner := hits[i].hook, next
+		next = func(w http.ResponseWriter) { hook.InjectResponse(w, r, inner) }
+	}
+	next(sw)
+}
+
+// record adds an entry to the journal, with the notes of the faults
+// injected into r.
+func (s *Server) record(r *http.Request, e Entry) {
+	if st, ok := r.Context().Value(injectedKey{}).(*injected); ok {
+		st.journaled = true
+		notes := strings.Join(st.notes, "; ")
+		if e.Detail == "" {
+			e.Detail = notes
+		} else {
+			e.Detail += "; " + notes
+		}
+	}
+	s.journal.add(e)
+}
+
+// route routes by path, case-insensitively as IIS does.
+func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 	if err := s.interceptHTTP(r); err != nil {
 		httpErr := &behaviour.HTTPError{Status: http.StatusInternalServerError, Body: "mockwsus: " + err.Error()}
 		errors.As(err, &httpErr)
-		s.journal.add(Entry{Time: s.clk.Now(), Path: r.URL.Path, Operation: r.Method, Outcome: "http", Status: httpErr.Status, Detail: err.Error()})
+		s.record(r, Entry{Time: s.clk.Now(), Path: r.URL.Path, Operation: r.Method, Outcome: "http", Status: httpErr.Status, Detail: err.Error()})
 		w.Header().Set("Content-Type", "text/html")
 		w.WriteHeader(httpErr.Status)
 		io.WriteString(w, httpErr.Body)
@@ -455,7 +608,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		case strings.HasPrefix(path, "/selfupdate/"):
 			s.serveSelfUpdate(w, r)
 		default:
-			s.journal.add(Entry{Time: s.clk.Now(), Path: r.URL.Path, Operation: r.Method, Outcome: "http", Status: http.StatusNotFound, Detail: "no such path"})
+			s.record(r, Entry{Time: s.clk.Now(), Path: r.URL.Path, Operation: r.Method, Outcome: "http", Status: http.StatusNotFound, Detail: "no such path"})
 			http.Error(w, "mockwsus: no such path "+r.URL.Path+" (web services are under /ClientWebService/client.asmx, /SimpleAuthWebService/SimpleAuth.asmx and /ReportingWebService/ReportingWebService.asmx)", http.StatusNotFound)
 		}
 	}
@@ -485,7 +638,7 @@ func (s *Server) serveSOAP(w http.ResponseWriter, r *http.Request, svc *service)
 		var httpErr *behaviour.HTTPError
 		if errors.As(err, &httpErr) {
 			entry.Outcome, entry.Status, entry.Detail = "http", httpErr.Status, httpErr.Error()
-			s.journal.add(entry)
+			s.record(r, entry)
 			w.Header().Set("Content-Type", "text/html")
 			w.WriteHeader(httpErr.Status)
 			io.WriteString(w, httpErr.Body)
@@ -497,7 +650,7 @@ func (s *Server) serveSOAP(w http.ResponseWriter, r *http.Request, svc *service)
 			entry.ErrorCode, entry.FaultID = f.Detail.ErrorCode, f.Detail.ID
 		}
 		entry.Detail = err.Error()
-		s.journal.add(entry)
+		s.record(r, entry)
 		if f.Status() == http.StatusMethodNotAllowed {
 			w.Header().Set("Allow", http.MethodPost) // RFC 9110 15.5.6: a 405 lists the methods allowed
 		}
@@ -507,7 +660,7 @@ func (s *Server) serveSOAP(w http.ResponseWriter, r *http.Request, svc *service)
 		return
 	}
 	entry.Outcome, entry.Status, entry.Detail = "ok", http.StatusOK, c.detail
-	s.journal.add(entry)
+	s.record(r, entry)
 	if werr := soap.WriteResponse(w, version, resp); werr != nil {
 		s.cfg.Logf("mockwsus: writing response: %v", werr)
 	}
@@ -526,6 +679,11 @@ func (s *Server) dispatch(c *call) (any, error) {
 		return nil, err
 	}
 	c.req = req
+	if n := bytes.Count(req.Raw, []byte("<")) - bytes.Count(req.Raw, []byte("</")); n > s.cfg.MaxElements {
+		// Start tags (and comments, declarations), counted before
+		// decoding, which is what costs memory.
+		return nil, fmt.Errorf("%w: %d elements, the limit is %d", soap.ErrTooLarge, n, s.cfg.MaxElements)
+	}
 	ns, op, _ := strings.Cut(req.Action, "/"+c.svc.name+"/")
 	_ = ns
 	i := strings.LastIndex(req.Action, "/")
@@ -677,6 +835,10 @@ func (s *Server) toFault(c *call, err error) *soap.Fault {
 		return &soap.Fault{Code: soap.CodeClient, String: ae.msg, HTTPStatus: ae.status, Cause: err}
 	case errors.Is(err, soap.ErrTooLarge):
 		return &soap.Fault{Code: soap.CodeClient, String: "Maximum request length exceeded. (" + err.Error() + ")", HTTPStatus: http.StatusRequestEntityTooLarge, Cause: err}
+	case errors.Is(err, soap.ErrTimeout):
+		// IIS answers a request whose body does not come in time with 408
+		// before ASP.NET sees it.
+		return &soap.Fault{Code: soap.CodeClient, String: "Request timed out. (" + err.Error() + ")", HTTPStatus: http.StatusRequestTimeout, Cause: err}
 	case errors.Is(err, soap.ErrMethod):
 		return &soap.Fault{Code: soap.CodeClient, String: err.Error(), HTTPStatus: http.StatusMethodNotAllowed, Cause: err}
 	case errors.Is(err, soap.ErrContentType):

@@ -416,6 +416,9 @@ func (sc *Scenario) validate() error {
 			if err := checkGroup(path+".switch.group", st.Switch.Group); err != nil {
 				return err
 			}
+			if st.Switch.Group != "" && behaviour.IsInjector(st.Switch.Behaviour) {
+				return sc.fail(path+".switch.group", "%s is a transport fault: it acts on connections, before any computer is known; switch it for the whole server (no group)", st.Switch.Behaviour)
+			}
 		case st.Version != "":
 			if strings.Count(st.Version, ".") != 3 {
 				return sc.fail(path+".version", "version %q is not a WSUS version such as %s", st.Version, mockwsus.VersionFixed)

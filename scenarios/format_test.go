@@ -45,6 +45,7 @@ func TestParseRefusesBadScenarios(t *testing.T) {
 		{"no steps", good[:strings.Index(good, "steps:")], `has no steps`},
 		{"bad version", strings.Replace(good, "3.1.6001.65", "three", 1), `t.yaml:2:\d+: version "three" is not a WSUS version`},
 		{"expectation for a stranger", strings.Replace(good, "      a: {", "      zz: {", 1), `neither a client nor a profile`},
+		{"transport fault for one group", strings.Replace(good, "  - sync: all", "  - switch: {behaviour: inject-reset, mode: on, group: Workstations}\n  - sync: all", 1), `t.yaml:6:\d+: inject-reset is a transport fault: .*switch it for the whole server`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

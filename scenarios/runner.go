@@ -18,6 +18,7 @@ import (
 
 	clientsim "wsusmock/client-sim"
 	"wsusmock/client-sim/wulog"
+	"wsusmock/internal/atomicfile"
 	"wsusmock/internal/clock"
 	"wsusmock/mockwsus"
 	"wsusmock/mockwsus/behaviour"
@@ -663,12 +664,5 @@ func writeArtifacts(dir string, rep *Report, insts []*instance, tgt target) erro
 
 // writeFileAtomic writes then renames, so no reader sees half a file.
 func writeFileAtomic(path string, data []byte) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, data, 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
+	return atomicfile.WriteFile(path, data, 0o644)
 }

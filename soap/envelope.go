@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"io"
 	"mime"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -88,6 +89,9 @@ var (
 	ErrContentType     = errors.New("soap: unsupported content type")
 	ErrMethod          = errors.New("soap: method not allowed")
 	ErrEmptyBody       = errors.New("soap: empty body")
+	// ErrTimeout: the body did not arrive before the connection's read
+	// deadline (the listener's ReadTimeout).
+	ErrTimeout = errors.New("soap: request body not received in time")
 )
 
 // Request is a sniffed SOAP request.
@@ -121,8 +125,8 @@ type Request struct {
 // namespace must agree with the content type; an absent Content-Type is taken
 // as SOAP 1.1.
 //
-// The errors wrap ErrMethod, ErrContentType, ErrTooLarge, ErrEmptyBody,
-// ErrMalformed, ErrVersionMismatch or ErrNoAction. ReadRequest reads the
+// The errors wrap ErrMethod, ErrContentType, ErrTooLarge, ErrTimeout,
+// ErrEmptyBody, ErrMalformed, ErrVersionMismatch or ErrNoAction. ReadRequest reads the
 // envelope only up to the operation's start tag; Decode checks the rest.
 func ReadRequest(r *http.Request, maxBody int64) (*Request, error) {
 	if r.Method != http.MethodPost {
@@ -144,6 +148,10 @@ func ReadRequest(r *http.Request, maxBody int64) (*Request, error) {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
 			return nil, fmt.Errorf("%w: more than %d bytes", ErrTooLarge, mbe.Limit)
+		}
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			return nil, fmt.Errorf("%w: %d bytes read: %w", ErrTimeout, len(raw), err)
 		}
 		return nil, fmt.Errorf("%w: reading body: %w", ErrMalformed, err)
 	}

@@ -24,7 +24,7 @@ import (
 // sentinels are the errors every failure of the codec wraps.
 var sentinels = []error{
 	soap.ErrMalformed, soap.ErrVersionMismatch, soap.ErrNoAction, soap.ErrTooLarge,
-	soap.ErrContentType, soap.ErrMethod, soap.ErrEmptyBody, soap.ErrFaultSyntax,
+	soap.ErrContentType, soap.ErrMethod, soap.ErrEmptyBody, soap.ErrFaultSyntax, soap.ErrTimeout,
 }
 
 // watchdog crashes the process when one input takes longer than a few

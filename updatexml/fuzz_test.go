@@ -56,3 +56,25 @@ func FuzzParseExtended(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseLocalizedProperties checks the same properties for the
+// LocalizedProperties fragment GetExtendedUpdateInfo carries.
+func FuzzParseLocalizedProperties(f *testing.F) {
+	f.Add(`<LocalizedProperties><Language>en</Language><Title>Security Update for Windows XP (KB951376)</Title><Description>A security issue</Description></LocalizedProperties>`)
+	f.Add(`<LocalizedProperties><Language>en</Language><Title>&amp;&lt;</Title><UninstallNotes/><MoreInfoUrl>http://x</MoreInfoUrl></LocalizedProperties>`)
+	f.Add(`<LocalizedProperties/>`)
+	f.Fuzz(func(t *testing.T, frag string) {
+		l, err := ParseLocalizedProperties(frag)
+		if err != nil {
+			return
+		}
+		once := l.Render()
+		l2, err := ParseLocalizedProperties(once)
+		if err != nil {
+			t.Fatalf("render of a parsed fragment does not parse: %v\n%s", err, once)
+		}
+		if twice := l2.Render(); twice != once {
+			t.Fatalf("render not stable:\n%s\n%s", once, twice)
+		}
+	})
+}

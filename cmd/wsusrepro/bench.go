@@ -26,6 +26,8 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&cfg.Version, "version", "", "WSUS version of an in-process or spawned server (default 3.1.6001.66)")
 	fs.Uint64Var(&cfg.Seed, "seed", 1, "seed of the computers")
 	fs.DurationVar(&cfg.CallTimeout, "call-timeout", 0, "deadline of each request")
+	fs.DurationVar(&cfg.Soak, "soak", 0, "after the other phases, keep running delta-sync passes this long, sampling the server's memory (e.g. 10m)")
+	fs.DurationVar(&cfg.SoakSample, "soak-sample", bench.DefaultSoakSample, "how often --soak samples the server's heap after GC (/debug/memory)")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	if _, err := parseInterleaved(fs, args); err != nil {
 		return err

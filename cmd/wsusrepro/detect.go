@@ -9,6 +9,7 @@ import (
 
 	"wsusmock/detect"
 	"wsusmock/detect/corpus"
+	"wsusmock/internal/atomicfile"
 )
 
 // detectLogs is `wsusrepro detect [--json] PATH...`: exit 0 when KB954960 is
@@ -102,15 +103,8 @@ func scoreDetector(ctx context.Context, args []string, stdout, stderr io.Writer)
 		return err
 	}
 	if *junit != "" {
-		f, err := os.Create(*junit)
-		if err != nil {
-			return err
-		}
-		if err := res.WriteJUnit(f); err != nil {
-			f.Close()
-			return err
-		}
-		if err := f.Close(); err != nil {
+		// Written then renamed: an interrupted run leaves no half report.
+		if err := atomicfile.Write(*junit, 0o644, res.WriteJUnit); err != nil {
 			return err
 		}
 	}

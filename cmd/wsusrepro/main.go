@@ -53,7 +53,7 @@ const usage = `usage:
   wsusrepro detect [--json] PATH...
   wsusrepro corpus --out DIR [--seed N]
   wsusrepro score --detector 'COMMAND {case}' [--corpus DIR] [--junit FILE]
-  wsusrepro bench --clients N [--concurrency C] [--delta N] [--catalog NAME] [--spawn PATH | --server URL]
+  wsusrepro bench --clients N [--concurrency C] [--delta N] [--catalog NAME] [--spawn PATH | --server URL] [--soak D [--soak-sample D]]
 `
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {

@@ -5,10 +5,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 
+	"wsusmock/internal/atomicfile"
 	"wsusmock/scenarios"
 )
 
@@ -65,15 +65,8 @@ func runScenarios(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		fmt.Fprintf(stdout, "artifacts in %s\n", abs)
 	}
 	if *junit != "" {
-		f, err := os.Create(*junit)
-		if err != nil {
-			return err
-		}
-		if err := scenarios.WriteJUnit(f, reps); err != nil {
-			f.Close()
-			return err
-		}
-		if err := f.Close(); err != nil {
+		// Written then renamed: an interrupted run leaves no half report.
+		if err := atomicfile.Write(*junit, 0o644, func(w io.Writer) error { return scenarios.WriteJUnit(w, reps) }); err != nil {
 			return err
 		}
 	}

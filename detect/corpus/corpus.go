@@ -28,6 +28,7 @@ import (
 	"strings"
 
 	"wsusmock/detect"
+	"wsusmock/internal/atomicfile"
 	"wsusmock/scenarios"
 )
 
@@ -62,7 +63,7 @@ func Generate(ctx context.Context, dir string, opts Options) ([]Case, error) {
 			return nil, fmt.Errorf("corpus: %w", err)
 		}
 		for name, content := range c.Files {
-			if err := os.WriteFile(filepath.Join(cdir, name), []byte(content), 0o644); err != nil {
+			if err := atomicfile.WriteFile(filepath.Join(cdir, name), []byte(content), 0o644); err != nil {
 				return nil, fmt.Errorf("corpus: %w", err)
 			}
 		}
@@ -72,7 +73,8 @@ func Generate(ctx context.Context, dir string, opts Options) ([]Case, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := os.WriteFile(filepath.Join(dir, detect.LabelsFile), append(data, '\n'), 0o644); err != nil {
+	// labels.json last, and whole: its presence marks a complete corpus.
+	if err := atomicfile.WriteFile(filepath.Join(dir, detect.LabelsFile), append(data, '\n'), 0o644); err != nil {
 		return nil, fmt.Errorf("corpus: %w", err)
 	}
 	return cases, nil

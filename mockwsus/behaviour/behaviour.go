@@ -12,6 +12,7 @@ package behaviour
 
 import (
 	"fmt"
+	"net/http"
 	"sort"
 	"strings"
 
@@ -101,6 +102,12 @@ var Registry = map[string]Behaviour{
 	AppPoolDownName:               AppPoolDown{},
 	AuthInternalErrorName:         AuthInternalError{},
 	EndlessTruncationName:         EndlessTruncation{},
+	Inject503WindowName:           Inject503Window{},
+	InjectLatencyName:             InjectLatency{},
+	InjectResetName:               InjectReset{},
+	InjectSlowBodyName:            InjectSlowBody{},
+	InjectTruncatedBodyName:       InjectTruncatedBody{},
+	InjectWrongContentTypeName:    InjectWrongContentType{},
 	KB954960Name:                  KB954960{},
 	MaxInstalledPrerequisitesName: MaxInstalledPrerequisites{},
 	SQLTimeoutName:                SQLTimeout{},
@@ -199,4 +206,39 @@ type TruncationForcer interface {
 // maxInstalledPrerequisites, given the configured value.
 type PrerequisiteLimiter interface {
 	MaxInstalledPrerequisites(m Mode, configured int) int
+}
+
+// ResponseInjector is a transport fault injected where the server answers:
+// a delay, a reset connection, a cut or trickled body, a 503, a wrong
+// Content-Type. It sees the whole-server mode only (it acts on the
+// connection, before any computer is known), and it is deterministic: the
+// server counts every HTTP request it serves and hands the injector n, the
+// number of the request since the injector was last switched on (from 1).
+// The server notes the injection and n in the journal entry's Detail.
+type ResponseInjector interface {
+	// Injects reports whether request n is hit in mode m and, if it is,
+	// says how in words for the journal.
+	Injects(m Mode, n uint64) (note string, ok bool)
+	// InjectResponse answers a request Injects hit. next serves the request
+	// as the server would have, into the ResponseWriter it is given; an
+	// injector that never calls it keeps the request from WSUS. Waits must
+	// end when r's context does (client gone, server closed), so that no
+	// injection holds up a shutdown past its drain deadline.
+	InjectResponse(w http.ResponseWriter, r *http.Request, next func(http.ResponseWriter))
+}
+
+// IsInjector reports whether the named behaviour is a ResponseInjector (a
+// transport fault, switched for the whole server only).
+func IsInjector(name string) bool {
+	b, err := Lookup(name)
+	if err != nil {
+		return false
+	}
+	_, ok := b.(ResponseInjector)
+	return ok
+}
+
+// everyNth is the trigger of the "every Nth request" injections.
+func everyNth(m Mode, n, every uint64) bool {
+	return m == Buggy && n > 0 && n%every == 0
 }

@@ -192,6 +192,12 @@ func TestDefaultModePerVersion(t *testing.T) {
 		behaviour.EndlessTruncationName:         {behaviour.Fixed, behaviour.Fixed, behaviour.Fixed, behaviour.Fixed},
 		behaviour.MaxInstalledPrerequisitesName: {behaviour.Buggy, behaviour.Buggy, behaviour.Buggy, behaviour.Buggy},
 		behaviour.SQLTimeoutName:                {behaviour.Fixed, behaviour.Fixed, behaviour.Fixed, behaviour.Fixed},
+		behaviour.InjectLatencyName:             {behaviour.Fixed, behaviour.Fixed, behaviour.Fixed, behaviour.Fixed},
+		behaviour.InjectResetName:               {behaviour.Fixed, behaviour.Fixed, behaviour.Fixed, behaviour.Fixed},
+		behaviour.InjectTruncatedBodyName:       {behaviour.Fixed, behaviour.Fixed, behaviour.Fixed, behaviour.Fixed},
+		behaviour.InjectSlowBodyName:            {behaviour.Fixed, behaviour.Fixed, behaviour.Fixed, behaviour.Fixed},
+		behaviour.Inject503WindowName:           {behaviour.Fixed, behaviour.Fixed, behaviour.Fixed, behaviour.Fixed},
+		behaviour.InjectWrongContentTypeName:    {behaviour.Fixed, behaviour.Fixed, behaviour.Fixed, behaviour.Fixed},
 	}
 	for _, name := range behaviour.Names() {
 		modes, ok := want[name]

@@ -598,8 +598,9 @@ func (v *View) Declined(rev int32) bool { return v.c.declined[rev] }
 // those naming one of the installed revisions as a prerequisite. The caller
 // still checks that every prerequisite holds.
 func (v *View) Reachable(installed []int32) []*Update {
-	out := append([]*Update(nil), v.c.roots...)
-	seen := make(map[*Update]bool, len(out))
+	out := make([]*Update, 0, len(v.c.roots)+8*len(installed))
+	out = append(out, v.c.roots...)
+	seen := make(map[*Update]bool, cap(out))
 	for _, u := range out {
 		seen[u] = true
 	}

@@ -1,0 +1,71 @@
+package detect_test
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+
+	"wsusmock/detect"
+)
+
+// FuzzParseLog feeds arbitrary bytes to the log parser, as `wsusrepro detect`
+// gets whatever file it is pointed at: it must never panic, must read the
+// whole input, count no more lines than the input has, and give the same
+// findings on a second pass (the parser keeps no state between logs). The
+// findings must also survive Analyze. Seeds are the positive and look-alike
+// logs of testdata, UTF-16 with byte order marks, and cut-off lines; further
+// seeds are in testdata/fuzz/FuzzParseLog and run as ordinary tests.
+func FuzzParseLog(f *testing.F) {
+	for _, dir := range []string{"positive", "lookalike", "possible"} {
+		paths, _ := filepath.Glob(filepath.Join("testdata", dir, "*.log"))
+		for _, p := range paths {
+			data, err := os.ReadFile(p)
+			if err != nil {
+				f.Fatal(err)
+			}
+			if len(data) > 8<<10 {
+				data = data[:8<<10]
+			}
+			f.Add(data)
+		}
+	}
+	f.Add([]byte("2008-06-13 19:59:56:617 788 ee4 PT WARNING: SyncUpdates failure, error = 0x8024400E, soap client error = 7, soap error code = 400, HTTP status code = 200\n"))
+	f.Add([]byte("2019/06/05 11:07:40.9876520 21136 16428 ProtocolTalker SOAP Fault: 0x000190\r\n"))
+	f.Add([]byte("2008-06-14 02:59:57.642 UTC Error w3wp.12 ClientImplementation.SyncUpdates System.ArgumentException: Item has already been added. Key in dictionary: '8862'  Key being added: '8862'\n   at System.Collections.Hashtable.Insert(Object key, Object nvalue, Boolean add)\n"))
+	f.Add([]byte("\xff\xfe2\x000\x000\x008\x00"))
+	f.Add([]byte("\xfe\xff\x002\x000"))
+	f.Add([]byte("\xef\xbb\xbf"))
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		l, err := detect.ParseLog(bytes.NewReader(data), "fuzz.log")
+		if err != nil {
+			return
+		}
+		if l.Size != int64(len(data)) {
+			t.Fatalf("read %d of %d bytes", l.Size, len(data))
+		}
+		// A UTF-16 input has at most one line per two bytes; UTF-8 at most
+		// one per newline plus the last.
+		if l.Lines > bytes.Count(data, []byte("\n"))+1 && l.Lines > len(data)/2+1 {
+			t.Fatalf("%d lines from %d bytes with %d newlines", l.Lines, len(data), bytes.Count(data, []byte("\n")))
+		}
+		again, err := detect.ParseLog(bytes.NewReader(data), "fuzz.log")
+		if err != nil {
+			t.Fatalf("second pass failed: %v", err)
+		}
+		if !reflect.DeepEqual(l, again) {
+			t.Fatalf("two passes differ:\n%+v\n%+v", l, again)
+		}
+		client, err := detect.ParseClientLog(bytes.NewReader(data), "fuzz.log")
+		if err != nil {
+			t.Fatalf("client pass failed where the full pass did not: %v", err)
+		}
+		server, err := detect.ParseServerLog(bytes.NewReader(data), "fuzz.log")
+		if err != nil {
+			t.Fatalf("server pass failed where the full pass did not: %v", err)
+		}
+		_ = detect.Analyze([]*detect.Log{l, client, server})
+	})
+}
