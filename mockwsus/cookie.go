@@ -34,6 +34,21 @@ var (
 	errCookieExpired = errors.New("mockwsus: cookie has expired")
 )
 
+// A cookie is bound to its computer by the ClientID it carries, sealed:
+// every operation acts for that computer, never for one the request names.
+// ReportEventBatch refuses an event whose TargetID names another computer
+// (InvalidParameters); GetCookie takes the computer from the authorization
+// cookie and ignores an old sync cookie of another one. RegisterComputer's
+// DnsName is not checked against the cookie's: WSUS identifies computers
+// by SusClientId and takes the name RegisterComputer sends as the
+// computer's current one (a renamed computer re-registers under its new
+// name), so it renames the cookie's computer and touches no other
+// (TestCookieIsBoundToItsComputer).
+//
+// Any change to a cookie's bytes is InvalidCookie, wherever it is; only a
+// cookie sealed by another server, or by this one before a Reset (each
+// incarnation has its own key and server ID), is ServerChanged.
+
 // cookieData is what a cookie carries, sealed. WSUS calls the sync cookie's
 // contents UnencryptedCookieData.
 type cookieData struct {

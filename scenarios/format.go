@@ -217,10 +217,14 @@ func (s *source) name() string {
 // the base for relative profile paths.
 func Parse(data []byte, file string) (*Scenario, error) {
 	var sc Scenario
-	if err := yaml.UnmarshalWithOptions(data, &sc, yaml.Strict(), yaml.DisallowUnknownField()); err != nil {
+	if err := safeYAML(func() error { return yaml.UnmarshalWithOptions(data, &sc, yaml.Strict(), yaml.DisallowUnknownField()) }); err != nil {
 		return nil, fmt.Errorf("%w: %s: %s", ErrInvalid, file, strings.TrimSpace(yaml.FormatError(err, false, true)))
 	}
-	f, err := parser.ParseBytes(data, 0)
+	var f *ast.File
+	err := safeYAML(func() (err error) {
+		f, err = parser.ParseBytes(data, 0)
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: %w", ErrInvalid, file, err)
 	}
@@ -595,4 +599,18 @@ func (sc *Scenario) ServerConfig() (mockwsus.Config, error) {
 // groupID derives a stable GUID for a scenario-defined group.
 func groupID(seed uint64, name string) string {
 	return ids.Derive(seed, "group:"+strings.ToLower(name)).GUID()
+}
+
+// safeYAML runs a call into the YAML library and turns a panic into an
+// error: goccy/go-yaml v1.19.2 dereferences nil on a tagged scalar where a
+// sequence belongs ("steps: !x 0", found by FuzzParse, seed
+// testdata/fuzz/FuzzParse/704f1cd14ceded55), and no file may crash
+// `wsusrepro check`.
+func safeYAML(call func() error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("the YAML decoder failed on this file (%v); look for a tag (!name) or an odd value where a list or a map belongs", r)
+		}
+	}()
+	return call()
 }
