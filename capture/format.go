@@ -479,7 +479,17 @@ func parseHead(data []byte) (string, Header, error) {
 			if len(h) == 0 {
 				return "", nil, fmt.Errorf("line %d: continuation line before any header", n)
 			}
-			h[len(h)-1].Value += " " + strings.TrimSpace(line)
+			// An obsolete line folding is one space (RFC 9112 5.2); a
+			// folded line of white space only adds nothing, so that the
+			// value reads back the same once written on one line
+			// (FuzzParseHeads, seed 62403b02c3bd9a1e).
+			if more := strings.TrimSpace(line); more != "" {
+				if last := &h[len(h)-1]; last.Value == "" {
+					last.Value = more
+				} else {
+					last.Value += " " + more
+				}
+			}
 			continue
 		}
 		name, value, ok := strings.Cut(line, ":")

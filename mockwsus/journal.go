@@ -17,8 +17,10 @@ type Entry struct {
 	Operation string    `json:"operation"`
 	// Request summarises the request (counts, not whole arrays).
 	Request map[string]any `json:"request,omitempty"`
-	// Outcome is "ok", "fault" or "http", or "reset" when an injected
-	// transport fault closed the connection without an answer.
+	// Outcome is "ok", "fault" or "http"; "reset" when an injected
+	// transport fault closed the connection without an answer, "abandoned"
+	// when the client went away (or the server closed) during an injected
+	// wait.
 	Outcome   string `json:"outcome"`
 	Status    int    `json:"status"`
 	ErrorCode string `json:"errorCode,omitempty"`

@@ -553,7 +553,11 @@ func (s *Server) serveInjected(w http.ResponseWriter, r *http.Request, hits []in
 		// connection cannot be taken over.
 		if !st.journaled {
 			outcome := "http"
-			if sw.status == 0 {
+			switch {
+			case sw.status != 0:
+			case r.Context().Err() != nil:
+				outcome = "abandoned" // client gone or server closed during an injected wait
+			default:
 				outcome = "reset"
 			}
 			s.record(r, Entry{Time: s.clk.Now(), Path: r.URL.Path, Operation: r.Method, Outcome: outcome, Status: sw.status})
