@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -61,13 +62,32 @@ func TestInjectionCountsFromSwitchOn(t *testing.T) {
 	if err := get(); err == nil {
 		t.Fatal("5th request after switching on again was answered")
 	}
+	// The server journals a reset after the client already saw it: wait
+	// for the entry, with a deadline.
 	var resets []mockwsus.Entry
-	for _, e := range srv.Journal().Entries() {
-		if e.Outcome == "reset" {
-			resets = append(resets, e)
+	for deadline := time.Now().Add(5 * time.Second); ; {
+		resets = resets[:0]
+		for _, e := range srv.Journal().Entries() {
+			if e.Outcome == "reset" {
+				resets = append(resets, e)
+			}
 		}
+		if len(resets) >= 3 || time.Now().After(deadline) {
+			break
+		}
+		runtime.Gosched()
 	}
-	if len(resets) != 3 || resets[0].Status != 0 || resets[0].Detail != "inject-reset: request 5 since switched on (every 5th): connection reset" {
+	// Each reset is journaled when its handler ends, so their order in the
+	// journal is not the order of the requests: compare as a set.
+	details := map[string]int{}
+	for _, e := range resets {
+		if e.Status != 0 {
+			t.Errorf("a reset journaled with status %d", e.Status)
+		}
+		details[e.Detail]++
+	}
+	if len(resets) != 3 || details["inject-reset: request 5 since switched on (every 5th): connection reset"] != 2 ||
+		details["inject-reset: request 10 since switched on (every 5th): connection reset"] != 1 {
 		t.Errorf("journal resets: %+v", resets)
 	}
 	// Reset goes back to the configured modes: the fault is off.

@@ -543,8 +543,11 @@ type injectedKey struct{}
 // is written for it here.
 func (s *Server) serveInjected(w http.ResponseWriter, r *http.Request, hits []injection) {
 	st := &injected{}
+	reset := false
 	for _, h := range hits {
 		st.notes = append(st.notes, h.note)
+		_, isReset := h.hook.(behaviour.InjectReset)
+		reset = reset || isReset
 	}
 	r = r.WithContext(context.WithValue(r.Context(), injectedKey{}, st))
 	sw := &statusWriter{ResponseWriter: w}
@@ -553,12 +556,14 @@ func (s *Server) serveInjected(w http.ResponseWriter, r *http.Request, hits []in
 		// connection cannot be taken over.
 		if !st.journaled {
 			outcome := "http"
+			// What the injection did decides, not the request's context: a
+			// reset cancels that context too, sooner or later.
 			switch {
 			case sw.status != 0:
-			case r.Context().Err() != nil:
-				outcome = "abandoned" // client gone or server closed during an injected wait
-			default:
+			case reset:
 				outcome = "reset"
+			default:
+				outcome = "abandoned" // client gone or server closed during an injected wait
 			}
 			s.record(r, Entry{Time: s.clk.Now(), Path: r.URL.Path, Operation: r.Method, Outcome: outcome, Status: sw.status})
 		}
