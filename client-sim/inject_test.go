@@ -2,6 +2,7 @@ package clientsim_test
 
 import (
 	"context"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -68,10 +69,14 @@ func TestInjectedTransportFaults(t *testing.T) {
 				at += i + len(want)
 			}
 			// The server journaled the injection with the request's number.
+			// A reset is journaled after the agent already saw it: wait for
+			// the entry, with a deadline.
 			found := false
-			for _, e := range m.srv.Journal().Entries() {
-				if strings.Contains(e.Detail, tt.name+": request ") {
-					found = true
+			for deadline := time.Now().Add(5 * time.Second); !found && time.Now().Before(deadline); runtime.Gosched() {
+				for _, e := range m.srv.Journal().Entries() {
+					if strings.Contains(e.Detail, tt.name+": request ") {
+						found = true
+					}
 				}
 			}
 			if !found {
