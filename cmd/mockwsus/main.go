@@ -3,6 +3,8 @@
 //	mockwsus --addr 127.0.0.1:0 --admin-addr 127.0.0.1:0 --behaviour kb954960=buggy \
 //	    [--scenario FILE] [--seed N] [--log-dir DIR] [--tls [--tls-min-version 1.0|1.1|1.2|1.3]]
 //	    [--record DIR | --replay DIR] [--drain D] [--read-header-timeout D] [--read-timeout D] [--idle-timeout D]
+//	    [--write-timeout D] [--max-body SIZE] [--max-header-bytes SIZE] [--max-elements N] [--page-size N]
+//	    [--max-installed-prerequisites N] [--max-cached-updates N] [--max-extended-updates N] [--cookie-lifetime D]
 //	mockwsus proxy --upstream URL --record DIR [--addr ADDR] [--redact-hosts ...]
 //
 // It prints "listening on URL" and "admin on URL" once both listeners accept
@@ -74,6 +76,7 @@ type options struct {
 	readHeaderTimeout           time.Duration
 	readTimeout                 time.Duration
 	idleTimeout                 time.Duration
+	limits                      limitFlags
 }
 
 // tlsVersions are the --tls-min-version values.
@@ -104,6 +107,7 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.record, "record", "", "record every exchange served into this directory (one folder per exchange)")
 	fs.StringVar(&o.replay, "replay", "", "answer from this capture directory (operations the capture lacks fall back to the mock)")
 	o.redact.register(fs)
+	o.limits.register(fs)
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -117,6 +121,9 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 	}
 	if _, ok := tlsVersions[o.tlsMin]; !ok {
 		return nil, fmt.Errorf("--tls-min-version %q: want 1.0, 1.1, 1.2 or 1.3", o.tlsMin)
+	}
+	if err := o.limits.check(); err != nil {
+		return nil, err
 	}
 	return o, nil
 }
@@ -160,6 +167,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := applyScenario(o.scenario, &cfg, o.versionSet); err != nil {
 		return err
 	}
+	o.limits.apply(&cfg)
 	srv, err := mockwsus.New(cfg)
 	if err != nil {
 		return err
@@ -174,6 +182,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	lopts := mockwsus.ListenOptions{Addr: o.addr, AdminAddr: o.adminAddr, AdminToken: o.adminToken, TLS: o.tls, CertFile: o.certFile, KeyFile: o.keyFile,
 		TLSMinVersion: tlsVersions[o.tlsMin], ReadHeaderTimeout: o.readHeaderTimeout, ReadTimeout: o.readTimeout, IdleTimeout: o.idleTimeout}
+	o.limits.applyListen(&lopts)
 	var flush func() error
 	if o.record != "" {
 		w, err := capture.NewWriter(o.record, capture.WriterOptions{Redact: o.redact.redaction()})

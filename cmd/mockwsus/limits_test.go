@@ -1,0 +1,111 @@
+package main
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func TestByteSize(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		want int64
+		ok   bool
+	}{
+		{"4194304", 4 << 20, true},
+		{"4MiB", 4 << 20, true},
+		{"64KiB", 64 << 10, true},
+		{"64 KB", 64 << 10, true},
+		{"1GiB", 1 << 30, true},
+		{"512B", 512, true},
+		{"0", 0, true},
+		{"", 0, false},
+		{"-1", 0, false},
+		{"4 MiBs", 0, false},
+		{"1.5MiB", 0, false},
+		{"99999999999GiB", 0, false},
+	} {
+		var b byteSize
+		err := b.Set(tt.in)
+		if (err == nil) != tt.ok || (tt.ok && int64(b) != tt.want) {
+			t.Errorf("Set(%q) = %d, %v; want %d, ok %t", tt.in, int64(b), err, tt.want, tt.ok)
+		}
+	}
+	for _, tt := range []struct {
+		v    byteSize
+		want string
+	}{{4 << 20, "4MiB"}, {64 << 10, "64KiB"}, {1000, "1000"}, {0, "0"}} {
+		if got := tt.v.String(); got != tt.want {
+			t.Errorf("String(%d) = %q, want %q", int64(tt.v), got, tt.want)
+		}
+	}
+}
+
+func TestBadLimitFlags(t *testing.T) {
+	for _, args := range [][]string{
+		{"--page-size", "0"},
+		{"--max-body", "0"},
+		{"--max-body", "lots"},
+		{"--max-header-bytes", "2GiB"},
+		{"--max-elements", "-1"},
+		{"--max-installed-prerequisites", "0"},
+		{"--max-cached-updates", "-5"},
+		{"--max-extended-updates", "0"},
+		{"--cookie-lifetime", "10ms"},
+		{"--write-timeout", "0s"},
+	} {
+		err := run(context.Background(), append([]string{"--addr", "127.0.0.1:0", "--admin-addr", ""}, args...), io.Discard, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), strings.TrimPrefix(args[0], "--")) {
+			t.Errorf("%v: %v, want an error naming the flag", args, err)
+		}
+	}
+}
+
+// The limit flags reach the server: a smaller page and batch mean more
+// round trips for the same updates, and bodies and headers past the given
+// sizes get 413 and 431.
+func TestLimitFlagsReachTheServer(t *testing.T) {
+	base, stopBase := start(t, "--addr", "127.0.0.1:0", "--admin-addr", "", "--behaviour", "kb954960=fixed")
+	defer stopBase()
+	small, stopSmall := start(t, "--addr", "127.0.0.1:0", "--admin-addr", "", "--behaviour", "kb954960=fixed",
+		"--page-size", "2", "--max-extended-updates", "1", "--max-body", "8KiB", "--max-header-bytes", "4KiB")
+	defer stopSmall()
+
+	want, got := syncOffice(t, base), syncOffice(t, small)
+	if !got.Success || !reflect.DeepEqual(got.Updates, want.Updates) {
+		t.Fatalf("sync with small pages: success %t, %d updates; want the %d of the defaults", got.Success, len(got.Updates), len(want.Updates))
+	}
+	if got.RoundTrips <= want.RoundTrips {
+		t.Errorf("round trips with --page-size 2 --max-extended-updates 1: %d, want more than the defaults' %d", got.RoundTrips, want.RoundTrips)
+	}
+
+	post := func(body string, header string) int {
+		req, err := http.NewRequest("POST", small+"/ClientWebService/client.asmx", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "text/xml; charset=utf-8")
+		req.Header.Set("SOAPAction", `"http://www.microsoft.com/SoftwareDistribution/Server/ClientWebService/GetConfig"`)
+		req.Header.Set("X-Padding", header)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	envelope := `<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><GetConfig xmlns="http://www.microsoft.com/SoftwareDistribution/Server/ClientWebService"><protocolVersion>1.8</protocolVersion></GetConfig></soap:Body></soap:Envelope>`
+	if code := post(envelope, "x"); code != http.StatusOK {
+		t.Errorf("GetConfig under the limits: %d, want 200", code)
+	}
+	if code := post(envelope+strings.Repeat(" ", 8<<10), "x"); code != http.StatusRequestEntityTooLarge {
+		t.Errorf("body over --max-body: %d, want 413", code)
+	}
+	if code := post(envelope, strings.Repeat("x", 16<<10)); code != http.StatusRequestHeaderFieldsTooLarge {
+		t.Errorf("headers over --max-header-bytes: %d, want 431", code)
+	}
+}
