@@ -4,7 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"io"
+	"os"
+	"runtime/pprof"
 
 	"wsusmock/bench"
 )
@@ -29,10 +32,18 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.DurationVar(&cfg.Soak, "soak", 0, "after the other phases, keep running delta-sync passes this long, sampling the server's memory (e.g. 10m)")
 	fs.DurationVar(&cfg.SoakSample, "soak-sample", bench.DefaultSoakSample, "how often --soak samples the server's heap after GC (/debug/memory)")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of this process (the simulated computers, and the server unless --spawn or --server) to this file, for go tool pprof")
 	if _, err := parseInterleaved(fs, args); err != nil {
 		return err
 	}
 	cfg.Progress = stderr
+	if *cpuProfile != "" {
+		stop, err := startCPUProfile(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	rep, err := bench.Run(ctx, cfg)
 	if err != nil {
 		return err
@@ -44,4 +55,22 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	rep.WriteText(stdout)
 	return nil
+}
+
+// startCPUProfile profiles this process into path until the returned
+// function is called. The file is complete only then, so a run that fails
+// still leaves a readable profile of what it did.
+func startCPUProfile(path string) (func(), error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
 }

@@ -104,3 +104,21 @@ func TestScoreThroughTheCommandPath(t *testing.T) {
 		t.Errorf("detect on a missing path: exit %d", code)
 	}
 }
+
+// bench --cpuprofile leaves a pprof profile (gzip-compressed protobuf) of
+// the run, and a profile it cannot create is an error before any load.
+func TestBenchCPUProfile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "cpu.out")
+	out, code := runCmd(t, "bench", "--clients", "4", "--concurrency", "2", "--delta", "0", "--cpuprofile", path)
+	if code != 0 || !strings.Contains(out, "errors: none") {
+		t.Fatalf("bench: exit %d\n%s", code, out)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil || len(data) < 2 || data[0] != 0x1f || data[1] != 0x8b {
+		t.Errorf("profile: %d bytes, %v; want a gzip-compressed pprof profile", len(data), err)
+	}
+	out, code = runCmd(t, "bench", "--clients", "1", "--cpuprofile", filepath.Join(t.TempDir(), "missing", "cpu.out"))
+	if code == 0 || !strings.Contains(out, "cpu profile") {
+		t.Errorf("bench with an unwritable profile: exit %d\n%s", code, out)
+	}
+}
