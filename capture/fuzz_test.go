@@ -1,6 +1,7 @@
 package capture
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -135,6 +136,50 @@ func FuzzReadExchange(f *testing.F) {
 		}
 		if !reflect.DeepEqual(back.Request, written.Request) || !reflect.DeepEqual(back.Response, written.Response) {
 			t.Fatalf("read back differs:\n%#v\n%#v", back, written)
+		}
+	})
+}
+
+// FuzzImportHAR imports a HAR file from anywhere (a browser, Fiddler, a
+// colleague): it must be refused with an error or imported so that the
+// folder reads back to exactly what ImportHAR returned, and nothing may be
+// written outside the destination, whatever the entries' exchange names say.
+func FuzzImportHAR(f *testing.F) {
+	var har bytes.Buffer
+	if err := WriteHAR(&har, sampleExchanges()); err != nil {
+		f.Fatal(err)
+	}
+	f.Add(har.Bytes())
+	f.Add([]byte(harHead + harGet + "]}}"))
+	f.Add([]byte(`{"log":{"entries":[{"_exchange":"../up","request":{"method":"GET","url":"http://h/"},"response":{"status":200,"content":{"text":""}}}]}}`))
+	f.Add([]byte(`{"log":{"entries":[{"request":{"method":"POST","url":"http://h/x","postData":{"text":"AA==","encoding":"base64"}},"response":{"status":0},"_meta":{"error":"reset"}}]}}`))
+	f.Add([]byte(`{"log":{}}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		root := t.TempDir()
+		dir := filepath.Join(root, "imported")
+		out, err := ImportHAR(bytes.NewReader(data), dir)
+		if entries, rerr := os.ReadDir(root); rerr != nil || len(entries) > 1 || (len(entries) == 1 && entries[0].Name() != "imported") {
+			t.Fatalf("import wrote outside its folder: %v %v", entries, rerr)
+		}
+		if err != nil {
+			return
+		}
+		back, err := Read(dir)
+		if err != nil {
+			t.Fatalf("an imported HAR does not read back: %v", err)
+		}
+		if len(back) != len(out) {
+			t.Fatalf("imported %d exchanges, read back %d", len(out), len(back))
+		}
+		byName := map[string]Exchange{}
+		for _, ex := range back {
+			byName[ex.Name] = ex
+		}
+		for _, ex := range out {
+			got, ok := byName[ex.Name]
+			if !ok || !reflect.DeepEqual(got.Request, ex.Request) || !reflect.DeepEqual(got.Response, ex.Response) {
+				t.Fatalf("exchange %s read back differs:\n%#v\n%#v", ex.Name, got, ex)
+			}
 		}
 	})
 }

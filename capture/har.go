@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -291,8 +292,10 @@ func fromHAR(i int, e *harEntry) (Exchange, error) {
 	ex.Request = Request{Method: e.Request.Method, Target: targetOf(e.Request.URL), Proto: harProto(e.Request.HTTPVersion)}
 	for _, h := range e.Request.Headers {
 		// HTTP/2 pseudo-headers (:authority, :path) are not header lines.
+		// White space around a field value is not part of it (RFC 9110
+		// 5.5), and a headers file would not keep it.
 		if !strings.HasPrefix(h.Name, ":") {
-			ex.Request.Header = append(ex.Request.Header, HeaderField{Name: h.Name, Value: h.Value})
+			ex.Request.Header = append(ex.Request.Header, HeaderField{Name: h.Name, Value: strings.TrimSpace(h.Value)})
 		}
 	}
 	if !ex.Request.Header.Has("Host") {
@@ -316,7 +319,7 @@ func fromHAR(i int, e *harEntry) (Exchange, error) {
 	// WriteHAR exports one.
 	noResponse := e.Response.Status == 0 && ex.Meta.Error != ""
 	if !noResponse {
-		ex.Response = Response{Proto: harProto(e.Response.HTTPVersion), StatusCode: e.Response.Status, Reason: e.Response.StatusText}
+		ex.Response = Response{Proto: harProto(e.Response.HTTPVersion), StatusCode: e.Response.Status, Reason: strings.TrimSpace(e.Response.StatusText)}
 		if ex.Response.StatusCode < 100 || ex.Response.StatusCode > 999 {
 			return fail("response status %d is not an HTTP status", e.Response.Status)
 		}
@@ -325,8 +328,21 @@ func fromHAR(i int, e *harEntry) (Exchange, error) {
 		}
 		for _, h := range e.Response.Headers {
 			if !strings.HasPrefix(h.Name, ":") {
-				ex.Response.Header = append(ex.Response.Header, HeaderField{Name: h.Name, Value: h.Value})
+				ex.Response.Header = append(ex.Response.Header, HeaderField{Name: h.Name, Value: strings.TrimSpace(h.Value)})
 			}
+		}
+	}
+
+	// What a folder cannot hold must be refused here, not found unreadable
+	// later: the request and status lines and the headers have to read back
+	// as they are (FuzzImportHAR, seed 5a73ce17ae7c146b: an httpVersion of
+	// "HT\xff\xff/1.1").
+	if back, err := parseRequestHead(formatRequestHead(&ex.Request)); err != nil || !reflect.DeepEqual(back, ex.Request) {
+		return fail("the request line or headers cannot be stored as a request.headers file (method, URL, httpVersion %q and header names must be HTTP tokens, values one line)", e.Request.HTTPVersion)
+	}
+	if !noResponse {
+		if back, err := parseResponseHead(formatResponseHead(&ex.Response)); err != nil || !reflect.DeepEqual(back, ex.Response) {
+			return fail("the status line or headers cannot be stored as a response.headers file (httpVersion %q, statusText and header names must be HTTP tokens, values one line)", e.Response.HTTPVersion)
 		}
 	}
 

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -138,5 +140,31 @@ func TestImportHARDecodesBodies(t *testing.T) {
 	}
 	if string(ex.Meta.Extra["wire_response_content_encoding"]) != `"Content-Encoding: gzip"` || string(ex.Meta.Extra["wire_response_content_length"]) != "120" {
 		t.Errorf("meta extra = %s", ex.Meta.Extra)
+	}
+}
+
+// A HAR whose lines a headers file cannot hold is refused with the entry
+// named, not imported into a folder that then fails to read.
+func TestImportHARRefusesUnstorableHeads(t *testing.T) {
+	for _, tt := range []struct{ name, from, to, want string }{
+		{"httpVersion", `"httpVersion":"HTTP/1.1","headers":[{"name":"Range"`, `"httpVersion":"HT\u00ff/1.1","headers":[{"name":"Range"`, "request line or headers"},
+		{"header name", `{"name":"Range","value":"bytes=0-9"}`, `{"name":"Ran ge","value":"bytes=0-9"}`, "request line or headers"},
+		{"header value", `{"name":"Range","value":"bytes=0-9"}`, `{"name":"Range","value":"bytes=0\r\nX: 9"}`, "request line or headers"},
+		{"status text", `"statusText":"Partial Content"`, `"statusText":"Partial\nContent"`, "status line or headers"},
+	} {
+		har := strings.Replace(harHead+harGet+"]}}", tt.from, tt.to, 1)
+		if har == harHead+harGet+"]}}" {
+			t.Fatalf("%s: the sample HAR lacks %s", tt.name, tt.from)
+		}
+		dir := filepath.Join(t.TempDir(), "imported")
+		_, err := ImportHAR(strings.NewReader(har), dir)
+		if err == nil || !strings.Contains(err.Error(), "har entry 0") || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: %v, want an error naming entry 0 and the %s", tt.name, err, tt.want)
+		}
+		if _, err := os.Stat(dir); err == nil {
+			if entries, _ := os.ReadDir(dir); len(entries) > 0 {
+				t.Errorf("%s: a refused HAR left %d folders", tt.name, len(entries))
+			}
+		}
 	}
 }
