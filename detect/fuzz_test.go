@@ -2,6 +2,7 @@ package detect_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -68,4 +69,49 @@ func FuzzParseLog(f *testing.F) {
 		}
 		_ = detect.Analyze([]*detect.Log{l, client, server})
 	})
+}
+
+// FuzzLabelJSON decodes one labels.json entry, as `wsusrepro score` reads a
+// corpus it did not write: a label without a boolean "positive" is refused,
+// and an accepted one encodes and decodes back to itself (the scorer writes
+// labels it read into its report).
+func FuzzLabelJSON(f *testing.F) {
+	f.Add([]byte(`{"positive": true, "description": "buggy server, Office 2003 client", "variant": "classic"}`))
+	f.Add([]byte(`{"positive": false, "source": {"scenario": "lookalike-sql-timeout", "seed": 3}, "hresult": "0x8024400E"}`))
+	f.Add([]byte(`{"positive": "yes"}`))
+	f.Add([]byte(`{"description": "no truth"}`))
+	f.Add([]byte(`{"positive": true, "positive": false}`))
+	f.Add([]byte(`null`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var l detect.Label
+		if err := json.Unmarshal(data, &l); err != nil {
+			return
+		}
+		out, err := json.Marshal(l)
+		if err != nil {
+			t.Fatalf("an accepted label does not encode: %v", err)
+		}
+		var again detect.Label
+		if err := json.Unmarshal(out, &again); err != nil {
+			t.Fatalf("an encoded label does not decode: %v\n%s", err, out)
+		}
+		if again.Positive != l.Positive || again.Description != l.Description || again.Variant != l.Variant || len(again.Extra) != len(l.Extra) {
+			t.Fatalf("label changed in a round trip:\n%#v\n%#v", l, again)
+		}
+		for k, v := range l.Extra {
+			if !jsonEqual(v, again.Extra[k]) {
+				t.Fatalf("field %q changed in a round trip: %s -> %s", k, v, again.Extra[k])
+			}
+		}
+	})
+}
+
+// jsonEqual compares two JSON values by meaning (encoding/json compacts
+// what it re-encodes).
+func jsonEqual(a, b json.RawMessage) bool {
+	var x, y any
+	if json.Unmarshal(a, &x) != nil || json.Unmarshal(b, &y) != nil {
+		return false
+	}
+	return reflect.DeepEqual(x, y)
 }
