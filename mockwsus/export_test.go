@@ -1,5 +1,10 @@
 package mockwsus
 
+import (
+	"wsusmock/mockwsus/catalog"
+	"wsusmock/soap/clientws"
+)
+
 // RealisticSyncIDs returns SyncUpdates ID lists the size of the real
 // captures' (94 installed non-leaf, 1,300 other cached revision IDs) for the
 // default catalog: all its categories and the XP and Office 2003 detectoids
@@ -16,4 +21,23 @@ func RealisticSyncIDs() (installed, cached []int32) {
 		cached = append(cached, id)
 	}
 	return installed, cached
+}
+
+// SyncUpdatesAnswer returns the answer the server writes for a page of
+// the first n updates of cat (its own wire types, fragments escaped once
+// and cached) around the given cookie and deployment, for the encoding
+// benchmark to set beside the generated types.
+func SyncUpdatesAnswer(cat *catalog.Catalog, n int, dep *clientws.Deployment, cookie *clientws.Cookie) any {
+	frags := &fragmentCache{}
+	var infos []*updateInfo
+	for _, u := range cat.Updates() {
+		if len(infos) == n {
+			break
+		}
+		infos = append(infos, &updateInfo{ID: u.RevisionID, IsLeaf: u.IsLeaf(), Xml: frags.coreOf(u), Deployment: dep})
+	}
+	return &syncUpdatesResponse{SyncUpdatesResult: &syncInfo{
+		NewUpdates: &arrayOfUpdateInfo{UpdateInfo: infos}, OutOfScopeRevisionIDs: &clientws.ArrayOfInt{},
+		ChangedUpdates: &arrayOfUpdateInfo{}, Truncated: true, NewCookie: cookie,
+	}}
 }

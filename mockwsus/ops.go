@@ -138,11 +138,12 @@ func (s *Server) issueCookieLocked(d cookieData, now time.Time) *clientws.Cookie
 }
 
 // renewCookie keeps the expiration but records the sync, as a real WSUS's
-// NewCookie did (same Expiration, new EncryptedData).
-func (s *Server) renewCookie(d cookieData) *clientws.Cookie {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return &clientws.Cookie{Expiration: clientws.NewDateTime(d.Expires), EncryptedData: s.cookies.seal(kindSync, d)}
+// NewCookie did (same Expiration, new EncryptedData). It seals with the key
+// that opened the request's cookie: after a Reset in between, the client
+// gets ServerChanged on its next call, as for any older cookie, rather than
+// a cookie of the new incarnation for a computer it does not know.
+func (s *Server) renewCookie(c *call, d cookieData) *clientws.Cookie {
+	return &clientws.Cookie{Expiration: clientws.NewDateTime(d.Expires), EncryptedData: c.sealer.seal(kindSync, d)}
 }
 
 // wireCookie is the sealed data of a request's cookie element and whether
@@ -177,9 +178,21 @@ func (s *Server) openCookie(c *call, ck wireCookie) (cookieData, error) {
 	if !ck.present {
 		return cookieData{}, &wsusError{code: "InvalidCookie", client: true, cause: errors.New("no cookie")}
 	}
+	// One read of the server's state: the key that opens the cookie, the
+	// last configuration change and the computer all belong to the same
+	// incarnation, even when an administrator resets the server meanwhile
+	// (a cookie from before a Reset is ServerChanged, never a computer
+	// that is suddenly unregistered).
 	s.mu.RLock()
+	c.sealer = s.cookies
 	d, err := s.cookies.open(kindSync, wire, s.clk.Now())
 	lastChange := s.lastChange
+	comp := s.computers[d.ClientID]
+	var group string
+	registered := false
+	if err == nil && comp != nil {
+		group, registered = comp.Group, comp.Registered
+	}
 	s.mu.RUnlock()
 	switch {
 	case errors.Is(err, errCookieExpired):
@@ -192,12 +205,7 @@ func (s *Server) openCookie(c *call, ck wireCookie) (cookieData, error) {
 	if d.ConfigChange.Before(lastChange) {
 		return d, &wsusError{code: "ConfigChanged", client: true, cause: errors.New("server configuration changed since the cookie was issued")}
 	}
-	c.computer = d.ClientID
-	s.mu.RLock()
-	if comp := s.computers[d.ClientID]; comp != nil {
-		c.group = comp.Group
-	}
-	s.mu.RUnlock()
+	c.computer, c.group, c.registered = d.ClientID, group, registered
 	return d, nil
 }
 
@@ -243,11 +251,7 @@ func (s *Server) syncUpdates(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.mu.RLock()
-	comp := s.computers[d.ClientID]
-	registered := comp != nil && comp.Registered
-	s.mu.RUnlock()
-	if !registered && !s.cfg.RegistrationNotRequired {
+	if !c.registered && !s.cfg.RegistrationNotRequired {
 		return nil, &wsusError{code: "RegistrationRequired", client: true}
 	}
 	p := req.Parameters
@@ -271,7 +275,7 @@ func (s *Server) syncUpdates(c *call) (any, error) {
 	groups := []string{catalog.GroupAllComputers, c.group}
 	table := behaviour.Registry[behaviour.KB954960Name].(behaviour.DeploymentTabler).NewDeploymentTable(s.Mode(behaviour.KB954960Name, c.group))
 	var res *syncResult
-	cat := s.Catalog()
+	cat, frags := s.catalogAndFragments()
 	err = cat.View(func(v *catalog.View) error {
 		var err error
 		res, err = getSyncInfo(v, syncRequest{
@@ -296,25 +300,25 @@ func (s *Server) syncUpdates(c *call) (any, error) {
 		}
 		s.mu.Unlock()
 	}
-	info := &clientws.SyncInfo{
-		NewUpdates:            &clientws.ArrayOfUpdateInfo{UpdateInfo: updateInfos(res.NewUpdates)},
+	info := &syncInfo{
+		NewUpdates:            &arrayOfUpdateInfo{UpdateInfo: updateInfos(res.NewUpdates, frags)},
 		OutOfScopeRevisionIDs: &clientws.ArrayOfInt{Int: res.OutOfScope},
-		ChangedUpdates:        &clientws.ArrayOfUpdateInfo{UpdateInfo: updateInfos(res.ChangedUpdates)},
+		ChangedUpdates:        &arrayOfUpdateInfo{UpdateInfo: updateInfos(res.ChangedUpdates, frags)},
 		Truncated:             res.Truncated,
-		NewCookie:             s.renewCookie(d),
+		NewCookie:             s.renewCookie(c, d),
 	}
 	c.detail = fmt.Sprintf("%d new, %d changed, %d out of scope, truncated=%t", len(res.NewUpdates), len(res.ChangedUpdates), len(res.OutOfScope), res.Truncated)
-	return &clientws.SyncUpdatesResponse{SyncUpdatesResult: info}, nil
+	return &syncUpdatesResponse{SyncUpdatesResult: info}, nil
 }
 
-func updateInfos(offers []offer) []*clientws.UpdateInfo {
-	out := make([]*clientws.UpdateInfo, 0, len(offers))
+func updateInfos(offers []offer, frags *fragmentCache) []*updateInfo {
+	out := make([]*updateInfo, 0, len(offers))
 	for _, o := range offers {
-		out = append(out, &clientws.UpdateInfo{
+		out = append(out, &updateInfo{
 			ID:         o.Update.RevisionID,
 			Deployment: wireDeployment(o.Deployment),
 			IsLeaf:     o.Update.IsLeaf(),
-			Xml:        o.Update.Core(),
+			Xml:        frags.coreOf(o.Update),
 		})
 	}
 	return out
@@ -388,9 +392,9 @@ func (s *Server) getExtendedUpdateInfo(c *call) (any, error) {
 			return nil, invalidParameters("locales", "%s requested without locales", t)
 		}
 	}
-	cat := s.Catalog()
+	cat, frags := s.catalogAndFragments()
 	base := s.baseURL(c.httpReq)
-	result := &clientws.ExtendedUpdateInfo{Updates: &clientws.ArrayOfUpdateData{}, FileLocations: &clientws.ArrayOfFileLocation{}, OutOfScopeRevisionIDs: &clientws.ArrayOfInt{}}
+	result := &extendedUpdateInfo{Updates: &arrayOfUpdateData{}, FileLocations: &clientws.ArrayOfFileLocation{}, OutOfScopeRevisionIDs: &clientws.ArrayOfInt{}}
 	for _, rev := range revs {
 		u := cat.ByRevision(rev)
 		if u == nil || cat.Declined(rev) {
@@ -398,12 +402,12 @@ func (s *Server) getExtendedUpdateInfo(c *call) (any, error) {
 			continue
 		}
 		for _, t := range types {
-			var xml string
+			var xml *escapedText
 			switch t {
 			case clientws.XmlUpdateFragmentTypeCore:
-				xml = u.Core()
+				xml = frags.coreOf(u)
 			case clientws.XmlUpdateFragmentTypeExtended:
-				xml = s.extendedFragmentCached(u)
+				xml = frags.extendedOf(u)
 			case clientws.XmlUpdateFragmentTypeLocalizedProperties:
 				if !hasEnglish(locales) {
 					continue
@@ -412,18 +416,19 @@ func (s *Server) getExtendedUpdateInfo(c *call) (any, error) {
 				if u.KB != "" {
 					lp.MoreInfoUrl = "http://support.microsoft.com/kb/" + u.KB
 				}
-				xml = lp.Render()
+				t := escapeText(lp.Render())
+				xml = &t
 			default:
 				continue
 			}
-			result.Updates.Update = append(result.Updates.Update, &clientws.UpdateData{ID: rev, Xml: xml})
+			result.Updates.Update = append(result.Updates.Update, &updateData{ID: rev, Xml: xml})
 		}
 		for i := range u.Files {
 			f := &u.Files[i]
 			result.FileLocations.FileLocation = append(result.FileLocations.FileLocation, &clientws.FileLocation{FileDigest: f.SHA1, Url: contentURL(base, f)})
 		}
 	}
-	return &clientws.GetExtendedUpdateInfoResponse{GetExtendedUpdateInfoResult: result}, nil
+	return &getExtendedUpdateInfoResponse{GetExtendedUpdateInfoResult: result}, nil
 }
 
 func hasEnglish(locales []string) bool {
@@ -433,18 +438,6 @@ func hasEnglish(locales []string) bool {
 		}
 	}
 	return false
-}
-
-// extendedFragmentCached renders an update's Extended fragment once: it
-// depends only on the update revision, and rendering it for every
-// GetExtendedUpdateInfo was a visible share of the server's CPU.
-func (s *Server) extendedFragmentCached(u *catalog.Update) string {
-	if v, ok := s.extended.Load(u); ok {
-		return v.(string)
-	}
-	frag := extendedFragment(u)
-	s.extended.Store(u, frag)
-	return frag
 }
 
 func extendedFragment(u *catalog.Update) string {
@@ -491,7 +484,7 @@ func (s *Server) getFileLocations(c *call) (any, error) {
 	c.summary["fileDigests"] = len(digests)
 	cat := s.Catalog()
 	base := s.baseURL(c.httpReq)
-	res := &clientws.GetFileLocationsResults{FileLocations: &clientws.ArrayOfFileLocation{}, NewCookie: s.renewCookie(d)}
+	res := &clientws.GetFileLocationsResults{FileLocations: &clientws.ArrayOfFileLocation{}, NewCookie: s.renewCookie(c, d)}
 	for _, dg := range digests {
 		if f, ok := cat.File(fmt.Sprintf("%x", []byte(dg))); ok {
 			res.FileLocations.FileLocation = append(res.FileLocations.FileLocation, &clientws.FileLocation{FileDigest: dg, Url: contentURL(base, f)})

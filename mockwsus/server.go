@@ -139,9 +139,9 @@ type Server struct {
 	// served now.
 	requests atomic.Uint64
 	inFlight atomic.Int64
-	// extended caches rendered Extended fragments by *catalog.Update; a
-	// Reset builds new updates, so stale entries are never hit.
-	extended sync.Map
+	// fragments caches the catalog's update fragments escaped for the
+	// wire; replaced with the catalog by Reset (guarded by mu).
+	fragments *fragmentCache
 }
 
 // computer is a registered client; kept small (issue: 2 KB per computer).
@@ -232,6 +232,7 @@ func (s *Server) reset() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.cat = cat
+	s.fragments = &fragmentCache{}
 	s.version = s.cfg.Version
 	s.modes = map[string]behaviour.Mode{}
 	for name, m := range s.cfg.Behaviours {
@@ -263,6 +264,15 @@ func (s *Server) Catalog() *catalog.Catalog {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	return s.cat
+}
+
+// catalogAndFragments returns the live catalog and the cache of its
+// escaped fragments, read together so that a Reset between them cannot pair
+// one catalog with the other's cache.
+func (s *Server) catalogAndFragments() (*catalog.Catalog, *fragmentCache) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.cat, s.fragments
 }
 
 // Journal returns the exchange journal.
@@ -447,8 +457,14 @@ type call struct {
 	thread   int
 	computer string
 	group    string
-	summary  map[string]any
-	detail   string
+	// registered is whether the cookie's computer was registered when the
+	// cookie was opened (read under the same lock, so that a Reset in
+	// between cannot make a valid cookie's computer unknown).
+	registered bool
+	// sealer is the cookie key of the incarnation that opened the cookie.
+	sealer  *sealer
+	summary map[string]any
+	detail  string
 }
 
 type opFunc func(s *Server, c *call) (any, error)
