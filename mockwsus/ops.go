@@ -416,8 +416,8 @@ func (s *Server) getExtendedUpdateInfo(c *call) (any, error) {
 				if u.KB != "" {
 					lp.MoreInfoUrl = "http://support.microsoft.com/kb/" + u.KB
 				}
-				t := escapeText(lp.Render())
-				xml = &t
+				escaped := escapeText(lp.Render())
+				xml = &escaped
 			default:
 				continue
 			}
