@@ -28,6 +28,7 @@ import (
 	"wsusmock/client-sim/profile"
 	"wsusmock/client-sim/wulog"
 	"wsusmock/internal/ids"
+	"wsusmock/internal/yamlguard"
 	"wsusmock/mockwsus"
 	"wsusmock/mockwsus/behaviour"
 	"wsusmock/mockwsus/catalog"
@@ -217,11 +218,11 @@ func (s *source) name() string {
 // the base for relative profile paths.
 func Parse(data []byte, file string) (*Scenario, error) {
 	var sc Scenario
-	if err := safeYAML(func() error { return yaml.UnmarshalWithOptions(data, &sc, yaml.Strict(), yaml.DisallowUnknownField()) }); err != nil {
+	if err := yamlguard.Call(func() error { return yaml.UnmarshalWithOptions(data, &sc, yaml.Strict(), yaml.DisallowUnknownField()) }); err != nil {
 		return nil, fmt.Errorf("%w: %s: %s", ErrInvalid, file, strings.TrimSpace(yaml.FormatError(err, false, true)))
 	}
 	var f *ast.File
-	err := safeYAML(func() (err error) {
+	err := yamlguard.Call(func() (err error) {
 		f, err = parser.ParseBytes(data, 0)
 		return err
 	})
@@ -599,18 +600,4 @@ func (sc *Scenario) ServerConfig() (mockwsus.Config, error) {
 // groupID derives a stable GUID for a scenario-defined group.
 func groupID(seed uint64, name string) string {
 	return ids.Derive(seed, "group:"+strings.ToLower(name)).GUID()
-}
-
-// safeYAML runs a call into the YAML library and turns a panic into an
-// error: goccy/go-yaml v1.19.2 dereferences nil on a tagged scalar where a
-// sequence belongs ("steps: !x 0", found by FuzzParse, seed
-// testdata/fuzz/FuzzParse/704f1cd14ceded55), and no file may crash
-// `wsusrepro check`.
-func safeYAML(call func() error) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("the YAML decoder failed on this file (%v); look for a tag (!name) or an odd value where a list or a map belongs", r)
-		}
-	}()
-	return call()
 }

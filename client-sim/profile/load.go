@@ -17,6 +17,7 @@ import (
 	"github.com/goccy/go-yaml/parser"
 	"github.com/goccy/go-yaml/token"
 
+	"wsusmock/internal/yamlguard"
 	"wsusmock/updatexml"
 )
 
@@ -97,7 +98,7 @@ func Parse(data []byte, filename string) (*Profile, error) {
 	}
 	idx := indexYAML(data)
 	var fp fileProfile
-	if err := safeYAML(func() error { return yaml.UnmarshalWithOptions(data, &fp, yaml.Strict()) }); err != nil {
+	if err := yamlguard.Call(func() error { return yaml.UnmarshalWithOptions(data, &fp, yaml.Strict()) }); err != nil {
 		return nil, decodeError(filename, idx, err)
 	}
 	fail := func(path []string, format string, args ...any) error {
@@ -305,7 +306,7 @@ const pathSep = "\x00"
 func indexYAML(data []byte) *yamlIndex {
 	idx := &yamlIndex{lines: map[string]int{}, paths: map[string]string{}}
 	var f *ast.File
-	err := safeYAML(func() (err error) {
+	err := yamlguard.Call(func() (err error) {
 		f, err = parser.ParseBytes(data, 0)
 		return err
 	})
@@ -448,16 +449,3 @@ type decodeErr struct {
 
 func (e *decodeErr) Error() string { return e.msg }
 func (e *decodeErr) Unwrap() error { return e.err }
-
-// safeYAML runs a call into the YAML library and turns a panic into an
-// error: goccy/go-yaml v1.19.2 dereferences nil on a tagged scalar where a
-// sequence belongs ("msiProducts: !x 0"; FuzzParse of the scenarios found
-// it), and no profile file may crash a run.
-func safeYAML(call func() error) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("the YAML decoder failed on this file (%v); look for a tag (!name) or an odd value where a list or a map belongs", r)
-		}
-	}()
-	return call()
-}
