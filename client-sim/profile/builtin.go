@@ -53,6 +53,18 @@ func windowsKeys(version, build, csd, product string) map[string]map[string]upda
 	}
 }
 
+// systemFiles gives every built-in the kernel and agent binaries real
+// machines have, so rules reading their versions (b.FileVersion) see the
+// OS build and the agent the profile claims.
+func systemFiles(system32, kernelVersion string) map[string]string {
+	return map[string]string{
+		system32 + `\ntoskrnl.exe`: kernelVersion,
+		system32 + `\kernel32.dll`: kernelVersion,
+		system32 + `\wuaueng.dll`:  AgentVersionXPSP3,
+		system32 + `\wuapi.dll`:    AgentVersionXPSP3,
+	}
+}
+
 func xpSP3() *Profile {
 	return &Profile{
 		Name: "xp-sp3",
@@ -68,12 +80,7 @@ func xpSP3() *Profile {
 		BIOSName:              "Phoenix ROM BIOS PLUS Version 1.10 A08",
 		BIOSReleaseDate:       date(2008, time.April, 14),
 		Registry:              windowsKeys("5.1", "2600", "Service Pack 3", "Microsoft Windows XP"),
-		Files: map[string]string{
-			`C:\WINDOWS\system32\ntoskrnl.exe`: "5.1.2600.5512",
-			`C:\WINDOWS\system32\kernel32.dll`: "5.1.2600.5512",
-			`C:\WINDOWS\system32\wuaueng.dll`:  AgentVersionXPSP3,
-			`C:\WINDOWS\system32\wuapi.dll`:    AgentVersionXPSP3,
-		},
+		Files:                 systemFiles(`C:\WINDOWS\system32`, "5.1.2600.5512"),
 	}
 }
 
@@ -109,12 +116,7 @@ func server2003SP2() *Profile {
 		BIOSName:              "BIOS Date: 05/02/08 20:51:48 Ver: P56",
 		BIOSReleaseDate:       date(2008, time.May, 2),
 		Registry:              windowsKeys("5.2", "3790", "Service Pack 2", "Microsoft Windows Server 2003"),
-		Files: map[string]string{
-			`C:\WINDOWS\system32\ntoskrnl.exe`: "5.2.3790.3959",
-			`C:\WINDOWS\system32\kernel32.dll`: "5.2.3790.3959",
-			`C:\WINDOWS\system32\wuaueng.dll`:  AgentVersionXPSP3,
-			`C:\WINDOWS\system32\wuapi.dll`:    AgentVersionXPSP3,
-		},
+		Files:                 systemFiles(`C:\WINDOWS\system32`, "5.2.3790.3959"),
 	}
 }
 
@@ -133,12 +135,7 @@ func vistaSP1() *Profile {
 		BIOSName:              "Ver 1.00PARTTBL",
 		BIOSReleaseDate:       date(2008, time.March, 11),
 		Registry:              windowsKeys("6.0", "6001", "Service Pack 1", "Windows Vista (TM) Business"),
-		Files: map[string]string{
-			`C:\Windows\System32\ntoskrnl.exe`: "6.0.6001.18000",
-			`C:\Windows\System32\kernel32.dll`: "6.0.6001.18000",
-			`C:\Windows\System32\wuaueng.dll`:  AgentVersionXPSP3,
-			`C:\Windows\System32\wuapi.dll`:    AgentVersionXPSP3,
-		},
+		Files:                 systemFiles(`C:\Windows\System32`, "6.0.6001.18000"),
 	}
 }
 
@@ -160,12 +157,7 @@ func server2008() *Profile {
 		BIOSName:              "BIOS Date: 05/02/08 20:51:48 Ver: P56",
 		BIOSReleaseDate:       date(2008, time.May, 2),
 		Registry:              windowsKeys("6.0", "6001", "Service Pack 1", "Windows Server (R) 2008 Standard"),
-		Files: map[string]string{
-			`C:\Windows\System32\ntoskrnl.exe`: "6.0.6001.18000",
-			`C:\Windows\System32\kernel32.dll`: "6.0.6001.18000",
-			`C:\Windows\System32\wuaueng.dll`:  AgentVersionXPSP3,
-			`C:\Windows\System32\wuapi.dll`:    AgentVersionXPSP3,
-		},
+		Files:                 systemFiles(`C:\Windows\System32`, "6.0.6001.18000"),
 	}
 }
 
