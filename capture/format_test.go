@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"wsusmock/internal/shared"
 )
 
 // sampleExchanges covers the shapes a capture holds: a SOAP exchange with
@@ -215,18 +217,10 @@ func TestReadErrorsNameFolderAndFile(t *testing.T) {
 	})
 }
 
-// realDir is the real captures' directory, relative to this package.
+// realDir is the real captures' directory sub ("flow", "content-headers").
 func realDir(t *testing.T, sub string) string {
 	t.Helper()
-	const shared = "../../shared"
-	if _, err := os.Stat(shared); errors.Is(err, os.ErrNotExist) {
-		t.Skipf("skipping: the shared directory %s (/work/shared) with the real captures is absent", shared)
-	}
-	dir := filepath.Join(shared, "captures", "wsus2025-native", sub)
-	if _, err := os.Stat(dir); err != nil {
-		t.Fatalf("%s exists but %v", shared, err)
-	}
-	return dir
+	return shared.Captures(t, sub)
 }
 
 // The real captures are first-class input: they read as they are, and

@@ -14,15 +14,11 @@ import (
 
 	"wsusmock/client-sim/profile"
 	"wsusmock/client-sim/wulog"
+	"wsusmock/internal/shared"
 	"wsusmock/soap"
 	"wsusmock/soap/clientws"
 	"wsusmock/soap/reporting"
 )
-
-// captureDir holds real exchanges of a Windows 11 agent with a WSUS on
-// Windows Server 2025. It lives outside the module (../../shared from this
-// package) and is never copied into it.
-const captureDir = "../../shared/captures/wsus2025-native/flow"
 
 // captured is one exchange of the capture.
 type captured struct {
@@ -33,9 +29,12 @@ type captured struct {
 
 func loadCaptures(t *testing.T) []captured {
 	t.Helper()
+	// Real exchanges of a Windows 11 agent with a WSUS on Windows Server
+	// 2025, outside the module; skipped where absent.
+	captureDir := shared.FlowDir(t)
 	dirs, _ := filepath.Glob(filepath.Join(captureDir, "*", "response.body"))
 	if len(dirs) == 0 {
-		t.Skipf("no captures at %s (the shared folder /work/shared is not next to the module); the real WSUS answers are not checked", captureDir)
+		t.Fatalf("no response bodies in %s", captureDir)
 	}
 	sort.Strings(dirs)
 	var out []captured

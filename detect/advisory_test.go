@@ -8,16 +8,8 @@ import (
 	"testing"
 
 	"wsusmock/detect"
+	"wsusmock/internal/shared"
 )
-
-// seedDir holds the stored copy of Security Advisory 954960; override with
-// WSUSMOCK_SEED_DIR.
-func seedDir() string {
-	if d := os.Getenv("WSUSMOCK_SEED_DIR"); d != "" {
-		return d
-	}
-	return "/work/shared/seed"
-}
 
 // advisory is the advisory page and its two log excerpts, each exactly as
 // published: white space collapsed, a blank line between log lines,
@@ -32,7 +24,7 @@ type advisory struct {
 // two fenced log excerpts, or skips the test when there is no copy.
 func loadAdvisory(t *testing.T) advisory {
 	t.Helper()
-	files, _ := filepath.Glob(filepath.Join(seedDir(), "*.txt"))
+	files, _ := filepath.Glob(filepath.Join(shared.SeedDir(), "*.txt"))
 	for _, f := range files {
 		b, err := os.ReadFile(f)
 		if err != nil || !bytes.Contains(b, []byte("954960")) || !bytes.Contains(b, []byte("SyncUpdates failure")) ||
@@ -59,7 +51,7 @@ func loadAdvisory(t *testing.T) advisory {
 		}
 		return a
 	}
-	t.Skipf("no copy of Security Advisory 954960 in %s (set WSUSMOCK_SEED_DIR); advisory excerpts not tested", seedDir())
+	t.Skipf("no copy of Security Advisory 954960 in %s (set WSUSMOCK_SEED_DIR); advisory excerpts not tested", shared.SeedDir())
 	return advisory{}
 }
 

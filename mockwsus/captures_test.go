@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -15,19 +14,11 @@ import (
 	"strings"
 	"testing"
 
+	"wsusmock/internal/shared"
 	"wsusmock/mockwsus"
 	"wsusmock/soap"
 	"wsusmock/soap/clientws"
 	"wsusmock/soap/reporting"
-)
-
-// sharedDir is the project's shared material outside the repository; the
-// captures in it are real exchanges between a native Windows Update Agent
-// (Windows 11) and a Windows Server 2025 WSUS. They are read in place, never
-// copied into the repository.
-const (
-	sharedDir   = "../../shared"
-	capturesDir = sharedDir + "/captures/wsus2025-native/flow"
 )
 
 // captureCookie is the sanitised cookie element of a captured request.
@@ -45,10 +36,10 @@ type capture struct {
 
 func loadCaptures(t *testing.T) []capture {
 	t.Helper()
-	if _, err := os.Stat(sharedDir); errors.Is(err, os.ErrNotExist) {
-		t.Skipf("skipping the real-capture test: the shared directory %s (/work/shared) is absent", sharedDir)
-	}
-	dirs, err := filepath.Glob(filepath.Join(capturesDir, "*"))
+	// Real exchanges between a native Windows Update Agent (Windows 11)
+	// and a Windows Server 2025 WSUS, read in place.
+	flow := shared.FlowDir(t)
+	dirs, err := filepath.Glob(filepath.Join(flow, "*"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,7 +64,7 @@ func loadCaptures(t *testing.T) []capture {
 		out = append(out, capture{name: filepath.Base(dir), header: read("request.headers"), body: read("request.body"), action: meta.SOAPAction})
 	}
 	if len(out) == 0 {
-		t.Fatalf("%s exists but %s holds no captures", sharedDir, capturesDir)
+		t.Fatalf("%s holds no captures", flow)
 	}
 	return out
 }

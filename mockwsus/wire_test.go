@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"wsusmock/internal/shared"
 	"wsusmock/soap"
 	"wsusmock/soap/clientws"
 )
@@ -81,9 +82,9 @@ func TestAnswerTypesMirrorClientWS(t *testing.T) {
 // Real WSUS writes the fragments with bare quotes (.NET escapes only &, <
 // and > in text); so must the mock.
 func TestFragmentEscapingMatchesTheCaptures(t *testing.T) {
-	body, err := os.ReadFile(filepath.Join("..", "..", "shared", "captures", "wsus2025-native", "flow", "000013", "response.body"))
+	body, err := os.ReadFile(filepath.Join(shared.FlowDir(t), "000013", "response.body"))
 	if err != nil {
-		t.Skipf("skipping: the real captures are absent (%v)", err)
+		t.Fatal(err)
 	}
 	xmlElem := regexp.MustCompile(`<Xml>([^<]*)</Xml>`)
 	check := func(who string, data []byte) {

@@ -13,30 +13,22 @@ import (
 	"strings"
 	"testing"
 
+	"wsusmock/internal/shared"
 	"wsusmock/soap"
-)
-
-// sharedDir is the project's shared material, outside the repository;
-// capturesDir in it holds real exchanges between a native Windows Update
-// Agent and a Windows Server 2025 WSUS (see its SOURCE-README.md). They are
-// read in place, never copied into the repository.
-const (
-	sharedDir   = "../../shared"
-	capturesDir = sharedDir + "/captures/wsus2025-native/flow"
 )
 
 // TestRealCaptures feeds every captured request through ReadRequest and every
 // captured response through ParseResponse.
 func TestRealCaptures(t *testing.T) {
-	if _, err := os.Stat(sharedDir); errors.Is(err, os.ErrNotExist) {
-		t.Skipf("skipping the real-capture test: the shared directory %s (/work/shared) is absent", sharedDir)
-	}
-	dirs, err := filepath.Glob(filepath.Join(capturesDir, "*"))
+	// Real exchanges between a native Windows Update Agent and a Windows
+	// Server 2025 WSUS (see its SOURCE-README.md), read in place.
+	flow := shared.FlowDir(t)
+	dirs, err := filepath.Glob(filepath.Join(flow, "*"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(dirs) == 0 {
-		t.Fatalf("%s exists but %s holds no captures", sharedDir, capturesDir)
+		t.Fatalf("%s holds no captures", flow)
 	}
 	for _, dir := range dirs {
 		if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {

@@ -8,12 +8,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-)
 
-// captureDir holds real WSUS exchanges (Windows Server 2025 WSUS and a
-// Windows 11 agent). It lives outside the module and is not copied into it,
-// so the tests skip when it is absent.
-const captureDir = "../../shared/captures/wsus2025-native/flow"
+	"wsusmock/internal/shared"
+)
 
 type captured struct {
 	file   string // e.g. 000003/response.body
@@ -24,9 +21,12 @@ type captured struct {
 // captureFragments returns every <Xml> fragment of every captured response.
 func captureFragments(t *testing.T) []captured {
 	t.Helper()
+	// Real WSUS exchanges (Windows Server 2025 WSUS and a Windows 11
+	// agent), outside the module; skipped where absent.
+	captureDir := shared.FlowDir(t)
 	bodies, _ := filepath.Glob(filepath.Join(captureDir, "*", "response.body"))
 	if len(bodies) == 0 {
-		t.Skipf("no captures at %s (the shared capture folder is not checked out next to the module)", captureDir)
+		t.Fatalf("no response bodies in %s", captureDir)
 	}
 	var out []captured
 	for _, path := range bodies {

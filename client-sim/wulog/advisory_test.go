@@ -10,22 +10,14 @@ import (
 
 	"wsusmock/client-sim/wulog"
 	"wsusmock/internal/clock"
+	"wsusmock/internal/shared"
 )
-
-// seedDir holds the stored copy of Security Advisory 954960; override with
-// WSUSMOCK_SEED_DIR.
-func seedDir() string {
-	if d := os.Getenv("WSUSMOCK_SEED_DIR"); d != "" {
-		return d
-	}
-	return "/work/shared/seed"
-}
 
 // advisoryClientLines returns the client log lines of the advisory with
 // whitespace collapsed, or skips the test when no copy is available.
 func advisoryClientLines(t *testing.T) []string {
 	t.Helper()
-	files, _ := filepath.Glob(filepath.Join(seedDir(), "*.txt"))
+	files, _ := filepath.Glob(filepath.Join(shared.SeedDir(), "*.txt"))
 	for _, f := range files {
 		b, err := os.ReadFile(f)
 		if err != nil || !bytes.Contains(b, []byte("954960")) || !bytes.Contains(b, []byte("SyncUpdates failure")) {
@@ -43,7 +35,7 @@ func advisoryClientLines(t *testing.T) []string {
 		}
 		return lines
 	}
-	t.Skipf("no copy of Security Advisory 954960 in %s (set WSUSMOCK_SEED_DIR); advisory comparison skipped", seedDir())
+	t.Skipf("no copy of Security Advisory 954960 in %s (set WSUSMOCK_SEED_DIR); advisory comparison skipped", shared.SeedDir())
 	return nil
 }
 

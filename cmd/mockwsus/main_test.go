@@ -14,6 +14,7 @@ import (
 	clientsim "wsusmock/client-sim"
 	"wsusmock/client-sim/profile"
 	"wsusmock/internal/clock"
+	"wsusmock/internal/shared"
 	"wsusmock/mockwsus"
 )
 
@@ -135,10 +136,7 @@ func TestProxyRecords(t *testing.T) {
 // GetExtendedUpdateInfo and ReportEventBatch; the mock carries the handshake
 // the capture lacks. Every answer is parsed.
 func TestReplayRealCaptures(t *testing.T) {
-	dir := filepath.Join("..", "..", "..", "shared", "captures", "wsus2025-native", "flow")
-	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("real captures not found at %s (../shared beside the repository): %v", dir, err)
-	}
+	dir := shared.FlowDir(t)
 	url, stop := start(t, "--addr", "127.0.0.1:0", "--admin-addr", "", "--replay", dir)
 	defer stop()
 	p, err := profile.Builtin("xp-sp3")

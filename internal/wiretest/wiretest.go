@@ -16,6 +16,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"wsusmock/internal/shared"
 	"wsusmock/soap/clientws"
 )
 
@@ -27,16 +28,11 @@ const (
 // dateTimeType is the wire DateTime, filled and walked as a leaf.
 var dateTimeType = reflect.TypeFor[clientws.DateTime]()
 
-// FlowDir locates the real Windows Update Agent / WSUS captures. They live outside the
-// repository (../shared next to it) and are not copied in, so the tests that need them
-// skip when they are absent.
+// FlowDir locates the real Windows Update Agent / WSUS captures (see
+// package shared: skipped where absent).
 func FlowDir(t *testing.T) string {
 	t.Helper()
-	dir := filepath.Join("..", "..", "..", "shared", "captures", "wsus2025-native", "flow")
-	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("real WSUS captures not found at %s (expected in ../shared beside the repository): %v", dir, err)
-	}
-	return dir
+	return shared.FlowDir(t)
 }
 
 func ReadCapture(t *testing.T, exchange, file string) []byte {

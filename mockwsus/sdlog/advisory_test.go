@@ -8,17 +8,9 @@ import (
 	"testing"
 
 	"wsusmock/internal/clock"
+	"wsusmock/internal/shared"
 	"wsusmock/mockwsus/sdlog"
 )
-
-// seedDir holds the stored copy of Security Advisory 954960; override with
-// WSUSMOCK_SEED_DIR.
-func seedDir() string {
-	if d := os.Getenv("WSUSMOCK_SEED_DIR"); d != "" {
-		return d
-	}
-	return "/work/shared/seed"
-}
 
 // collapse turns every run of whitespace into one space, as the advisory's
 // rendering did.
@@ -29,7 +21,7 @@ func collapse(s string) string { return strings.Join(strings.Fields(s), " ") }
 // or skips the test when no copy is available.
 func advisoryServerLines(t *testing.T) []string {
 	t.Helper()
-	files, _ := filepath.Glob(filepath.Join(seedDir(), "*.txt"))
+	files, _ := filepath.Glob(filepath.Join(shared.SeedDir(), "*.txt"))
 	for _, f := range files {
 		b, err := os.ReadFile(f)
 		if err != nil || !bytes.Contains(b, []byte("954960")) || !bytes.Contains(b, []byte("Key being added")) {
@@ -47,7 +39,7 @@ func advisoryServerLines(t *testing.T) []string {
 		}
 		return lines
 	}
-	t.Skipf("no copy of Security Advisory 954960 in %s (set WSUSMOCK_SEED_DIR); advisory comparison skipped", seedDir())
+	t.Skipf("no copy of Security Advisory 954960 in %s (set WSUSMOCK_SEED_DIR); advisory comparison skipped", shared.SeedDir())
 	return nil
 }
 
