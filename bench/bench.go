@@ -23,6 +23,7 @@ import (
 	"path"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -430,12 +431,9 @@ func (r *recorder) stats() []OpStats {
 	defer r.mu.Unlock()
 	var out []OpStats
 	for op, ds := range r.ops {
-		sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
-		q := func(p float64) float64 {
-			i := int(p*float64(len(ds)-1) + 0.5)
-			return float64(ds[i].Microseconds()) / 1000
-		}
-		out = append(out, OpStats{Operation: op, Calls: len(ds), P50: q(0.50), P99: q(0.99), Max: float64(ds[len(ds)-1].Microseconds()) / 1000})
+		slices.Sort(ds)
+		q := func(p float64) float64 { return float64(clientsim.Percentile(ds, p).Microseconds()) / 1000 }
+		out = append(out, OpStats{Operation: op, Calls: len(ds), P50: q(0.50), P99: q(0.99), Max: q(1)})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Operation < out[j].Operation })
 	return out

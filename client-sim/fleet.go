@@ -396,8 +396,8 @@ func summarise(sum *FleetSummary, cfg FleetConfig, assigned []string, results []
 		slices.Sort(d)
 		sum.Operations = append(sum.Operations, OpLatency{
 			Operation: op, Calls: len(d),
-			P50MS: ms(percentile(d, 0.50)), P90MS: ms(percentile(d, 0.90)),
-			P99MS: ms(percentile(d, 0.99)), MaxMS: ms(d[len(d)-1]),
+			P50MS: ms(Percentile(d, 0.50)), P90MS: ms(Percentile(d, 0.90)),
+			P99MS: ms(Percentile(d, 0.99)), MaxMS: ms(d[len(d)-1]),
 		})
 	}
 	sum.DurationMS = ms(elapsed)
@@ -407,8 +407,10 @@ func summarise(sum *FleetSummary, cfg FleetConfig, assigned []string, results []
 	}
 }
 
-// percentile is the nearest-rank percentile of sorted durations.
-func percentile(sorted []time.Duration, q float64) time.Duration {
+// Percentile is the nearest-rank percentile (q in 0..1) of sorted
+// durations: the one definition behind every latency figure the fleet and
+// the load command (package bench) report.
+func Percentile(sorted []time.Duration, q float64) time.Duration {
 	if len(sorted) == 0 {
 		return 0
 	}

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	clientsim "wsusmock/client-sim"
 	"wsusmock/mockwsus"
@@ -170,6 +171,31 @@ func TestFleetErrors(t *testing.T) {
 		_, err := clientsim.RunFleet(context.Background(), tt.cfg)
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%s: error %v, want one containing %q", tt.name, err, tt.want)
+		}
+	}
+}
+
+func TestPercentileNearestRank(t *testing.T) {
+	hundred := make([]time.Duration, 100)
+	for i := range hundred {
+		hundred[i] = time.Duration(i+1) * time.Millisecond
+	}
+	for _, tt := range []struct {
+		name   string
+		sorted []time.Duration
+		q      float64
+		want   time.Duration
+	}{
+		{"p50 of 1..100", hundred, 0.50, 50 * time.Millisecond},
+		{"p99 of 1..100", hundred, 0.99, 99 * time.Millisecond},
+		{"max of 1..100", hundred, 1, 100 * time.Millisecond},
+		{"p0 is the least", hundred, 0, time.Millisecond},
+		{"p99 of three", hundred[:3], 0.99, 3 * time.Millisecond},
+		{"p50 of one", hundred[:1], 0.50, time.Millisecond},
+		{"empty", nil, 0.5, 0},
+	} {
+		if got := clientsim.Percentile(tt.sorted, tt.q); got != tt.want {
+			t.Errorf("%s: %v, want %v", tt.name, got, tt.want)
 		}
 	}
 }
