@@ -7,6 +7,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	clientsim "wsusmock/client-sim"
 )
 
 func TestByteSize(t *testing.T) {
@@ -107,5 +109,30 @@ func TestLimitFlagsReachTheServer(t *testing.T) {
 	}
 	if code := post(envelope, strings.Repeat("x", 16<<10)); code != http.StatusRequestHeaderFieldsTooLarge {
 		t.Errorf("headers over --max-header-bytes: %d, want 431", code)
+	}
+}
+
+// The request-size limits reach the server too: an Office 2003 computer's
+// SyncUpdates carries more installed non-leaf IDs than 5 and more elements
+// than 40, and fails the way those limits say.
+func TestRequestLimitFlagsReachTheServer(t *testing.T) {
+	for _, tt := range []struct {
+		flag, value string
+		check       func(*clientsim.Result) bool
+		want        string
+	}{
+		{"--max-installed-prerequisites", "5", func(r *clientsim.Result) bool {
+			return r.Fault != nil && r.Fault.ErrorCode == "InvalidParameters" && r.FailedOperation == "SyncUpdates"
+		}, "an InvalidParameters fault on SyncUpdates"},
+		{"--max-elements", "40", func(r *clientsim.Result) bool {
+			return !r.Success && r.FailedOperation == "SyncUpdates"
+		}, "SyncUpdates refused"},
+	} {
+		url, stop := start(t, "--addr", "127.0.0.1:0", "--admin-addr", "", "--behaviour", "kb954960=fixed", tt.flag, tt.value)
+		res := syncOffice(t, url)
+		if !tt.check(res) {
+			t.Errorf("%s %s: success %t, %s in %s (fault %+v); want %s", tt.flag, tt.value, res.Success, res.HResult, res.FailedOperation, res.Fault, tt.want)
+		}
+		stop()
 	}
 }
