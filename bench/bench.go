@@ -32,10 +32,10 @@ import (
 	"syscall"
 	"time"
 
-	clientsim "wsusmock/client-sim"
-	"wsusmock/client-sim/profile"
-	"wsusmock/mockwsus"
-	"wsusmock/mockwsus/catalog"
+	clientsim "github.com/wsusmock/wsusmock/client-sim"
+	"github.com/wsusmock/wsusmock/client-sim/profile"
+	"github.com/wsusmock/wsusmock/mockwsus"
+	"github.com/wsusmock/wsusmock/mockwsus/catalog"
 )
 
 // Config describes a load run.
@@ -259,12 +259,11 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 
 // target is the server under load.
 type target struct {
-	url     string
-	admin   string
-	pid     int
-	inProc  *mockwsus.Server
-	stopFn  func()
-	started time.Time
+	url    string
+	admin  string
+	pid    int
+	inProc *mockwsus.Server
+	stopFn func()
 }
 
 func (t *target) stop() {

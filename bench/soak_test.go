@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	clientsim "wsusmock/client-sim"
-	"wsusmock/mockwsus"
+	clientsim "github.com/wsusmock/wsusmock/client-sim"
+	"github.com/wsusmock/wsusmock/mockwsus"
 )
 
 // TestFleetSoak runs a fleet against a real listener and checks what a load

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"wsusmock/internal/shared"
+	"github.com/wsusmock/wsusmock/internal/shared"
 )
 
 // sampleExchanges covers the shapes a capture holds: a SOAP exchange with

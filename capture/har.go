@@ -100,7 +100,7 @@ type harTimings struct {
 // bodies not retained are left out. Each entry keeps its folder name and
 // meta.json in the custom fields _exchange and _meta.
 func WriteHAR(w io.Writer, exchanges []Exchange) error {
-	f := harFile{Log: harLog{Version: "1.2", Creator: harCreator{Name: "wsusmock/capture", Version: "1"}, Entries: []harEntry{}}}
+	f := harFile{Log: harLog{Version: "1.2", Creator: harCreator{Name: "github.com/wsusmock/wsusmock/capture", Version: "1"}, Entries: []harEntry{}}}
 	for i := range exchanges {
 		e, err := toHAR(&exchanges[i])
 		if err != nil {
@@ -181,7 +181,7 @@ func bodyText(b []byte) (string, string) {
 func harHeaders(h Header) []harNV {
 	out := make([]harNV, 0, len(h))
 	for _, f := range h {
-		out = append(out, harNV{Name: f.Name, Value: f.Value})
+		out = append(out, harNV(f))
 	}
 	return out
 }

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"wsusmock/mockwsus"
+	"github.com/wsusmock/wsusmock/mockwsus"
 )
 
 // folder -> HAR -> folder gives the same exchanges: the samples (binary

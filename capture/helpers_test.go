@@ -9,10 +9,10 @@ import (
 	"strings"
 	"testing"
 
-	"wsusmock/mockwsus"
-	"wsusmock/soap"
-	"wsusmock/soap/clientws"
-	"wsusmock/soap/simpleauth"
+	"github.com/wsusmock/wsusmock/mockwsus"
+	"github.com/wsusmock/wsusmock/soap"
+	"github.com/wsusmock/wsusmock/soap/clientws"
+	"github.com/wsusmock/wsusmock/soap/simpleauth"
 )
 
 // Revision IDs of the default catalog's detectoids (docs/architecture.md).

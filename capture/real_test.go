@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"wsusmock/mockwsus"
+	"github.com/wsusmock/wsusmock/mockwsus"
 )
 
 // The real native captures (a Windows 11 agent against a Windows Server

@@ -15,9 +15,9 @@ import (
 	"strings"
 	"testing"
 
-	"wsusmock/mockwsus"
-	"wsusmock/soap"
-	"wsusmock/soap/clientws"
+	"github.com/wsusmock/wsusmock/mockwsus"
+	"github.com/wsusmock/wsusmock/soap"
+	"github.com/wsusmock/wsusmock/soap/clientws"
 )
 
 func TestRecordAroundMock(t *testing.T) {

@@ -13,10 +13,10 @@ import (
 
 	"github.com/beevik/etree"
 
-	"wsusmock/internal/clock"
-	"wsusmock/soap"
-	"wsusmock/soap/clientws"
-	"wsusmock/soap/simpleauth"
+	"github.com/wsusmock/wsusmock/internal/clock"
+	"github.com/wsusmock/wsusmock/soap"
+	"github.com/wsusmock/wsusmock/soap/clientws"
+	"github.com/wsusmock/wsusmock/soap/simpleauth"
 )
 
 // DefaultClientID is the client ID a replay registers with when the

@@ -10,9 +10,9 @@ import (
 	"strings"
 	"testing"
 
-	"wsusmock/mockwsus"
-	"wsusmock/mockwsus/catalog"
-	"wsusmock/soap"
+	"github.com/wsusmock/wsusmock/mockwsus"
+	"github.com/wsusmock/wsusmock/mockwsus/catalog"
+	"github.com/wsusmock/wsusmock/soap"
 )
 
 // recordFlow records flow against a mock of cfg and returns the capture.

@@ -12,7 +12,7 @@ import (
 
 	"github.com/beevik/etree"
 
-	"wsusmock/soap"
+	"github.com/wsusmock/wsusmock/soap"
 )
 
 // maxReplayRequest bounds the request bodies the replay server reads: the

@@ -12,7 +12,7 @@ import (
 	"strings"
 	"sync"
 
-	"wsusmock/internal/clock"
+	"github.com/wsusmock/wsusmock/internal/clock"
 )
 
 // DefaultMaxBody is how many bytes of each body Record and NewProxy keep
@@ -92,7 +92,7 @@ func NewWriter(dir string, opts WriterOptions) (*Writer, error) {
 	}
 	if opts.Redact.enabled() {
 		w.red = newRedactor(opts.Redact)
-		w.manifest = RedactionManifest{Tool: "wsusmock/capture", Version: 1, Settings: opts.Redact.settings()}
+		w.manifest = RedactionManifest{Tool: "github.com/wsusmock/wsusmock/capture", Version: 1, Settings: opts.Redact.settings()}
 		data, err := readRegular(filepath.Join(dir, FileRedactions))
 		switch {
 		case err == nil:

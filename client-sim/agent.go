@@ -10,10 +10,10 @@ import (
 	"strings"
 	"time"
 
-	"wsusmock/client-sim/wulog"
-	"wsusmock/internal/clock"
-	"wsusmock/soap/clientws"
-	"wsusmock/soap/simpleauth"
+	"github.com/wsusmock/wsusmock/client-sim/wulog"
+	"github.com/wsusmock/wsusmock/internal/clock"
+	"github.com/wsusmock/wsusmock/soap/clientws"
+	"github.com/wsusmock/wsusmock/soap/simpleauth"
 )
 
 // plugInSimpleTargeting is the SimpleAuth plug-in WSUS names in GetConfig.

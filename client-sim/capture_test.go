@@ -12,12 +12,12 @@ import (
 	"testing"
 	"time"
 
-	"wsusmock/client-sim/profile"
-	"wsusmock/client-sim/wulog"
-	"wsusmock/internal/shared"
-	"wsusmock/soap"
-	"wsusmock/soap/clientws"
-	"wsusmock/soap/reporting"
+	"github.com/wsusmock/wsusmock/client-sim/profile"
+	"github.com/wsusmock/wsusmock/client-sim/wulog"
+	"github.com/wsusmock/wsusmock/internal/shared"
+	"github.com/wsusmock/wsusmock/soap"
+	"github.com/wsusmock/wsusmock/soap/clientws"
+	"github.com/wsusmock/wsusmock/soap/reporting"
 )
 
 // captured is one exchange of the capture.

@@ -9,10 +9,10 @@ import (
 	"time"
 	"unicode"
 
-	"wsusmock/client-sim/profile"
-	"wsusmock/client-sim/wulog"
-	"wsusmock/internal/clock"
-	"wsusmock/internal/ids"
+	"github.com/wsusmock/wsusmock/client-sim/profile"
+	"github.com/wsusmock/wsusmock/client-sim/wulog"
+	"github.com/wsusmock/wsusmock/internal/clock"
+	"github.com/wsusmock/wsusmock/internal/ids"
 )
 
 // Defaults of Config.

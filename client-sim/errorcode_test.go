@@ -9,10 +9,10 @@ import (
 	"testing"
 	"time"
 
-	clientsim "wsusmock/client-sim"
-	"wsusmock/client-sim/wulog"
-	"wsusmock/internal/clock"
-	"wsusmock/soap"
+	clientsim "github.com/wsusmock/wsusmock/client-sim"
+	"github.com/wsusmock/wsusmock/client-sim/wulog"
+	"github.com/wsusmock/wsusmock/internal/clock"
+	"github.com/wsusmock/wsusmock/soap"
 )
 
 // The calls of a clean search against the fake (self-update skipped, no

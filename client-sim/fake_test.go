@@ -11,11 +11,11 @@ import (
 	"testing"
 	"time"
 
-	"wsusmock/soap"
-	"wsusmock/soap/clientws"
-	"wsusmock/soap/reporting"
-	"wsusmock/soap/simpleauth"
-	"wsusmock/updatexml"
+	"github.com/wsusmock/wsusmock/soap"
+	"github.com/wsusmock/wsusmock/soap/clientws"
+	"github.com/wsusmock/wsusmock/soap/reporting"
+	"github.com/wsusmock/wsusmock/soap/simpleauth"
+	"github.com/wsusmock/wsusmock/updatexml"
 )
 
 // fake is a scripted WSUS: a minimal, well-behaved server with one

@@ -6,9 +6,9 @@ import (
 	"strings"
 	"time"
 
-	"wsusmock/client-sim/wulog"
-	"wsusmock/soap/clientws"
-	"wsusmock/soap/reporting"
+	"github.com/wsusmock/wsusmock/client-sim/wulog"
+	"github.com/wsusmock/wsusmock/soap/clientws"
+	"github.com/wsusmock/wsusmock/soap/reporting"
 )
 
 // Reporting constants of a detection event (protocol notes, section 2.4).

@@ -19,10 +19,10 @@ import (
 	"sync/atomic"
 	"time"
 
-	"wsusmock/client-sim/profile"
-	"wsusmock/client-sim/wulog"
-	"wsusmock/internal/clock"
-	"wsusmock/internal/ids"
+	"github.com/wsusmock/wsusmock/client-sim/profile"
+	"github.com/wsusmock/wsusmock/client-sim/wulog"
+	"github.com/wsusmock/wsusmock/internal/clock"
+	"github.com/wsusmock/wsusmock/internal/ids"
 )
 
 // MixEntry is one profile's share of a fleet, in percent.

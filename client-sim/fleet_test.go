@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	clientsim "wsusmock/client-sim"
-	"wsusmock/mockwsus"
+	clientsim "github.com/wsusmock/wsusmock/client-sim"
+	"github.com/wsusmock/wsusmock/mockwsus"
 )
 
 func TestParseMix(t *testing.T) {

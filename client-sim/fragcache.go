@@ -4,7 +4,7 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"wsusmock/updatexml"
+	"github.com/wsusmock/wsusmock/updatexml"
 )
 
 // Update metadata is immutable for one revision, and in a fleet every

@@ -5,9 +5,9 @@ import (
 	"path/filepath"
 	"testing"
 
-	"wsusmock/client-sim/wulog"
-	"wsusmock/internal/golden"
-	"wsusmock/mockwsus"
+	"github.com/wsusmock/wsusmock/client-sim/wulog"
+	"github.com/wsusmock/wsusmock/internal/golden"
+	"github.com/wsusmock/wsusmock/mockwsus"
 )
 
 // TestGoldenLogs compares the WindowsUpdate.log of a clean search (xp-sp3

@@ -10,10 +10,10 @@ import (
 	"testing"
 	"time"
 
-	clientsim "wsusmock/client-sim"
-	"wsusmock/client-sim/profile"
-	"wsusmock/internal/clock"
-	"wsusmock/mockwsus"
+	clientsim "github.com/wsusmock/wsusmock/client-sim"
+	"github.com/wsusmock/wsusmock/client-sim/profile"
+	"github.com/wsusmock/wsusmock/internal/clock"
+	"github.com/wsusmock/wsusmock/mockwsus"
 )
 
 // serverName is the WUServer URL the agents use in tests. Requests to it

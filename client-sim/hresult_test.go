@@ -3,7 +3,7 @@ package clientsim_test
 import (
 	"testing"
 
-	clientsim "wsusmock/client-sim"
+	clientsim "github.com/wsusmock/wsusmock/client-sim"
 )
 
 func TestHResult(t *testing.T) {

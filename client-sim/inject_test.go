@@ -7,9 +7,9 @@ import (
 	"testing"
 	"time"
 
-	clientsim "wsusmock/client-sim"
-	"wsusmock/mockwsus"
-	"wsusmock/mockwsus/behaviour"
+	clientsim "github.com/wsusmock/wsusmock/client-sim"
+	"github.com/wsusmock/wsusmock/mockwsus"
+	"github.com/wsusmock/wsusmock/mockwsus/behaviour"
 )
 
 // Under each injected transport fault the agent ends with the HRESULT the

@@ -8,9 +8,9 @@ import (
 	"strings"
 	"testing"
 
-	clientsim "wsusmock/client-sim"
-	"wsusmock/mockwsus"
-	"wsusmock/mockwsus/behaviour"
+	clientsim "github.com/wsusmock/wsusmock/client-sim"
+	"github.com/wsusmock/wsusmock/mockwsus"
+	"github.com/wsusmock/wsusmock/mockwsus/behaviour"
 )
 
 // Revision IDs of the default catalog's software updates.

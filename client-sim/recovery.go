@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"wsusmock/client-sim/wulog"
+	"github.com/wsusmock/wsusmock/client-sim/wulog"
 )
 
 // maxRecoveries is how often one call may be retried after recovering

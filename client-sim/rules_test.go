@@ -8,11 +8,11 @@ import (
 	"testing"
 	"time"
 
-	clientsim "wsusmock/client-sim"
-	"wsusmock/internal/clock"
-	"wsusmock/mockwsus"
-	"wsusmock/soap/clientws"
-	"wsusmock/updatexml"
+	clientsim "github.com/wsusmock/wsusmock/client-sim"
+	"github.com/wsusmock/wsusmock/internal/clock"
+	"github.com/wsusmock/wsusmock/mockwsus"
+	"github.com/wsusmock/wsusmock/soap/clientws"
+	"github.com/wsusmock/wsusmock/updatexml"
 )
 
 // TestUnknownRules serves updates whose rules the evaluator does not know

@@ -15,8 +15,8 @@ import (
 	"sync"
 	"syscall"
 
-	"wsusmock/client-sim/wulog"
-	"wsusmock/soap"
+	"github.com/wsusmock/wsusmock/client-sim/wulog"
+	"github.com/wsusmock/wsusmock/soap"
 )
 
 // exchangeError is a failed exchange as the agent sees it: the HRESULT it

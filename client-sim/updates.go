@@ -8,8 +8,8 @@ import (
 	"slices"
 	"strings"
 
-	"wsusmock/soap/clientws"
-	"wsusmock/updatexml"
+	"github.com/wsusmock/wsusmock/soap/clientws"
+	"github.com/wsusmock/wsusmock/updatexml"
 )
 
 // cachedUpdate is one revision the agent received, with what it learnt of

@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"wsusmock/detect"
-	"wsusmock/internal/shared"
+	"github.com/wsusmock/wsusmock/detect"
+	"github.com/wsusmock/wsusmock/internal/shared"
 )
 
 // advisory is the advisory page and its two log excerpts, each exactly as

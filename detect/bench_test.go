@@ -7,9 +7,9 @@ import (
 	"testing"
 	"time"
 
-	"wsusmock/client-sim/wulog"
-	"wsusmock/detect"
-	"wsusmock/internal/clock"
+	"github.com/wsusmock/wsusmock/client-sim/wulog"
+	"github.com/wsusmock/wsusmock/detect"
+	"github.com/wsusmock/wsusmock/internal/clock"
 )
 
 // largeLog writes a classic WindowsUpdate.log of about size bytes: healthy

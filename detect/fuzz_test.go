@@ -8,7 +8,7 @@ import (
 	"reflect"
 	"testing"
 
-	"wsusmock/detect"
+	"github.com/wsusmock/wsusmock/detect"
 )
 
 // FuzzParseLog feeds arbitrary bytes to the log parser, as `wsusrepro detect`

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"wsusmock/detect"
+	"github.com/wsusmock/wsusmock/detect"
 )
 
 // scanFiles writes files (name → content) into a fresh directory, scans it

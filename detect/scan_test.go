@@ -10,7 +10,7 @@ import (
 	"testing"
 	"unicode/utf16"
 
-	"wsusmock/detect"
+	"github.com/wsusmock/wsusmock/detect"
 )
 
 func TestSniff(t *testing.T) {

@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"wsusmock/detect"
+	"github.com/wsusmock/wsusmock/detect"
 )
 
 // naiveGrep is the detector of the scoring protocol's example: it matches

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"wsusmock/detect"
+	"github.com/wsusmock/wsusmock/detect"
 )
 
 // TestHandWrittenExcerpts runs the hand-written excerpts of testdata in

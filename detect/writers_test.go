@@ -6,10 +6,10 @@ import (
 	"testing"
 	"time"
 
-	"wsusmock/client-sim/wulog"
-	"wsusmock/detect"
-	"wsusmock/internal/clock"
-	"wsusmock/mockwsus/sdlog"
+	"github.com/wsusmock/wsusmock/client-sim/wulog"
+	"github.com/wsusmock/wsusmock/detect"
+	"github.com/wsusmock/wsusmock/internal/clock"
+	"github.com/wsusmock/wsusmock/mockwsus/sdlog"
 )
 
 const (

@@ -39,11 +39,11 @@ var _ = SynchronizedBeforeSuite(func() []byte {
 	DeferCleanup(gexec.CleanupBuildArtifacts)
 	var b binaries
 	var err error
-	b.MockWSUS, err = gexec.Build("wsusmock/cmd/mockwsus")
+	b.MockWSUS, err = gexec.Build("github.com/wsusmock/wsusmock/cmd/mockwsus")
 	Expect(err).NotTo(HaveOccurred(), "building wsusmock/cmd/mockwsus")
-	b.ClientSim, err = gexec.Build("wsusmock/cmd/client-sim")
+	b.ClientSim, err = gexec.Build("github.com/wsusmock/wsusmock/cmd/client-sim")
 	Expect(err).NotTo(HaveOccurred(), "building wsusmock/cmd/client-sim")
-	b.WSUSRepro, err = gexec.Build("wsusmock/cmd/wsusrepro")
+	b.WSUSRepro, err = gexec.Build("github.com/wsusmock/wsusmock/cmd/wsusrepro")
 	Expect(err).NotTo(HaveOccurred(), "building wsusmock/cmd/wsusrepro")
 	data, err := json.Marshal(b)
 	Expect(err).NotTo(HaveOccurred(), "encoding the binary paths for the other processes")

@@ -21,7 +21,7 @@ import (
 	"github.com/onsi/gomega/gexec"
 	"github.com/onsi/gomega/types"
 
-	clientsim "wsusmock/client-sim"
+	clientsim "github.com/wsusmock/wsusmock/client-sim"
 )
 
 // binaries are the paths gexec.Build produced (see e2e_suite_test.go).

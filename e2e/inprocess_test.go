@@ -9,11 +9,11 @@ import (
 	. "github.com/onsi/gomega"
 	"github.com/onsi/gomega/gbytes"
 
-	clientsim "wsusmock/client-sim"
-	"wsusmock/client-sim/profile"
-	"wsusmock/internal/clock"
-	"wsusmock/mockwsus"
-	"wsusmock/mockwsus/behaviour"
+	clientsim "github.com/wsusmock/wsusmock/client-sim"
+	"github.com/wsusmock/wsusmock/client-sim/profile"
+	"github.com/wsusmock/wsusmock/internal/clock"
+	"github.com/wsusmock/wsusmock/mockwsus"
+	"github.com/wsusmock/wsusmock/mockwsus/behaviour"
 )
 
 // The same proof without processes: mockwsus.New behind httptest.NewServer

@@ -10,7 +10,7 @@ import (
 	. "github.com/onsi/gomega"
 	"github.com/onsi/gomega/gexec"
 
-	"wsusmock/scenarios"
+	"github.com/wsusmock/wsusmock/scenarios"
 )
 
 // scenarioLabels adds the buggy/fixed labels to the built-in scenarios'

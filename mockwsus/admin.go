@@ -12,8 +12,8 @@ import (
 	"runtime"
 	"strings"
 
-	"wsusmock/mockwsus/behaviour"
-	"wsusmock/mockwsus/catalog"
+	"github.com/wsusmock/wsusmock/mockwsus/behaviour"
+	"github.com/wsusmock/wsusmock/mockwsus/catalog"
 )
 
 // AdminOptions configures AdminHandler.

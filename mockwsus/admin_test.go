@@ -9,10 +9,10 @@ import (
 	"strings"
 	"testing"
 
-	"wsusmock/mockwsus"
-	"wsusmock/mockwsus/behaviour"
-	"wsusmock/mockwsus/catalog"
-	"wsusmock/soap/reporting"
+	"github.com/wsusmock/wsusmock/mockwsus"
+	"github.com/wsusmock/wsusmock/mockwsus/behaviour"
+	"github.com/wsusmock/wsusmock/mockwsus/catalog"
+	"github.com/wsusmock/wsusmock/soap/reporting"
 )
 
 // admin calls the admin API in process.

@@ -14,11 +14,11 @@ import (
 	"strings"
 	"testing"
 
-	"wsusmock/internal/shared"
-	"wsusmock/mockwsus"
-	"wsusmock/soap"
-	"wsusmock/soap/clientws"
-	"wsusmock/soap/reporting"
+	"github.com/wsusmock/wsusmock/internal/shared"
+	"github.com/wsusmock/wsusmock/mockwsus"
+	"github.com/wsusmock/wsusmock/soap"
+	"github.com/wsusmock/wsusmock/soap/clientws"
+	"github.com/wsusmock/wsusmock/soap/reporting"
 )
 
 // captureCookie is the sanitised cookie element of a captured request.

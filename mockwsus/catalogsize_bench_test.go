@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"testing"
 
-	"wsusmock/mockwsus/behaviour"
-	"wsusmock/mockwsus/catalog"
+	"github.com/wsusmock/wsusmock/mockwsus/behaviour"
+	"github.com/wsusmock/wsusmock/mockwsus/catalog"
 )
 
 // BenchmarkGetSyncInfoCatalogSize measures GetSyncInfo for a Windows XP +

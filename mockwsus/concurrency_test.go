@@ -8,9 +8,9 @@ import (
 	"sync"
 	"testing"
 
-	"wsusmock/mockwsus"
-	"wsusmock/soap"
-	"wsusmock/soap/clientws"
+	"github.com/wsusmock/wsusmock/mockwsus"
+	"github.com/wsusmock/wsusmock/soap"
+	"github.com/wsusmock/wsusmock/soap/clientws"
 )
 
 // Computers sync while an administrator changes approvals, modes and the

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"wsusmock/internal/ids"
+	"github.com/wsusmock/wsusmock/internal/ids"
 )
 
 // contentPath is /Content/<last two hex digits>/<SHA-1 hex>.<ext>, the layout

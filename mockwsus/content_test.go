@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"wsusmock/mockwsus"
+	"github.com/wsusmock/wsusmock/mockwsus"
 )
 
 // contentURLPath is the /Content/ path of a file of revision rev, as

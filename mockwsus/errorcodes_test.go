@@ -6,11 +6,11 @@ import (
 	"testing"
 	"time"
 
-	"wsusmock/mockwsus"
-	"wsusmock/soap"
-	"wsusmock/soap/clientws"
-	"wsusmock/soap/reporting"
-	"wsusmock/soap/simpleauth"
+	"github.com/wsusmock/wsusmock/mockwsus"
+	"github.com/wsusmock/wsusmock/soap"
+	"github.com/wsusmock/wsusmock/soap/clientws"
+	"github.com/wsusmock/wsusmock/soap/reporting"
+	"github.com/wsusmock/wsusmock/soap/simpleauth"
 )
 
 // wantFault asserts that err is a WSUS fault with errorCode (and message,

@@ -1,8 +1,8 @@
 package mockwsus
 
 import (
-	"wsusmock/mockwsus/catalog"
-	"wsusmock/soap/clientws"
+	"github.com/wsusmock/wsusmock/mockwsus/catalog"
+	"github.com/wsusmock/wsusmock/soap/clientws"
 )
 
 // RealisticSyncIDs returns SyncUpdates ID lists the size of the real

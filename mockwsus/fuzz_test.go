@@ -14,13 +14,13 @@ import (
 	"sync"
 	"testing"
 
-	"wsusmock/internal/clock"
-	"wsusmock/mockwsus"
-	"wsusmock/mockwsus/behaviour"
-	"wsusmock/soap"
-	"wsusmock/soap/clientws"
-	"wsusmock/soap/reporting"
-	"wsusmock/soap/simpleauth"
+	"github.com/wsusmock/wsusmock/internal/clock"
+	"github.com/wsusmock/wsusmock/mockwsus"
+	"github.com/wsusmock/wsusmock/mockwsus/behaviour"
+	"github.com/wsusmock/wsusmock/soap"
+	"github.com/wsusmock/wsusmock/soap/clientws"
+	"github.com/wsusmock/wsusmock/soap/reporting"
+	"github.com/wsusmock/wsusmock/soap/simpleauth"
 )
 
 // The seed corpora under testdata/fuzz/<Name>/ run as ordinary tests. Fuzz

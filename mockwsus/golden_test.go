@@ -13,14 +13,14 @@ import (
 
 	"github.com/beevik/etree"
 
-	"wsusmock/internal/golden"
-	"wsusmock/mockwsus"
-	"wsusmock/mockwsus/behaviour"
-	"wsusmock/mockwsus/catalog"
-	"wsusmock/soap"
-	"wsusmock/soap/clientws"
-	"wsusmock/soap/reporting"
-	"wsusmock/soap/simpleauth"
+	"github.com/wsusmock/wsusmock/internal/golden"
+	"github.com/wsusmock/wsusmock/mockwsus"
+	"github.com/wsusmock/wsusmock/mockwsus/behaviour"
+	"github.com/wsusmock/wsusmock/mockwsus/catalog"
+	"github.com/wsusmock/wsusmock/soap"
+	"github.com/wsusmock/wsusmock/soap/clientws"
+	"github.com/wsusmock/wsusmock/soap/reporting"
+	"github.com/wsusmock/wsusmock/soap/simpleauth"
 )
 
 // The golden files under testdata/golden/ are the raw response bodies of

@@ -10,13 +10,13 @@ import (
 	"testing"
 	"time"
 
-	"wsusmock/internal/clock"
-	"wsusmock/mockwsus"
-	"wsusmock/mockwsus/catalog"
-	"wsusmock/soap"
-	"wsusmock/soap/clientws"
-	"wsusmock/soap/reporting"
-	"wsusmock/soap/simpleauth"
+	"github.com/wsusmock/wsusmock/internal/clock"
+	"github.com/wsusmock/wsusmock/mockwsus"
+	"github.com/wsusmock/wsusmock/mockwsus/catalog"
+	"github.com/wsusmock/wsusmock/soap"
+	"github.com/wsusmock/wsusmock/soap/clientws"
+	"github.com/wsusmock/wsusmock/soap/reporting"
+	"github.com/wsusmock/wsusmock/soap/simpleauth"
 )
 
 // harness is an in-process server with a virtual clock and captured

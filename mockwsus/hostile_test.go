@@ -15,9 +15,9 @@ import (
 	"testing"
 	"time"
 
-	"wsusmock/mockwsus"
-	"wsusmock/soap"
-	"wsusmock/soap/clientws"
+	"github.com/wsusmock/wsusmock/mockwsus"
+	"github.com/wsusmock/wsusmock/soap"
+	"github.com/wsusmock/wsusmock/soap/clientws"
 )
 
 // Hostile input against the real listener (Listen with ListenOptions), as

@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"wsusmock/mockwsus"
-	"wsusmock/mockwsus/behaviour"
+	"github.com/wsusmock/wsusmock/mockwsus"
+	"github.com/wsusmock/wsusmock/mockwsus/behaviour"
 )
 
 // An injected fault counts requests from the moment it is switched on, acts

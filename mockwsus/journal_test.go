@@ -7,8 +7,8 @@ import (
 	"fmt"
 	"testing"
 
-	"wsusmock/mockwsus"
-	"wsusmock/soap/reporting"
+	"github.com/wsusmock/wsusmock/mockwsus"
+	"github.com/wsusmock/wsusmock/soap/reporting"
 )
 
 // The journal keeps a bounded number of exchanges and events in memory, the

@@ -5,10 +5,10 @@ import (
 	"strings"
 	"testing"
 
-	"wsusmock/mockwsus"
-	"wsusmock/mockwsus/behaviour"
-	"wsusmock/mockwsus/catalog"
-	"wsusmock/soap"
+	"github.com/wsusmock/wsusmock/mockwsus"
+	"github.com/wsusmock/wsusmock/mockwsus/behaviour"
+	"github.com/wsusmock/wsusmock/mockwsus/catalog"
+	"github.com/wsusmock/wsusmock/soap"
 )
 
 // The advisory's server-side signature, white space as in a real file.

@@ -8,12 +8,12 @@ import (
 	"strings"
 	"time"
 
-	"wsusmock/mockwsus/behaviour"
-	"wsusmock/mockwsus/catalog"
-	"wsusmock/soap/clientws"
-	"wsusmock/soap/reporting"
-	"wsusmock/soap/simpleauth"
-	"wsusmock/updatexml"
+	"github.com/wsusmock/wsusmock/mockwsus/behaviour"
+	"github.com/wsusmock/wsusmock/mockwsus/catalog"
+	"github.com/wsusmock/wsusmock/soap/clientws"
+	"github.com/wsusmock/wsusmock/soap/reporting"
+	"github.com/wsusmock/wsusmock/soap/simpleauth"
+	"github.com/wsusmock/wsusmock/updatexml"
 )
 
 // plugInID is the SimpleAuth plug-in WSUS names in GetConfig.

@@ -12,10 +12,10 @@ import (
 	"testing"
 	"time"
 
-	"wsusmock/mockwsus"
-	"wsusmock/soap"
-	"wsusmock/soap/clientws"
-	"wsusmock/soap/simpleauth"
+	"github.com/wsusmock/wsusmock/mockwsus"
+	"github.com/wsusmock/wsusmock/soap"
+	"github.com/wsusmock/wsusmock/soap/clientws"
+	"github.com/wsusmock/wsusmock/soap/simpleauth"
 )
 
 // Every single-bit change anywhere in a sync cookie is InvalidCookie,

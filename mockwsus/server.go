@@ -26,15 +26,15 @@ import (
 	"sync/atomic"
 	"time"
 
-	"wsusmock/internal/clock"
-	"wsusmock/internal/ids"
-	"wsusmock/mockwsus/behaviour"
-	"wsusmock/mockwsus/catalog"
-	"wsusmock/mockwsus/sdlog"
-	"wsusmock/soap"
-	"wsusmock/soap/clientws"
-	"wsusmock/soap/reporting"
-	"wsusmock/soap/simpleauth"
+	"github.com/wsusmock/wsusmock/internal/clock"
+	"github.com/wsusmock/wsusmock/internal/ids"
+	"github.com/wsusmock/wsusmock/mockwsus/behaviour"
+	"github.com/wsusmock/wsusmock/mockwsus/catalog"
+	"github.com/wsusmock/wsusmock/mockwsus/sdlog"
+	"github.com/wsusmock/wsusmock/soap"
+	"github.com/wsusmock/wsusmock/soap/clientws"
+	"github.com/wsusmock/wsusmock/soap/reporting"
+	"github.com/wsusmock/wsusmock/soap/simpleauth"
 )
 
 // Server versions the mock knows, by what they are.
@@ -709,10 +709,7 @@ func (s *Server) dispatch(c *call) (any, error) {
 		// decoding, which is what costs memory.
 		return nil, fmt.Errorf("%w: %d elements, the limit is %d", soap.ErrTooLarge, n, s.cfg.MaxElements)
 	}
-	ns, op, _ := strings.Cut(req.Action, "/"+c.svc.name+"/")
-	_ = ns
-	i := strings.LastIndex(req.Action, "/")
-	op = req.Action[i+1:]
+	op := req.Action[strings.LastIndex(req.Action, "/")+1:]
 	fn, ok := c.svc.ops[op]
 	if !ok || req.Action != c.svc.namespace+"/"+op {
 		return nil, &asmxError{status: http.StatusInternalServerError, msg: fmt.Sprintf("Server did not recognize the value of HTTP Header SOAPAction: %s.", req.Action)}
@@ -790,7 +787,6 @@ func (s *Server) modesFor(group string) map[string]string {
 type asmxError struct {
 	status int
 	msg    string
-	client bool
 }
 
 func (e *asmxError) Error() string { return "mockwsus: " + e.msg }

@@ -3,8 +3,8 @@ package mockwsus
 import (
 	"time"
 
-	"wsusmock/mockwsus/behaviour"
-	"wsusmock/mockwsus/catalog"
+	"github.com/wsusmock/wsusmock/mockwsus/behaviour"
+	"github.com/wsusmock/wsusmock/mockwsus/catalog"
 )
 
 // syncRequest is what GetSyncInfo needs from one SyncUpdates call.

@@ -3,8 +3,8 @@ package mockwsus
 import (
 	"testing"
 
-	"wsusmock/mockwsus/behaviour"
-	"wsusmock/mockwsus/catalog"
+	"github.com/wsusmock/wsusmock/mockwsus/behaviour"
+	"github.com/wsusmock/wsusmock/mockwsus/catalog"
 )
 
 // BenchmarkGetSyncInfo runs the leaf stage of the default catalog for a

@@ -8,9 +8,9 @@ import (
 	"testing"
 	"time"
 
-	"wsusmock/mockwsus/behaviour"
-	"wsusmock/mockwsus/catalog"
-	x "wsusmock/updatexml"
+	"github.com/wsusmock/wsusmock/mockwsus/behaviour"
+	"github.com/wsusmock/wsusmock/mockwsus/catalog"
+	x "github.com/wsusmock/wsusmock/updatexml"
 )
 
 // Revision IDs of the hand-built catalog of these tests.

@@ -5,8 +5,8 @@ import (
 	"strings"
 	"sync"
 
-	"wsusmock/mockwsus/catalog"
-	"wsusmock/soap/clientws"
+	"github.com/wsusmock/wsusmock/mockwsus/catalog"
+	"github.com/wsusmock/wsusmock/soap/clientws"
 )
 
 // The answers that carry update XML fragments (SyncUpdates,

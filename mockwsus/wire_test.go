@@ -9,9 +9,9 @@ import (
 	"testing"
 	"time"
 
-	"wsusmock/internal/shared"
-	"wsusmock/soap"
-	"wsusmock/soap/clientws"
+	"github.com/wsusmock/wsusmock/internal/shared"
+	"github.com/wsusmock/wsusmock/soap"
+	"github.com/wsusmock/wsusmock/soap/clientws"
 )
 
 func TestEscapeTextAsDotNet(t *testing.T) {

@@ -3,7 +3,7 @@ package scenarios
 import (
 	"context"
 
-	clientsim "wsusmock/client-sim"
+	clientsim "github.com/wsusmock/wsusmock/client-sim"
 )
 
 // agent is the part of the simulated Windows Update Agent a scenario uses:

@@ -16,12 +16,12 @@ import (
 	"sync"
 	"time"
 
-	clientsim "wsusmock/client-sim"
-	"wsusmock/client-sim/wulog"
-	"wsusmock/internal/atomicfile"
-	"wsusmock/internal/clock"
-	"wsusmock/mockwsus"
-	"wsusmock/mockwsus/behaviour"
+	clientsim "github.com/wsusmock/wsusmock/client-sim"
+	"github.com/wsusmock/wsusmock/client-sim/wulog"
+	"github.com/wsusmock/wsusmock/internal/atomicfile"
+	"github.com/wsusmock/wsusmock/internal/clock"
+	"github.com/wsusmock/wsusmock/mockwsus"
+	"github.com/wsusmock/wsusmock/mockwsus/behaviour"
 )
 
 // Options says where a scenario runs and where its artifacts go.

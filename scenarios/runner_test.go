@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"wsusmock/mockwsus"
+	"github.com/wsusmock/wsusmock/mockwsus"
 )
 
 func TestBuiltinScenariosPass(t *testing.T) {

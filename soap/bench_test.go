@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"wsusmock/soap"
+	"github.com/wsusmock/wsusmock/soap"
 )
 
 // syncUpdatesOp is enough of the SyncUpdates request for the benchmark: the

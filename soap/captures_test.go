@@ -13,8 +13,8 @@ import (
 	"strings"
 	"testing"
 
-	"wsusmock/internal/shared"
-	"wsusmock/soap"
+	"github.com/wsusmock/wsusmock/internal/shared"
+	"github.com/wsusmock/wsusmock/soap"
 )
 
 // TestRealCaptures feeds every captured request through ReadRequest and every

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"wsusmock/soap"
+	"github.com/wsusmock/wsusmock/soap"
 )
 
 const (
@@ -526,8 +526,9 @@ func TestRoundTrip(t *testing.T) {
 
 func TestSetRequestHeaders(t *testing.T) {
 	h := http.Header{}
-	h.Set("SOAPAction", "stale") // canonical spelling
+	h.Set("SOAPAction", "stale") // stored under the canonical key Soapaction
 	soap.SetRequestHeaders(h, soap.SOAP11, actionSync)
+	//lint:ignore SA1008 SetRequestHeaders keeps the spelling .NET clients send, on purpose not canonical
 	if got := h["SOAPAction"]; len(got) != 1 || got[0] != `"`+actionSync+`"` {
 		t.Errorf("SOAPAction = %q", got)
 	}

@@ -10,8 +10,8 @@ import (
 	"strings"
 	"testing"
 
-	"wsusmock/internal/golden"
-	"wsusmock/soap"
+	"github.com/wsusmock/wsusmock/internal/golden"
+	"github.com/wsusmock/wsusmock/soap"
 )
 
 // invalidParameters is the fault WSUS sends for a SyncUpdates call with bad

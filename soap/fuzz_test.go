@@ -13,7 +13,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"wsusmock/soap"
+	"github.com/wsusmock/wsusmock/soap"
 )
 
 // The seed corpora under testdata/fuzz/<Name>/ run as ordinary tests; fuzz

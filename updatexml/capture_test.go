@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"wsusmock/internal/shared"
+	"github.com/wsusmock/wsusmock/internal/shared"
 )
 
 type captured struct {

@@ -300,7 +300,7 @@ func evalRegValueExists(r *Rule, m Machine) (bool, error) {
 func evalRegDword(r *Rule, m Machine) (bool, error) {
 	want, err := strconv.ParseUint(attr(r, "Data"), 10, 32)
 	if err != nil {
-		return false, fmt.Errorf("Data %q is not a DWORD", attr(r, "Data"))
+		return false, fmt.Errorf("data %q is not a DWORD", attr(r, "Data"))
 	}
 	cmp := Comparison(attr(r, "Comparison"))
 	if !isOrdering(cmp) {

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"wsusmock/updatexml"
+	"github.com/wsusmock/wsusmock/updatexml"
 )
 
 // Office 2003 facts the KB954960 reproduction turns on. The detectoid the

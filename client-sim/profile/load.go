@@ -17,8 +17,8 @@ import (
 	"github.com/goccy/go-yaml/parser"
 	"github.com/goccy/go-yaml/token"
 
-	"wsusmock/internal/yamlguard"
-	"wsusmock/updatexml"
+	"github.com/wsusmock/wsusmock/internal/yamlguard"
+	"github.com/wsusmock/wsusmock/updatexml"
 )
 
 // fileProfile is the YAML schema. It is separate from Profile because a

@@ -9,7 +9,7 @@ import (
 
 	"github.com/goccy/go-yaml"
 
-	"wsusmock/updatexml"
+	"github.com/wsusmock/wsusmock/updatexml"
 )
 
 const fullProfile = `# A machine described from scratch.

@@ -17,7 +17,7 @@ import (
 	"strings"
 	"time"
 
-	"wsusmock/updatexml"
+	"github.com/wsusmock/wsusmock/updatexml"
 )
 
 // OS describes the operating system (OSVERSIONINFOEX plus a display name).

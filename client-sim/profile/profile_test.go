@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"wsusmock/updatexml"
+	"github.com/wsusmock/wsusmock/updatexml"
 )
 
 // The detectoids of the KB954960 catalog, as the server sends them.

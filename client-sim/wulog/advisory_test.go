@@ -8,9 +8,9 @@ import (
 	"testing"
 	"time"
 
-	"wsusmock/client-sim/wulog"
-	"wsusmock/internal/clock"
-	"wsusmock/internal/shared"
+	"github.com/wsusmock/wsusmock/client-sim/wulog"
+	"github.com/wsusmock/wsusmock/internal/clock"
+	"github.com/wsusmock/wsusmock/internal/shared"
 )
 
 // advisoryClientLines returns the client log lines of the advisory with

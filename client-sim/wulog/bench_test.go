@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"wsusmock/internal/clock"
+	"github.com/wsusmock/wsusmock/internal/clock"
 )
 
 // countingWriter counts the bytes a writer produces, for MB/s figures.

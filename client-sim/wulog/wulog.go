@@ -8,7 +8,7 @@ import (
 	"sync"
 	"time"
 
-	"wsusmock/internal/clock"
+	"github.com/wsusmock/wsusmock/internal/clock"
 )
 
 // Flavour selects the WindowsUpdate.log dialect.

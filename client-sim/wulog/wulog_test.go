@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"wsusmock/client-sim/wulog"
-	"wsusmock/internal/clock"
+	"github.com/wsusmock/wsusmock/client-sim/wulog"
+	"github.com/wsusmock/wsusmock/internal/clock"
 )
 
 const (

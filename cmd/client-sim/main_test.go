@@ -12,9 +12,9 @@ import (
 	"testing"
 	"time"
 
-	clientsim "wsusmock/client-sim"
-	"wsusmock/internal/clock"
-	"wsusmock/mockwsus"
+	clientsim "github.com/wsusmock/wsusmock/client-sim"
+	"github.com/wsusmock/wsusmock/internal/clock"
+	"github.com/wsusmock/wsusmock/mockwsus"
 )
 
 // startMock serves a seeded in-process WSUS mock of the given version on

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"wsusmock/capture"
+	"github.com/wsusmock/wsusmock/capture"
 )
 
 // replayDifferError is a replay whose answers differ: exit status 1.

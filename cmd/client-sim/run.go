@@ -16,10 +16,10 @@ import (
 	"text/tabwriter"
 	"time"
 
-	clientsim "wsusmock/client-sim"
-	"wsusmock/client-sim/profile"
-	"wsusmock/client-sim/wulog"
-	"wsusmock/internal/clock"
+	clientsim "github.com/wsusmock/wsusmock/client-sim"
+	"github.com/wsusmock/wsusmock/client-sim/profile"
+	"github.com/wsusmock/wsusmock/client-sim/wulog"
+	"github.com/wsusmock/wsusmock/internal/clock"
 )
 
 // env is what run needs from the process, so that tests can run it.

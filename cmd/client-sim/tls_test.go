@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"wsusmock/mockwsus"
+	"github.com/wsusmock/wsusmock/mockwsus"
 )
 
 // An https server with a certificate the agent does not trust fails with

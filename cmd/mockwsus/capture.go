@@ -12,8 +12,8 @@ import (
 	"syscall"
 	"time"
 
-	"wsusmock/capture"
-	"wsusmock/mockwsus"
+	"github.com/wsusmock/wsusmock/capture"
+	"github.com/wsusmock/wsusmock/mockwsus"
 )
 
 // redactFlags are the redaction options of recordings.

@@ -7,8 +7,8 @@ import (
 	"strings"
 	"time"
 
-	"wsusmock/mockwsus"
-	"wsusmock/soap"
+	"github.com/wsusmock/wsusmock/mockwsus"
+	"github.com/wsusmock/wsusmock/soap"
 )
 
 // limitFlags are the server's limits a user can change from the command

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	clientsim "wsusmock/client-sim"
+	clientsim "github.com/wsusmock/wsusmock/client-sim"
 )
 
 func TestByteSize(t *testing.T) {

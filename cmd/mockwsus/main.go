@@ -26,10 +26,10 @@ import (
 	"strings"
 	"time"
 
-	"wsusmock/capture"
-	"wsusmock/mockwsus"
-	"wsusmock/mockwsus/behaviour"
-	"wsusmock/mockwsus/catalog"
+	"github.com/wsusmock/wsusmock/capture"
+	"github.com/wsusmock/wsusmock/mockwsus"
+	"github.com/wsusmock/wsusmock/mockwsus/behaviour"
+	"github.com/wsusmock/wsusmock/mockwsus/catalog"
 )
 
 func main() {

@@ -11,11 +11,11 @@ import (
 	"testing"
 	"time"
 
-	clientsim "wsusmock/client-sim"
-	"wsusmock/client-sim/profile"
-	"wsusmock/internal/clock"
-	"wsusmock/internal/shared"
-	"wsusmock/mockwsus"
+	clientsim "github.com/wsusmock/wsusmock/client-sim"
+	"github.com/wsusmock/wsusmock/client-sim/profile"
+	"github.com/wsusmock/wsusmock/internal/clock"
+	"github.com/wsusmock/wsusmock/internal/shared"
+	"github.com/wsusmock/wsusmock/mockwsus"
 )
 
 // start runs the command in the background and returns its URL once it

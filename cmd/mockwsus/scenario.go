@@ -3,8 +3,8 @@ package main
 import (
 	"fmt"
 
-	"wsusmock/mockwsus"
-	"wsusmock/scenarios"
+	"github.com/wsusmock/wsusmock/mockwsus"
+	"github.com/wsusmock/wsusmock/scenarios"
 )
 
 // applyScenario configures cfg from a scenario's server section (version,

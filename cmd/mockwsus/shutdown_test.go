@@ -14,9 +14,9 @@ import (
 	"testing"
 	"time"
 
-	"wsusmock/mockwsus"
-	"wsusmock/soap"
-	"wsusmock/soap/clientws"
+	"github.com/wsusmock/wsusmock/mockwsus"
+	"github.com/wsusmock/wsusmock/soap"
+	"github.com/wsusmock/wsusmock/soap/clientws"
 )
 
 // startBoth runs the command like start, returning both URLs.

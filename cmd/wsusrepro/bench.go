@@ -9,7 +9,7 @@ import (
 	"os"
 	"runtime/pprof"
 
-	"wsusmock/bench"
+	"github.com/wsusmock/wsusmock/bench"
 )
 
 // runBench is `wsusrepro bench`: the load command (see package bench).

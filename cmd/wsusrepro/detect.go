@@ -7,9 +7,9 @@ import (
 	"io"
 	"os"
 
-	"wsusmock/detect"
-	"wsusmock/detect/corpus"
-	"wsusmock/internal/atomicfile"
+	"github.com/wsusmock/wsusmock/detect"
+	"github.com/wsusmock/wsusmock/detect/corpus"
+	"github.com/wsusmock/wsusmock/internal/atomicfile"
 )
 
 // detectLogs is `wsusrepro detect [--json] PATH...`: exit 0 when KB954960 is

@@ -8,8 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 
-	"wsusmock/internal/atomicfile"
-	"wsusmock/scenarios"
+	"github.com/wsusmock/wsusmock/internal/atomicfile"
+	"github.com/wsusmock/wsusmock/scenarios"
 )
 
 func runScenarios(ctx context.Context, args []string, stdout, stderr io.Writer) error {

@@ -27,9 +27,9 @@ import (
 	"sort"
 	"strings"
 
-	"wsusmock/detect"
-	"wsusmock/internal/atomicfile"
-	"wsusmock/scenarios"
+	"github.com/wsusmock/wsusmock/detect"
+	"github.com/wsusmock/wsusmock/internal/atomicfile"
+	"github.com/wsusmock/wsusmock/scenarios"
 )
 
 // Case is one corpus entry before it is written.

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"wsusmock/detect"
+	"github.com/wsusmock/wsusmock/detect"
 )
 
 func TestBuildIsLabelledAndDeterministic(t *testing.T) {

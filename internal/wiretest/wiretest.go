@@ -9,6 +9,8 @@ import (
 	"io"
 
 	"errors"
+	"github.com/wsusmock/wsusmock/internal/shared"
+	"github.com/wsusmock/wsusmock/soap/clientws"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -16,8 +18,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-	"wsusmock/internal/shared"
-	"wsusmock/soap/clientws"
 )
 
 const (

@@ -16,7 +16,7 @@ import (
 	"sort"
 	"strings"
 
-	"wsusmock/mockwsus/catalog"
+	"github.com/wsusmock/wsusmock/mockwsus/catalog"
 )
 
 // Mode is a behaviour's state: the buggy build or the fixed one.

@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"wsusmock/mockwsus/behaviour"
-	"wsusmock/mockwsus/catalog"
+	"github.com/wsusmock/wsusmock/mockwsus/behaviour"
+	"github.com/wsusmock/wsusmock/mockwsus/catalog"
 )
 
 func TestParseMode(t *testing.T) {

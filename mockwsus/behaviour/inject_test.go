@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"wsusmock/mockwsus/behaviour"
+	"github.com/wsusmock/wsusmock/mockwsus/behaviour"
 )
 
 // Each injection hits exactly the requests its Info says, only when buggy,

@@ -3,7 +3,7 @@ package behaviour
 import (
 	"fmt"
 
-	"wsusmock/mockwsus/catalog"
+	"github.com/wsusmock/wsusmock/mockwsus/catalog"
 )
 
 // KB954960Name is the registry name of the KB954960 behaviour.

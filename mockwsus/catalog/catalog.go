@@ -20,7 +20,7 @@ import (
 	"sync"
 	"time"
 
-	"wsusmock/updatexml"
+	"github.com/wsusmock/wsusmock/updatexml"
 )
 
 // Update types, as the Core fragment's Properties/@UpdateType names them.

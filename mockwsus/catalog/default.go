@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"time"
 
-	"wsusmock/internal/ids"
-	x "wsusmock/updatexml"
+	"github.com/wsusmock/wsusmock/internal/ids"
+	x "github.com/wsusmock/wsusmock/updatexml"
 )
 
 // Revision IDs of the default catalog that scenarios and tests refer to.

@@ -3,7 +3,7 @@ package catalog
 import (
 	"fmt"
 
-	x "wsusmock/updatexml"
+	x "github.com/wsusmock/wsusmock/updatexml"
 )
 
 // ManyDetectoidsCount is how many extra detectoids ManyDetectoids adds: more

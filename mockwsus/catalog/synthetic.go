@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	x "wsusmock/updatexml"
+	x "github.com/wsusmock/wsusmock/updatexml"
 )
 
 // Synthetic is the default catalog plus n software updates spread over its

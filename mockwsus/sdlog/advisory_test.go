@@ -7,9 +7,9 @@ import (
 	"strings"
 	"testing"
 
-	"wsusmock/internal/clock"
-	"wsusmock/internal/shared"
-	"wsusmock/mockwsus/sdlog"
+	"github.com/wsusmock/wsusmock/internal/clock"
+	"github.com/wsusmock/wsusmock/internal/shared"
+	"github.com/wsusmock/wsusmock/mockwsus/sdlog"
 )
 
 // collapse turns every run of whitespace into one space, as the advisory's

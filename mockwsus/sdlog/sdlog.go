@@ -7,7 +7,7 @@ import (
 	"sync"
 	"time"
 
-	"wsusmock/internal/clock"
+	"github.com/wsusmock/wsusmock/internal/clock"
 )
 
 // Level is the severity column.

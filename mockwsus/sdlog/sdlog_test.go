@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"wsusmock/internal/clock"
-	"wsusmock/mockwsus/sdlog"
+	"github.com/wsusmock/wsusmock/internal/clock"
+	"github.com/wsusmock/wsusmock/mockwsus/sdlog"
 )
 
 const (

@@ -2,14 +2,14 @@ package clientws_test
 
 import (
 	"encoding/xml"
+	"github.com/wsusmock/wsusmock/internal/wiretest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-	"wsusmock/internal/wiretest"
 
-	"wsusmock/soap/clientws"
+	"github.com/wsusmock/wsusmock/soap/clientws"
 )
 
 // newMessage returns an empty wrapper for a ClientWebService body element, or nil for

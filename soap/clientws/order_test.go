@@ -1,12 +1,12 @@
 package clientws_test
 
 import (
+	"github.com/wsusmock/wsusmock/internal/wiretest"
 	"reflect"
 	"slices"
 	"testing"
-	"wsusmock/internal/wiretest"
 
-	"wsusmock/soap/clientws"
+	"github.com/wsusmock/wsusmock/soap/clientws"
 )
 
 const wsdlPath = "../wsdl/ClientWebService.wsdl"

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"wsusmock/soap/clientws"
+	"github.com/wsusmock/wsusmock/soap/clientws"
 )
 
 var (

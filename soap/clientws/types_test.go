@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"wsusmock/soap/clientws"
+	"github.com/wsusmock/wsusmock/soap/clientws"
 )
 
 func TestBase64BinaryMarshalsAsBase64(t *testing.T) {

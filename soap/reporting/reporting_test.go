@@ -2,6 +2,7 @@ package reporting_test
 
 import (
 	"encoding/xml"
+	"github.com/wsusmock/wsusmock/internal/wiretest"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -9,9 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
-	"wsusmock/internal/wiretest"
 
-	"wsusmock/soap/reporting"
+	"github.com/wsusmock/wsusmock/soap/reporting"
 )
 
 func batch() *reporting.ReportEventBatch {

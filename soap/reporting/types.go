@@ -1,6 +1,6 @@
 package reporting
 
-import "wsusmock/soap/clientws"
+import "github.com/wsusmock/wsusmock/soap/clientws"
 
 // Namespace is the XML namespace of the Reporting elements and the prefix of its
 // SOAPActions. Unlike the other two services it has no /Server/... suffix.

@@ -5,7 +5,7 @@ import (
 	"reflect"
 	"testing"
 
-	"wsusmock/soap/simpleauth"
+	"github.com/wsusmock/wsusmock/soap/simpleauth"
 )
 
 func TestRoundTrip(t *testing.T) {

@@ -1,6 +1,6 @@
 package simpleauth
 
-import "wsusmock/soap/clientws"
+import "github.com/wsusmock/wsusmock/soap/clientws"
 
 // Namespace is the XML namespace of the SimpleAuth elements and the prefix of its
 // SOAPAction.
