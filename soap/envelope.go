@@ -24,6 +24,8 @@ import (
 	"strings"
 	"sync"
 	"unicode/utf8"
+
+	"github.com/wsusmock/wsusmock/soap/xmlstream"
 )
 
 // Envelope namespaces and the content types that go with them.
@@ -116,6 +118,9 @@ type Request struct {
 	// tags, outermost first: the bindings in scope at the operation, which a
 	// fault needs to resolve the prefix of its faultcode.
 	scope []xml.Attr
+	// stream is the fast path's decoder (stream.go), positioned after the
+	// operation's start tag, when sniffStream read the envelope.
+	stream *xmlstream.Decoder
 }
 
 // ReadRequest reads and sniffs r's body, at most maxBody bytes (0 means
@@ -158,9 +163,12 @@ func ReadRequest(r *http.Request, maxBody int64) (*Request, error) {
 	if int64(len(raw)) > maxBody {
 		return nil, fmt.Errorf("%w: more than %d bytes", ErrTooLarge, maxBody)
 	}
-	req, wsaAction, err := sniff(raw)
-	if err != nil {
-		return nil, err
+	req, wsaAction, ok := sniffStream(raw)
+	if !ok {
+		req, wsaAction, err = sniff(raw)
+		if err != nil {
+			return nil, err
+		}
 	}
 	if req.Version != ctVersion {
 		if ct == "" {
@@ -462,6 +470,9 @@ func finish(dec *xml.Decoder) error {
 // decodes the operation afresh (into v as encoding/xml does: slices are
 // appended to).
 func (r *Request) Decode(v any) error {
+	if r.decodeStream(v) {
+		return nil
+	}
 	dec, start := r.dec, r.start
 	r.dec = nil
 	if dec == nil {
@@ -583,6 +594,12 @@ func SetRequestHeaders(h http.Header, v Version, action string) {
 // ErrMalformed, ErrVersionMismatch or, for a Fault without the fault shape,
 // ErrFaultSyntax.
 func ParseResponse(data []byte, out any) error {
+	if req, _, ok := sniffStream(data); ok {
+		if req.Operation != faultName(req.Version) && out != nil && req.decodeStream(out) {
+			return nil
+		}
+		req.release()
+	}
 	req, _, err := sniff(data)
 	if err != nil {
 		return err
