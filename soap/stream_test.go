@@ -227,10 +227,10 @@ func filledMessages() []any {
 		&clientws.GetCookie{AuthCookies: &clientws.ArrayOfAuthorizationCookie{AuthorizationCookie: []*clientws.AuthorizationCookie{{PlugInId: "SimpleTargeting", CookieData: []byte("abc")}, {}}}, OldCookie: cookie, ProtocolVersion: "1.20"},
 		&clientws.RegisterComputer{Cookie: cookie, ComputerInfo: &clientws.ComputerInfo{DnsName: "pc.lab", OSMajorVersion: 10, OSBuildNumber: 26100, OSServicePackMajorNumber: -3, OldProductType: 1, SuiteMask: 256, ClientVersionQfeNumber: 7, OSDescription: "Windows & <co>"}},
 		&clientws.SyncUpdates{Cookie: cookie, Parameters: &clientws.SyncUpdateParameters{ExpressQuery: true, InstalledNonLeafUpdateIDs: ints, OtherCachedUpdateIDs: &clientws.ArrayOfInt{}, SkipSoftwareSync: true,
-			SystemSpec: &clientws.ArrayOfDevice{Device: []*clientws.Device{{HardwareIDs: strs, InstalledDriver: &clientws.InstalledDriver{MatchingID: "m", DriverVerVersion: -1 << 40, DriverRank: 3}, DeviceFlags: 2}}},
+			SystemSpec:        &clientws.ArrayOfDevice{Device: []*clientws.Device{{HardwareIDs: strs, InstalledDriver: &clientws.InstalledDriver{MatchingID: "m", DriverVerVersion: -1 << 40, DriverRank: 3}, DeviceFlags: 2}}},
 			FilterCategoryIds: &clientws.ArrayOfCategoryIdentifier{CategoryIdentifier: []*clientws.CategoryIdentifier{{Id: "c1"}}}, ComputerSpec: &clientws.ComputerHardwareSpecification{HardwareIDs: &clientws.ArrayOfGuid{Guid: []clientws.Guid{"h1", "h2"}}},
 			ExtendedUpdateInfoParameters: &clientws.ExtendedUpdateInfoParameters{XmlUpdateFragmentTypes: &clientws.ArrayOfXmlUpdateFragmentType{XmlUpdateFragmentType: []clientws.XmlUpdateFragmentType{"Extended"}}, Locales: strs},
-			ProductsParameters: &clientws.SyncProductsParameters{SyncCurrentVersionOnly: true, Products: "PN=x&y"}, PendingUpdateIDs: ints}},
+			ProductsParameters:           &clientws.SyncProductsParameters{SyncCurrentVersionOnly: true, Products: "PN=x&y"}, PendingUpdateIDs: ints}},
 		&clientws.GetExtendedUpdateInfo{Cookie: cookie, RevisionIDs: ints, InfoTypes: &clientws.ArrayOfXmlUpdateFragmentType{XmlUpdateFragmentType: []clientws.XmlUpdateFragmentType{"Core", "Extended"}}, Locales: strs, GeoId: "244"},
 		&clientws.GetFileLocations{Cookie: cookie, FileDigests: &clientws.ArrayOfBase64Binary{Base64Binary: []clientws.Base64Binary{{1, 2}, {}}}},
 		&clientws.RefreshCache{Cookie: cookie, GlobalIDs: &clientws.ArrayOfUpdateIdentity{UpdateIdentity: []*clientws.UpdateIdentity{{UpdateID: "u", RevisionNumber: 2}}}},
@@ -358,4 +358,3 @@ func TestStreamFallbackKeepsErrors(t *testing.T) {
 		}
 	}
 }
-

@@ -7,7 +7,6 @@
 // these types, so they agree on element names and order by construction. The types are
 // generated from ../wsdl/ClientWebService.wsdl by gowsdl v0.5.0 and repaired by
 // internal/wsdlfix; the SOAP envelope itself is the soap package's business.
-//go:generate go run wsusmock/internal/streamgen -pkg clientws
 //
 // Hand-written helpers live in types.go: Base64Binary and DateTime (the XSD types
 // gowsdl gets wrong), the namespace and the SOAPAction of each operation.
@@ -15,4 +14,4 @@ package clientws
 
 //go:generate go tool gowsdl -d .. -p clientws -o clientws_gen.go ../wsdl/ClientWebService.wsdl
 //go:generate go run wsusmock/internal/wsdlfix -wsdl ../wsdl/ClientWebService.wsdl clientws_gen.go
-//go:generate go run wsusmock/internal/streamgen -pkg clientws
+//go:generate go run ../../internal/streamgen -pkg clientws

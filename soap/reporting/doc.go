@@ -5,10 +5,9 @@
 //
 // The types are generated from ../wsdl/ReportingWebService.wsdl by gowsdl v0.5.0 and
 // repaired by internal/wsdlfix. types.go holds the namespace, the SOAPAction and the XSD
-//go:generate go run wsusmock/internal/streamgen -pkg reporting
 // helper types (shared with clientws).
 package reporting
 
 //go:generate go tool gowsdl -d .. -p reporting -o reporting_gen.go ../wsdl/ReportingWebService.wsdl
 //go:generate go run wsusmock/internal/wsdlfix -wsdl ../wsdl/ReportingWebService.wsdl reporting_gen.go
-//go:generate go run wsusmock/internal/streamgen -pkg reporting
+//go:generate go run ../../internal/streamgen -pkg reporting

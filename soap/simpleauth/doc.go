@@ -5,10 +5,9 @@
 //
 // The types are generated from ../wsdl/SimpleAuthWebService.wsdl by gowsdl v0.5.0 and
 // repaired by internal/wsdlfix. types.go holds the namespace, the SOAPAction and the XSD
-//go:generate go run wsusmock/internal/streamgen -pkg simpleauth
 // helper types (shared with clientws).
 package simpleauth
 
 //go:generate go tool gowsdl -d .. -p simpleauth -o simpleauth_gen.go ../wsdl/SimpleAuthWebService.wsdl
 //go:generate go run wsusmock/internal/wsdlfix -wsdl ../wsdl/SimpleAuthWebService.wsdl simpleauth_gen.go
-//go:generate go run wsusmock/internal/streamgen -pkg simpleauth
+//go:generate go run ../../internal/streamgen -pkg simpleauth
