@@ -686,7 +686,7 @@ func (s *Server) serveSOAP(w http.ResponseWriter, r *http.Request, svc *service)
 	}
 	entry.Outcome, entry.Status, entry.Detail = "ok", http.StatusOK, c.detail
 	s.record(r, entry)
-	if werr := soap.WriteResponse(w, version, resp); werr != nil {
+	if werr := writeAnswer(w, version, resp); werr != nil {
 		s.cfg.Logf("mockwsus: writing response: %v", werr)
 	}
 }

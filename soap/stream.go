@@ -3,7 +3,9 @@ package soap
 import (
 	"bytes"
 	"encoding/xml"
+	"net/http"
 	"reflect"
+	"strconv"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -179,4 +181,25 @@ func (r *Request) release() {
 		streamPool.Put(r.stream)
 		r.stream = nil
 	}
+}
+
+// WriteResponseBody answers, status 200, with an envelope of version v
+// whose Body holds what appendBody appends: the server's hot answers,
+// written without encoding/xml (same framing as WriteResponse).
+func WriteResponseBody(w http.ResponseWriter, v Version, appendBody func([]byte) []byte) error {
+	buf := bufPool.Get().(*bytes.Buffer)
+	defer func() {
+		buf.Reset()
+		bufPool.Put(buf)
+	}()
+	envelopeOpen(buf, v, "soap")
+	buf.Write(appendBody(buf.AvailableBuffer()))
+	envelopeClose(buf, "soap")
+	h := w.Header()
+	h.Set("Content-Type", v.ContentType())
+	h.Set("Cache-Control", "private")
+	h.Set("Content-Length", strconv.Itoa(buf.Len()))
+	w.WriteHeader(http.StatusOK)
+	_, err := w.Write(buf.Bytes())
+	return err
 }
