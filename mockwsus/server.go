@@ -13,7 +13,6 @@
 package mockwsus
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -704,7 +703,7 @@ func (s *Server) dispatch(c *call) (any, error) {
 		return nil, err
 	}
 	c.req = req
-	if n := bytes.Count(req.Raw, []byte("<")) - bytes.Count(req.Raw, []byte("</")); n > s.cfg.MaxElements {
+	if n := countOpenings(req.Raw); n > s.cfg.MaxElements {
 		// Start tags (and comments, declarations), counted before
 		// decoding, which is what costs memory.
 		return nil, fmt.Errorf("%w: %d elements, the limit is %d", soap.ErrTooLarge, n, s.cfg.MaxElements)

@@ -55,6 +55,7 @@ func (a *ArrayOfInt) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error 
 func (a *ArrayOfInt) DecodeStreamContent(d *xmlstream.Decoder) error {
 	out := a.Int[:0]
 	for {
+		out = d.AppendInts(out)
 		name, ok, err := d.Child()
 		if err != nil {
 			return err
