@@ -482,22 +482,45 @@ func inCharacterRange(r rune) bool {
 		r >= 0x10000 && r <= 0x10FFFF
 }
 
+// textClass marks the bytes text scanning must look at: 1 for '&' and
+// '\r' (the text needs rewriting), 2 for what needs a closer look ('>',
+// control characters, the start of a multi-byte character).
+var textClass = func() (t [256]byte) {
+	for c := 0; c < 0x20; c++ {
+		if c != '\t' && c != '\n' {
+			t[c] = 2
+		}
+	}
+	t['\r'], t['&'] = 1, 1
+	t['>'] = 2
+	for c := utf8.RuneSelf; c < 256; c++ {
+		t[c] = 2
+	}
+	return t
+}()
+
 // unescape returns text as encoding/xml reports it: entities replaced, line
 // ends normalised to '\n'. Text that needs neither is returned as it is.
 func (d *Decoder) unescape(raw []byte) ([]byte, error) {
-	clean := true
+	clean, hasCR := true, false
 	for i := 0; i < len(raw); i++ {
+		switch textClass[raw[i]] {
+		case 0:
+			continue
+		case 1:
+			clean = false
+			hasCR = hasCR || raw[i] == '\r'
+			continue
+		}
 		c := raw[i]
 		switch {
-		case c == '&' || c == '\r':
-			clean = false
 		case c == '>':
 			if i >= 2 && raw[i-1] == ']' && raw[i-2] == ']' {
 				return nil, ErrUnsupported
 			}
-		case c < 0x20 && c != '\t' && c != '\n':
+		case c < 0x20:
 			return nil, ErrUnsupported
-		case c >= utf8.RuneSelf:
+		default:
 			n, ok := validRune(raw[i:])
 			if !ok {
 				return nil, ErrUnsupported
@@ -509,26 +532,34 @@ func (d *Decoder) unescape(raw []byte) ([]byte, error) {
 		return raw, nil
 	}
 	out := d.scratch[:0]
-	for i := 0; i < len(raw); i++ {
-		c := raw[i]
-		switch c {
-		case '\r':
-			out = append(out, '\n')
-			if i+1 < len(raw) && raw[i+1] == '\n' {
+	for len(raw) > 0 {
+		i := 0
+		if hasCR {
+			for i < len(raw) && raw[i] != '&' && raw[i] != '\r' {
 				i++
 			}
-			continue
-		case '&':
-		default:
-			out = append(out, c)
+		} else if i = bytes.IndexByte(raw, '&'); i < 0 {
+			i = len(raw)
+		}
+		out = append(out, raw[:i]...)
+		raw = raw[i:]
+		if len(raw) == 0 {
+			break
+		}
+		if raw[0] == '\r' {
+			out = append(out, '\n')
+			raw = raw[1:]
+			if len(raw) > 0 && raw[0] == '\n' {
+				raw = raw[1:]
+			}
 			continue
 		}
-		semi := bytes.IndexByte(raw[i:], ';')
+		semi := bytes.IndexByte(raw, ';')
 		if semi < 0 {
 			return nil, ErrUnsupported
 		}
-		ent := raw[i+1 : i+semi]
-		i += semi
+		ent := raw[1:semi]
+		raw = raw[semi+1:]
 		switch string(ent) {
 		case "lt":
 			out = append(out, '<')
