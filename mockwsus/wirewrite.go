@@ -4,12 +4,12 @@ import (
 	"encoding/base64"
 	"net/http"
 	"strconv"
-	"unicode/utf8"
 
 	"github.com/wsusmock/wsusmock/soap"
 	"github.com/wsusmock/wsusmock/soap/clientws"
 	"github.com/wsusmock/wsusmock/soap/reporting"
 	"github.com/wsusmock/wsusmock/soap/simpleauth"
+	"github.com/wsusmock/wsusmock/soap/xmlstream"
 )
 
 // The answers of the hot operations are appended to the envelope byte by
@@ -263,7 +263,7 @@ func appendClose(dst []byte, name string) []byte {
 
 func appendElement(dst []byte, name, text string) []byte {
 	dst = appendOpen(dst, name)
-	dst = appendEscaped(dst, text)
+	dst = xmlstream.AppendText(dst, text)
 	return appendClose(dst, name)
 }
 
@@ -271,51 +271,4 @@ func appendBase64Element(dst []byte, name string, b []byte) []byte {
 	dst = appendOpen(dst, name)
 	dst = base64.StdEncoding.AppendEncode(dst, b)
 	return appendClose(dst, name)
-}
-
-// appendEscaped escapes text as encoding/xml's encoder does (EscapeText):
-// quotes, apostrophes, &, <, >, tab, new line and carriage return as
-// references, and what XML cannot hold as U+FFFD.
-func appendEscaped(dst []byte, s string) []byte {
-	last := 0
-	for i := 0; i < len(s); {
-		r, width := utf8.DecodeRuneInString(s[i:])
-		i += width
-		var esc string
-		switch r {
-		case '"':
-			esc = "&#34;"
-		case '\'':
-			esc = "&#39;"
-		case '&':
-			esc = "&amp;"
-		case '<':
-			esc = "&lt;"
-		case '>':
-			esc = "&gt;"
-		case '\t':
-			esc = "&#x9;"
-		case '\n':
-			esc = "&#xA;"
-		case '\r':
-			esc = "&#xD;"
-		default:
-			if !inXMLRange(r) || (r == utf8.RuneError && width == 1) {
-				esc = "\uFFFD"
-				break
-			}
-			continue
-		}
-		dst = append(dst, s[last:i-width]...)
-		dst = append(dst, esc...)
-		last = i
-	}
-	return append(dst, s[last:]...)
-}
-
-func inXMLRange(r rune) bool {
-	return r == 0x09 || r == 0x0A || r == 0x0D ||
-		r >= 0x20 && r <= 0xD7FF ||
-		r >= 0xE000 && r <= 0xFFFD ||
-		r >= 0x10000 && r <= 0x10FFFF
 }

@@ -525,7 +525,9 @@ func AppendEnvelope(dst []byte, v Version, prefix string, body any) ([]byte, err
 		bufPool.Put(buf)
 	}()
 	envelopeOpen(buf, v, prefix)
-	if body != nil {
+	if a, ok := body.(XMLAppender); ok {
+		buf.Write(a.AppendXML(buf.AvailableBuffer()))
+	} else if body != nil {
 		if err := xml.NewEncoder(buf).Encode(body); err != nil {
 			return dst, fmt.Errorf("soap: encoding %T: %w", body, err)
 		}
@@ -560,7 +562,9 @@ func EncodeRequest(v Version, body any) ([]byte, error) {
 	buf.WriteString(`<s:Envelope xmlns:s="`)
 	buf.WriteString(v.Namespace())
 	buf.WriteString(`"><s:Body>`)
-	if err := xml.NewEncoder(&buf).Encode(body); err != nil {
+	if a, ok := body.(XMLAppender); ok {
+		buf.Write(a.AppendXML(buf.AvailableBuffer()))
+	} else if err := xml.NewEncoder(&buf).Encode(body); err != nil {
 		return nil, fmt.Errorf("soap: encoding %T: %w", body, err)
 	}
 	buf.WriteString(`</s:Body></s:Envelope>`)

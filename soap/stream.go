@@ -32,6 +32,14 @@ type StreamDecoder interface {
 	DecodeStream(d *xmlstream.Decoder, space, local string) error
 }
 
+// XMLAppender is implemented by the generated WSUS message types:
+// AppendXML appends the element as encoding/xml's Marshal would (checked
+// by TestAppendXMLIsMarshal). EncodeRequest and AppendEnvelope use it
+// instead of encoding/xml.
+type XMLAppender interface {
+	AppendXML(dst []byte) []byte
+}
+
 var streamPool = sync.Pool{New: func() any { return new(xmlstream.Decoder) }}
 
 // sniffStream is sniff on the fast path: ok is false when the envelope is

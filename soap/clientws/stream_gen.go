@@ -5,6 +5,7 @@ package clientws
 import (
 	"encoding/xml"
 	"github.com/wsusmock/wsusmock/soap/xmlstream"
+	"strconv"
 )
 
 // DecodeStream decodes a GetConfig element, whose start tag d has just
@@ -25,6 +26,14 @@ func (v *GetConfig) DecodeStream(d *xmlstream.Decoder, space, local string) erro
 	return nil
 }
 
+// AppendXML appends the GetConfig element as encoding/xml's Marshal writes
+// it, without reflection.
+func (v *GetConfig) AppendXML(dst []byte) []byte {
+	dst = append(dst, "<GetConfig xmlns=\"http://www.microsoft.com/SoftwareDistribution/Server/ClientWebService\">"...)
+	dst = v.appendXMLContent(dst)
+	return append(dst, "</GetConfig>"...)
+}
+
 // DecodeStream decodes a GetConfigResponse element, whose start tag d has just
 // read and whose resolved name is space and local, as encoding/xml's
 // DecodeElement into a zero GetConfigResponse would. v must be zero; on any error
@@ -41,6 +50,14 @@ func (v *GetConfigResponse) DecodeStream(d *xmlstream.Decoder, space, local stri
 	x.XMLName = xml.Name{Space: "http://www.microsoft.com/SoftwareDistribution/Server/ClientWebService", Local: "GetConfigResponse"}
 	*v = x
 	return nil
+}
+
+// AppendXML appends the GetConfigResponse element as encoding/xml's Marshal writes
+// it, without reflection.
+func (v *GetConfigResponse) AppendXML(dst []byte) []byte {
+	dst = append(dst, "<GetConfigResponse xmlns=\"http://www.microsoft.com/SoftwareDistribution/Server/ClientWebService\">"...)
+	dst = v.appendXMLContent(dst)
+	return append(dst, "</GetConfigResponse>"...)
 }
 
 // DecodeStream decodes a GetCookie element, whose start tag d has just
@@ -61,6 +78,14 @@ func (v *GetCookie) DecodeStream(d *xmlstream.Decoder, space, local string) erro
 	return nil
 }
 
+// AppendXML appends the GetCookie element as encoding/xml's Marshal writes
+// it, without reflection.
+func (v *GetCookie) AppendXML(dst []byte) []byte {
+	dst = append(dst, "<GetCookie xmlns=\"http://www.microsoft.com/SoftwareDistribution/Server/ClientWebService\">"...)
+	dst = v.appendXMLContent(dst)
+	return append(dst, "</GetCookie>"...)
+}
+
 // DecodeStream decodes a GetCookieResponse element, whose start tag d has just
 // read and whose resolved name is space and local, as encoding/xml's
 // DecodeElement into a zero GetCookieResponse would. v must be zero; on any error
@@ -77,6 +102,14 @@ func (v *GetCookieResponse) DecodeStream(d *xmlstream.Decoder, space, local stri
 	x.XMLName = xml.Name{Space: "http://www.microsoft.com/SoftwareDistribution/Server/ClientWebService", Local: "GetCookieResponse"}
 	*v = x
 	return nil
+}
+
+// AppendXML appends the GetCookieResponse element as encoding/xml's Marshal writes
+// it, without reflection.
+func (v *GetCookieResponse) AppendXML(dst []byte) []byte {
+	dst = append(dst, "<GetCookieResponse xmlns=\"http://www.microsoft.com/SoftwareDistribution/Server/ClientWebService\">"...)
+	dst = v.appendXMLContent(dst)
+	return append(dst, "</GetCookieResponse>"...)
 }
 
 // DecodeStream decodes a RegisterComputer element, whose start tag d has just
@@ -97,6 +130,14 @@ func (v *RegisterComputer) DecodeStream(d *xmlstream.Decoder, space, local strin
 	return nil
 }
 
+// AppendXML appends the RegisterComputer element as encoding/xml's Marshal writes
+// it, without reflection.
+func (v *RegisterComputer) AppendXML(dst []byte) []byte {
+	dst = append(dst, "<RegisterComputer xmlns=\"http://www.microsoft.com/SoftwareDistribution/Server/ClientWebService\">"...)
+	dst = v.appendXMLContent(dst)
+	return append(dst, "</RegisterComputer>"...)
+}
+
 // DecodeStream decodes a RegisterComputerResponse element, whose start tag d has just
 // read and whose resolved name is space and local, as encoding/xml's
 // DecodeElement into a zero RegisterComputerResponse would. v must be zero; on any error
@@ -113,6 +154,14 @@ func (v *RegisterComputerResponse) DecodeStream(d *xmlstream.Decoder, space, loc
 	x.XMLName = xml.Name{Space: "http://www.microsoft.com/SoftwareDistribution/Server/ClientWebService", Local: "RegisterComputerResponse"}
 	*v = x
 	return nil
+}
+
+// AppendXML appends the RegisterComputerResponse element as encoding/xml's Marshal writes
+// it, without reflection.
+func (v *RegisterComputerResponse) AppendXML(dst []byte) []byte {
+	dst = append(dst, "<RegisterComputerResponse xmlns=\"http://www.microsoft.com/SoftwareDistribution/Server/ClientWebService\">"...)
+	dst = v.appendXMLContent(dst)
+	return append(dst, "</RegisterComputerResponse>"...)
 }
 
 // DecodeStream decodes a StartCategoryScan element, whose start tag d has just
@@ -133,6 +182,14 @@ func (v *StartCategoryScan) DecodeStream(d *xmlstream.Decoder, space, local stri
 	return nil
 }
 
+// AppendXML appends the StartCategoryScan element as encoding/xml's Marshal writes
+// it, without reflection.
+func (v *StartCategoryScan) AppendXML(dst []byte) []byte {
+	dst = append(dst, "<StartCategoryScan xmlns=\"http://www.microsoft.com/SoftwareDistribution/Server/ClientWebService\">"...)
+	dst = v.appendXMLContent(dst)
+	return append(dst, "</StartCategoryScan>"...)
+}
+
 // DecodeStream decodes a StartCategoryScanResponse element, whose start tag d has just
 // read and whose resolved name is space and local, as encoding/xml's
 // DecodeElement into a zero StartCategoryScanResponse would. v must be zero; on any error
@@ -149,6 +206,14 @@ func (v *StartCategoryScanResponse) DecodeStream(d *xmlstream.Decoder, space, lo
 	x.XMLName = xml.Name{Space: "http://www.microsoft.com/SoftwareDistribution/Server/ClientWebService", Local: "StartCategoryScanResponse"}
 	*v = x
 	return nil
+}
+
+// AppendXML appends the StartCategoryScanResponse element as encoding/xml's Marshal writes
+// it, without reflection.
+func (v *StartCategoryScanResponse) AppendXML(dst []byte) []byte {
+	dst = append(dst, "<StartCategoryScanResponse xmlns=\"http://www.microsoft.com/SoftwareDistribution/Server/ClientWebService\">"...)
+	dst = v.appendXMLContent(dst)
+	return append(dst, "</StartCategoryScanResponse>"...)
 }
 
 // DecodeStream decodes a SyncUpdates element, whose start tag d has just
@@ -169,6 +234,14 @@ func (v *SyncUpdates) DecodeStream(d *xmlstream.Decoder, space, local string) er
 	return nil
 }
 
+// AppendXML appends the SyncUpdates element as encoding/xml's Marshal writes
+// it, without reflection.
+func (v *SyncUpdates) AppendXML(dst []byte) []byte {
+	dst = append(dst, "<SyncUpdates xmlns=\"http://www.microsoft.com/SoftwareDistribution/Server/ClientWebService\">"...)
+	dst = v.appendXMLContent(dst)
+	return append(dst, "</SyncUpdates>"...)
+}
+
 // DecodeStream decodes a SyncUpdatesResponse element, whose start tag d has just
 // read and whose resolved name is space and local, as encoding/xml's
 // DecodeElement into a zero SyncUpdatesResponse would. v must be zero; on any error
@@ -185,6 +258,14 @@ func (v *SyncUpdatesResponse) DecodeStream(d *xmlstream.Decoder, space, local st
 	x.XMLName = xml.Name{Space: "http://www.microsoft.com/SoftwareDistribution/Server/ClientWebService", Local: "SyncUpdatesResponse"}
 	*v = x
 	return nil
+}
+
+// AppendXML appends the SyncUpdatesResponse element as encoding/xml's Marshal writes
+// it, without reflection.
+func (v *SyncUpdatesResponse) AppendXML(dst []byte) []byte {
+	dst = append(dst, "<SyncUpdatesResponse xmlns=\"http://www.microsoft.com/SoftwareDistribution/Server/ClientWebService\">"...)
+	dst = v.appendXMLContent(dst)
+	return append(dst, "</SyncUpdatesResponse>"...)
 }
 
 // DecodeStream decodes a RefreshCache element, whose start tag d has just
@@ -205,6 +286,14 @@ func (v *RefreshCache) DecodeStream(d *xmlstream.Decoder, space, local string) e
 	return nil
 }
 
+// AppendXML appends the RefreshCache element as encoding/xml's Marshal writes
+// it, without reflection.
+func (v *RefreshCache) AppendXML(dst []byte) []byte {
+	dst = append(dst, "<RefreshCache xmlns=\"http://www.microsoft.com/SoftwareDistribution/Server/ClientWebService\">"...)
+	dst = v.appendXMLContent(dst)
+	return append(dst, "</RefreshCache>"...)
+}
+
 // DecodeStream decodes a RefreshCacheResponse element, whose start tag d has just
 // read and whose resolved name is space and local, as encoding/xml's
 // DecodeElement into a zero RefreshCacheResponse would. v must be zero; on any error
@@ -221,6 +310,14 @@ func (v *RefreshCacheResponse) DecodeStream(d *xmlstream.Decoder, space, local s
 	x.XMLName = xml.Name{Space: "http://www.microsoft.com/SoftwareDistribution/Server/ClientWebService", Local: "RefreshCacheResponse"}
 	*v = x
 	return nil
+}
+
+// AppendXML appends the RefreshCacheResponse element as encoding/xml's Marshal writes
+// it, without reflection.
+func (v *RefreshCacheResponse) AppendXML(dst []byte) []byte {
+	dst = append(dst, "<RefreshCacheResponse xmlns=\"http://www.microsoft.com/SoftwareDistribution/Server/ClientWebService\">"...)
+	dst = v.appendXMLContent(dst)
+	return append(dst, "</RefreshCacheResponse>"...)
 }
 
 // DecodeStream decodes a GetExtendedUpdateInfo element, whose start tag d has just
@@ -241,6 +338,14 @@ func (v *GetExtendedUpdateInfo) DecodeStream(d *xmlstream.Decoder, space, local 
 	return nil
 }
 
+// AppendXML appends the GetExtendedUpdateInfo element as encoding/xml's Marshal writes
+// it, without reflection.
+func (v *GetExtendedUpdateInfo) AppendXML(dst []byte) []byte {
+	dst = append(dst, "<GetExtendedUpdateInfo xmlns=\"http://www.microsoft.com/SoftwareDistribution/Server/ClientWebService\">"...)
+	dst = v.appendXMLContent(dst)
+	return append(dst, "</GetExtendedUpdateInfo>"...)
+}
+
 // DecodeStream decodes a GetExtendedUpdateInfoResponse element, whose start tag d has just
 // read and whose resolved name is space and local, as encoding/xml's
 // DecodeElement into a zero GetExtendedUpdateInfoResponse would. v must be zero; on any error
@@ -257,6 +362,14 @@ func (v *GetExtendedUpdateInfoResponse) DecodeStream(d *xmlstream.Decoder, space
 	x.XMLName = xml.Name{Space: "http://www.microsoft.com/SoftwareDistribution/Server/ClientWebService", Local: "GetExtendedUpdateInfoResponse"}
 	*v = x
 	return nil
+}
+
+// AppendXML appends the GetExtendedUpdateInfoResponse element as encoding/xml's Marshal writes
+// it, without reflection.
+func (v *GetExtendedUpdateInfoResponse) AppendXML(dst []byte) []byte {
+	dst = append(dst, "<GetExtendedUpdateInfoResponse xmlns=\"http://www.microsoft.com/SoftwareDistribution/Server/ClientWebService\">"...)
+	dst = v.appendXMLContent(dst)
+	return append(dst, "</GetExtendedUpdateInfoResponse>"...)
 }
 
 // DecodeStream decodes a GetFileLocations element, whose start tag d has just
@@ -277,6 +390,14 @@ func (v *GetFileLocations) DecodeStream(d *xmlstream.Decoder, space, local strin
 	return nil
 }
 
+// AppendXML appends the GetFileLocations element as encoding/xml's Marshal writes
+// it, without reflection.
+func (v *GetFileLocations) AppendXML(dst []byte) []byte {
+	dst = append(dst, "<GetFileLocations xmlns=\"http://www.microsoft.com/SoftwareDistribution/Server/ClientWebService\">"...)
+	dst = v.appendXMLContent(dst)
+	return append(dst, "</GetFileLocations>"...)
+}
+
 // DecodeStream decodes a GetFileLocationsResponse element, whose start tag d has just
 // read and whose resolved name is space and local, as encoding/xml's
 // DecodeElement into a zero GetFileLocationsResponse would. v must be zero; on any error
@@ -293,6 +414,14 @@ func (v *GetFileLocationsResponse) DecodeStream(d *xmlstream.Decoder, space, loc
 	x.XMLName = xml.Name{Space: "http://www.microsoft.com/SoftwareDistribution/Server/ClientWebService", Local: "GetFileLocationsResponse"}
 	*v = x
 	return nil
+}
+
+// AppendXML appends the GetFileLocationsResponse element as encoding/xml's Marshal writes
+// it, without reflection.
+func (v *GetFileLocationsResponse) AppendXML(dst []byte) []byte {
+	dst = append(dst, "<GetFileLocationsResponse xmlns=\"http://www.microsoft.com/SoftwareDistribution/Server/ClientWebService\">"...)
+	dst = v.appendXMLContent(dst)
+	return append(dst, "</GetFileLocationsResponse>"...)
 }
 
 // DecodeStreamContent reads the content of a GetConfig element into v.
@@ -317,6 +446,26 @@ func (v *GetConfig) DecodeStreamContent(d *xmlstream.Decoder) error {
 	}
 }
 
+// AppendXMLElement appends a GetConfig element named name.
+func (v *GetConfig) AppendXMLElement(dst []byte, name string) []byte {
+	dst = append(dst, '<')
+	dst = append(dst, name...)
+	dst = append(dst, '>')
+	dst = v.appendXMLContent(dst)
+	dst = append(dst, '<', '/')
+	dst = append(dst, name...)
+	return append(dst, '>')
+}
+
+func (v *GetConfig) appendXMLContent(dst []byte) []byte {
+	if v.ProtocolVersion != "" {
+		dst = append(dst, "<protocolVersion>"...)
+		dst = xmlstream.AppendText(dst, string(v.ProtocolVersion))
+		dst = append(dst, "</protocolVersion>"...)
+	}
+	return dst
+}
+
 // DecodeStreamContent reads the content of a GetConfigResponse element into v.
 func (v *GetConfigResponse) DecodeStreamContent(d *xmlstream.Decoder) error {
 	for {
@@ -338,6 +487,24 @@ func (v *GetConfigResponse) DecodeStreamContent(d *xmlstream.Decoder) error {
 			}
 		}
 	}
+}
+
+// AppendXMLElement appends a GetConfigResponse element named name.
+func (v *GetConfigResponse) AppendXMLElement(dst []byte, name string) []byte {
+	dst = append(dst, '<')
+	dst = append(dst, name...)
+	dst = append(dst, '>')
+	dst = v.appendXMLContent(dst)
+	dst = append(dst, '<', '/')
+	dst = append(dst, name...)
+	return append(dst, '>')
+}
+
+func (v *GetConfigResponse) appendXMLContent(dst []byte) []byte {
+	if v.GetConfigResult != nil {
+		dst = v.GetConfigResult.AppendXMLElement(dst, "GetConfigResult")
+	}
+	return dst
 }
 
 // DecodeStreamContent reads the content of a GetCookie element into v.
@@ -392,6 +559,38 @@ func (v *GetCookie) DecodeStreamContent(d *xmlstream.Decoder) error {
 	}
 }
 
+// AppendXMLElement appends a GetCookie element named name.
+func (v *GetCookie) AppendXMLElement(dst []byte, name string) []byte {
+	dst = append(dst, '<')
+	dst = append(dst, name...)
+	dst = append(dst, '>')
+	dst = v.appendXMLContent(dst)
+	dst = append(dst, '<', '/')
+	dst = append(dst, name...)
+	return append(dst, '>')
+}
+
+func (v *GetCookie) appendXMLContent(dst []byte) []byte {
+	if v.AuthCookies != nil {
+		dst = v.AuthCookies.AppendXMLElement(dst, "authCookies")
+	}
+	if v.OldCookie != nil {
+		dst = v.OldCookie.AppendXMLElement(dst, "oldCookie")
+	}
+	dst = append(dst, "<lastChange>"...)
+	dst = v.LastChange.AppendXMLText(dst)
+	dst = append(dst, "</lastChange>"...)
+	dst = append(dst, "<currentTime>"...)
+	dst = v.CurrentTime.AppendXMLText(dst)
+	dst = append(dst, "</currentTime>"...)
+	if v.ProtocolVersion != "" {
+		dst = append(dst, "<protocolVersion>"...)
+		dst = xmlstream.AppendText(dst, string(v.ProtocolVersion))
+		dst = append(dst, "</protocolVersion>"...)
+	}
+	return dst
+}
+
 // DecodeStreamContent reads the content of a GetCookieResponse element into v.
 func (v *GetCookieResponse) DecodeStreamContent(d *xmlstream.Decoder) error {
 	for {
@@ -413,6 +612,24 @@ func (v *GetCookieResponse) DecodeStreamContent(d *xmlstream.Decoder) error {
 			}
 		}
 	}
+}
+
+// AppendXMLElement appends a GetCookieResponse element named name.
+func (v *GetCookieResponse) AppendXMLElement(dst []byte, name string) []byte {
+	dst = append(dst, '<')
+	dst = append(dst, name...)
+	dst = append(dst, '>')
+	dst = v.appendXMLContent(dst)
+	dst = append(dst, '<', '/')
+	dst = append(dst, name...)
+	return append(dst, '>')
+}
+
+func (v *GetCookieResponse) appendXMLContent(dst []byte) []byte {
+	if v.GetCookieResult != nil {
+		dst = v.GetCookieResult.AppendXMLElement(dst, "GetCookieResult")
+	}
+	return dst
 }
 
 // DecodeStreamContent reads the content of a RegisterComputer element into v.
@@ -445,6 +662,27 @@ func (v *RegisterComputer) DecodeStreamContent(d *xmlstream.Decoder) error {
 	}
 }
 
+// AppendXMLElement appends a RegisterComputer element named name.
+func (v *RegisterComputer) AppendXMLElement(dst []byte, name string) []byte {
+	dst = append(dst, '<')
+	dst = append(dst, name...)
+	dst = append(dst, '>')
+	dst = v.appendXMLContent(dst)
+	dst = append(dst, '<', '/')
+	dst = append(dst, name...)
+	return append(dst, '>')
+}
+
+func (v *RegisterComputer) appendXMLContent(dst []byte) []byte {
+	if v.Cookie != nil {
+		dst = v.Cookie.AppendXMLElement(dst, "cookie")
+	}
+	if v.ComputerInfo != nil {
+		dst = v.ComputerInfo.AppendXMLElement(dst, "computerInfo")
+	}
+	return dst
+}
+
 // DecodeStreamContent reads the content of a RegisterComputerResponse element into v.
 func (v *RegisterComputerResponse) DecodeStreamContent(d *xmlstream.Decoder) error {
 	for {
@@ -459,6 +697,21 @@ func (v *RegisterComputerResponse) DecodeStreamContent(d *xmlstream.Decoder) err
 			}
 		}
 	}
+}
+
+// AppendXMLElement appends a RegisterComputerResponse element named name.
+func (v *RegisterComputerResponse) AppendXMLElement(dst []byte, name string) []byte {
+	dst = append(dst, '<')
+	dst = append(dst, name...)
+	dst = append(dst, '>')
+	dst = v.appendXMLContent(dst)
+	dst = append(dst, '<', '/')
+	dst = append(dst, name...)
+	return append(dst, '>')
+}
+
+func (v *RegisterComputerResponse) appendXMLContent(dst []byte) []byte {
+	return dst
 }
 
 // DecodeStreamContent reads the content of a StartCategoryScan element into v.
@@ -482,6 +735,24 @@ func (v *StartCategoryScan) DecodeStreamContent(d *xmlstream.Decoder) error {
 			}
 		}
 	}
+}
+
+// AppendXMLElement appends a StartCategoryScan element named name.
+func (v *StartCategoryScan) AppendXMLElement(dst []byte, name string) []byte {
+	dst = append(dst, '<')
+	dst = append(dst, name...)
+	dst = append(dst, '>')
+	dst = v.appendXMLContent(dst)
+	dst = append(dst, '<', '/')
+	dst = append(dst, name...)
+	return append(dst, '>')
+}
+
+func (v *StartCategoryScan) appendXMLContent(dst []byte) []byte {
+	if v.RequestedCategories != nil {
+		dst = v.RequestedCategories.AppendXMLElement(dst, "requestedCategories")
+	}
+	return dst
 }
 
 // DecodeStreamContent reads the content of a StartCategoryScanResponse element into v.
@@ -514,6 +785,27 @@ func (v *StartCategoryScanResponse) DecodeStreamContent(d *xmlstream.Decoder) er
 	}
 }
 
+// AppendXMLElement appends a StartCategoryScanResponse element named name.
+func (v *StartCategoryScanResponse) AppendXMLElement(dst []byte, name string) []byte {
+	dst = append(dst, '<')
+	dst = append(dst, name...)
+	dst = append(dst, '>')
+	dst = v.appendXMLContent(dst)
+	dst = append(dst, '<', '/')
+	dst = append(dst, name...)
+	return append(dst, '>')
+}
+
+func (v *StartCategoryScanResponse) appendXMLContent(dst []byte) []byte {
+	if v.PreferredCategoryIds != nil {
+		dst = v.PreferredCategoryIds.AppendXMLElement(dst, "preferredCategoryIds")
+	}
+	if v.RequestedCategoryIdsInError != nil {
+		dst = v.RequestedCategoryIdsInError.AppendXMLElement(dst, "requestedCategoryIdsInError")
+	}
+	return dst
+}
+
 // DecodeStreamContent reads the content of a SyncUpdates element into v.
 func (v *SyncUpdates) DecodeStreamContent(d *xmlstream.Decoder) error {
 	for {
@@ -544,6 +836,27 @@ func (v *SyncUpdates) DecodeStreamContent(d *xmlstream.Decoder) error {
 	}
 }
 
+// AppendXMLElement appends a SyncUpdates element named name.
+func (v *SyncUpdates) AppendXMLElement(dst []byte, name string) []byte {
+	dst = append(dst, '<')
+	dst = append(dst, name...)
+	dst = append(dst, '>')
+	dst = v.appendXMLContent(dst)
+	dst = append(dst, '<', '/')
+	dst = append(dst, name...)
+	return append(dst, '>')
+}
+
+func (v *SyncUpdates) appendXMLContent(dst []byte) []byte {
+	if v.Cookie != nil {
+		dst = v.Cookie.AppendXMLElement(dst, "cookie")
+	}
+	if v.Parameters != nil {
+		dst = v.Parameters.AppendXMLElement(dst, "parameters")
+	}
+	return dst
+}
+
 // DecodeStreamContent reads the content of a SyncUpdatesResponse element into v.
 func (v *SyncUpdatesResponse) DecodeStreamContent(d *xmlstream.Decoder) error {
 	for {
@@ -565,6 +878,24 @@ func (v *SyncUpdatesResponse) DecodeStreamContent(d *xmlstream.Decoder) error {
 			}
 		}
 	}
+}
+
+// AppendXMLElement appends a SyncUpdatesResponse element named name.
+func (v *SyncUpdatesResponse) AppendXMLElement(dst []byte, name string) []byte {
+	dst = append(dst, '<')
+	dst = append(dst, name...)
+	dst = append(dst, '>')
+	dst = v.appendXMLContent(dst)
+	dst = append(dst, '<', '/')
+	dst = append(dst, name...)
+	return append(dst, '>')
+}
+
+func (v *SyncUpdatesResponse) appendXMLContent(dst []byte) []byte {
+	if v.SyncUpdatesResult != nil {
+		dst = v.SyncUpdatesResult.AppendXMLElement(dst, "SyncUpdatesResult")
+	}
+	return dst
 }
 
 // DecodeStreamContent reads the content of a RefreshCache element into v.
@@ -603,6 +934,32 @@ func (v *RefreshCache) DecodeStreamContent(d *xmlstream.Decoder) error {
 	}
 }
 
+// AppendXMLElement appends a RefreshCache element named name.
+func (v *RefreshCache) AppendXMLElement(dst []byte, name string) []byte {
+	dst = append(dst, '<')
+	dst = append(dst, name...)
+	dst = append(dst, '>')
+	dst = v.appendXMLContent(dst)
+	dst = append(dst, '<', '/')
+	dst = append(dst, name...)
+	return append(dst, '>')
+}
+
+func (v *RefreshCache) appendXMLContent(dst []byte) []byte {
+	if v.Cookie != nil {
+		dst = v.Cookie.AppendXMLElement(dst, "cookie")
+	}
+	if v.GlobalIDs != nil {
+		dst = v.GlobalIDs.AppendXMLElement(dst, "globalIDs")
+	}
+	if v.DeviceAttributes != "" {
+		dst = append(dst, "<deviceAttributes>"...)
+		dst = xmlstream.AppendText(dst, string(v.DeviceAttributes))
+		dst = append(dst, "</deviceAttributes>"...)
+	}
+	return dst
+}
+
 // DecodeStreamContent reads the content of a RefreshCacheResponse element into v.
 func (v *RefreshCacheResponse) DecodeStreamContent(d *xmlstream.Decoder) error {
 	for {
@@ -624,6 +981,24 @@ func (v *RefreshCacheResponse) DecodeStreamContent(d *xmlstream.Decoder) error {
 			}
 		}
 	}
+}
+
+// AppendXMLElement appends a RefreshCacheResponse element named name.
+func (v *RefreshCacheResponse) AppendXMLElement(dst []byte, name string) []byte {
+	dst = append(dst, '<')
+	dst = append(dst, name...)
+	dst = append(dst, '>')
+	dst = v.appendXMLContent(dst)
+	dst = append(dst, '<', '/')
+	dst = append(dst, name...)
+	return append(dst, '>')
+}
+
+func (v *RefreshCacheResponse) appendXMLContent(dst []byte) []byte {
+	if v.RefreshCacheResult != nil {
+		dst = v.RefreshCacheResult.AppendXMLElement(dst, "RefreshCacheResult")
+	}
+	return dst
 }
 
 // DecodeStreamContent reads the content of a GetExtendedUpdateInfo element into v.
@@ -688,6 +1063,48 @@ func (v *GetExtendedUpdateInfo) DecodeStreamContent(d *xmlstream.Decoder) error 
 	}
 }
 
+// AppendXMLElement appends a GetExtendedUpdateInfo element named name.
+func (v *GetExtendedUpdateInfo) AppendXMLElement(dst []byte, name string) []byte {
+	dst = append(dst, '<')
+	dst = append(dst, name...)
+	dst = append(dst, '>')
+	dst = v.appendXMLContent(dst)
+	dst = append(dst, '<', '/')
+	dst = append(dst, name...)
+	return append(dst, '>')
+}
+
+func (v *GetExtendedUpdateInfo) appendXMLContent(dst []byte) []byte {
+	if v.Cookie != nil {
+		dst = v.Cookie.AppendXMLElement(dst, "cookie")
+	}
+	if v.RevisionIDs != nil {
+		dst = v.RevisionIDs.AppendXMLElement(dst, "revisionIDs")
+	}
+	if v.InfoTypes != nil {
+		dst = v.InfoTypes.AppendXMLElement(dst, "infoTypes")
+	}
+	if v.Locales != nil {
+		dst = v.Locales.AppendXMLElement(dst, "locales")
+	}
+	if v.DeviceAttributes != "" {
+		dst = append(dst, "<deviceAttributes>"...)
+		dst = xmlstream.AppendText(dst, string(v.DeviceAttributes))
+		dst = append(dst, "</deviceAttributes>"...)
+	}
+	if v.GeoId != "" {
+		dst = append(dst, "<GeoId>"...)
+		dst = xmlstream.AppendText(dst, string(v.GeoId))
+		dst = append(dst, "</GeoId>"...)
+	}
+	if v.CallerAttributes != "" {
+		dst = append(dst, "<callerAttributes>"...)
+		dst = xmlstream.AppendText(dst, string(v.CallerAttributes))
+		dst = append(dst, "</callerAttributes>"...)
+	}
+	return dst
+}
+
 // DecodeStreamContent reads the content of a GetExtendedUpdateInfoResponse element into v.
 func (v *GetExtendedUpdateInfoResponse) DecodeStreamContent(d *xmlstream.Decoder) error {
 	for {
@@ -709,6 +1126,24 @@ func (v *GetExtendedUpdateInfoResponse) DecodeStreamContent(d *xmlstream.Decoder
 			}
 		}
 	}
+}
+
+// AppendXMLElement appends a GetExtendedUpdateInfoResponse element named name.
+func (v *GetExtendedUpdateInfoResponse) AppendXMLElement(dst []byte, name string) []byte {
+	dst = append(dst, '<')
+	dst = append(dst, name...)
+	dst = append(dst, '>')
+	dst = v.appendXMLContent(dst)
+	dst = append(dst, '<', '/')
+	dst = append(dst, name...)
+	return append(dst, '>')
+}
+
+func (v *GetExtendedUpdateInfoResponse) appendXMLContent(dst []byte) []byte {
+	if v.GetExtendedUpdateInfoResult != nil {
+		dst = v.GetExtendedUpdateInfoResult.AppendXMLElement(dst, "GetExtendedUpdateInfoResult")
+	}
+	return dst
 }
 
 // DecodeStreamContent reads the content of a GetFileLocations element into v.
@@ -741,6 +1176,27 @@ func (v *GetFileLocations) DecodeStreamContent(d *xmlstream.Decoder) error {
 	}
 }
 
+// AppendXMLElement appends a GetFileLocations element named name.
+func (v *GetFileLocations) AppendXMLElement(dst []byte, name string) []byte {
+	dst = append(dst, '<')
+	dst = append(dst, name...)
+	dst = append(dst, '>')
+	dst = v.appendXMLContent(dst)
+	dst = append(dst, '<', '/')
+	dst = append(dst, name...)
+	return append(dst, '>')
+}
+
+func (v *GetFileLocations) appendXMLContent(dst []byte) []byte {
+	if v.Cookie != nil {
+		dst = v.Cookie.AppendXMLElement(dst, "cookie")
+	}
+	if v.FileDigests != nil {
+		dst = v.FileDigests.AppendXMLElement(dst, "fileDigests")
+	}
+	return dst
+}
+
 // DecodeStreamContent reads the content of a GetFileLocationsResponse element into v.
 func (v *GetFileLocationsResponse) DecodeStreamContent(d *xmlstream.Decoder) error {
 	for {
@@ -762,6 +1218,24 @@ func (v *GetFileLocationsResponse) DecodeStreamContent(d *xmlstream.Decoder) err
 			}
 		}
 	}
+}
+
+// AppendXMLElement appends a GetFileLocationsResponse element named name.
+func (v *GetFileLocationsResponse) AppendXMLElement(dst []byte, name string) []byte {
+	dst = append(dst, '<')
+	dst = append(dst, name...)
+	dst = append(dst, '>')
+	dst = v.appendXMLContent(dst)
+	dst = append(dst, '<', '/')
+	dst = append(dst, name...)
+	return append(dst, '>')
+}
+
+func (v *GetFileLocationsResponse) appendXMLContent(dst []byte) []byte {
+	if v.GetFileLocationsResult != nil {
+		dst = v.GetFileLocationsResult.AppendXMLElement(dst, "GetFileLocationsResult")
+	}
+	return dst
 }
 
 // DecodeStreamContent reads the content of a Config element into v.
@@ -819,6 +1293,36 @@ func (v *Config) DecodeStreamContent(d *xmlstream.Decoder) error {
 	}
 }
 
+// AppendXMLElement appends a Config element named name.
+func (v *Config) AppendXMLElement(dst []byte, name string) []byte {
+	dst = append(dst, '<')
+	dst = append(dst, name...)
+	dst = append(dst, '>')
+	dst = v.appendXMLContent(dst)
+	dst = append(dst, '<', '/')
+	dst = append(dst, name...)
+	return append(dst, '>')
+}
+
+func (v *Config) appendXMLContent(dst []byte) []byte {
+	dst = append(dst, "<LastChange>"...)
+	dst = v.LastChange.AppendXMLText(dst)
+	dst = append(dst, "</LastChange>"...)
+	dst = append(dst, "<IsRegistrationRequired>"...)
+	dst = strconv.AppendBool(dst, v.IsRegistrationRequired)
+	dst = append(dst, "</IsRegistrationRequired>"...)
+	if v.AuthInfo != nil {
+		dst = v.AuthInfo.AppendXMLElement(dst, "AuthInfo")
+	}
+	if v.AllowedEventIds != nil {
+		dst = v.AllowedEventIds.AppendXMLElement(dst, "AllowedEventIds")
+	}
+	if v.Properties != nil {
+		dst = v.Properties.AppendXMLElement(dst, "Properties")
+	}
+	return dst
+}
+
 // DecodeStreamContent reads the content of a ArrayOfAuthorizationCookie element into v.
 func (v *ArrayOfAuthorizationCookie) DecodeStreamContent(d *xmlstream.Decoder) error {
 	for {
@@ -839,6 +1343,28 @@ func (v *ArrayOfAuthorizationCookie) DecodeStreamContent(d *xmlstream.Decoder) e
 			}
 		}
 	}
+}
+
+// AppendXMLElement appends a ArrayOfAuthorizationCookie element named name.
+func (v *ArrayOfAuthorizationCookie) AppendXMLElement(dst []byte, name string) []byte {
+	dst = append(dst, '<')
+	dst = append(dst, name...)
+	dst = append(dst, '>')
+	dst = v.appendXMLContent(dst)
+	dst = append(dst, '<', '/')
+	dst = append(dst, name...)
+	return append(dst, '>')
+}
+
+func (v *ArrayOfAuthorizationCookie) appendXMLContent(dst []byte) []byte {
+	if len(v.AuthorizationCookie) != 0 {
+		for _, e := range v.AuthorizationCookie {
+			if e != nil {
+				dst = e.AppendXMLElement(dst, "AuthorizationCookie")
+			}
+		}
+	}
+	return dst
 }
 
 // DecodeStreamContent reads the content of a Cookie element into v.
@@ -871,6 +1397,29 @@ func (v *Cookie) DecodeStreamContent(d *xmlstream.Decoder) error {
 			}
 		}
 	}
+}
+
+// AppendXMLElement appends a Cookie element named name.
+func (v *Cookie) AppendXMLElement(dst []byte, name string) []byte {
+	dst = append(dst, '<')
+	dst = append(dst, name...)
+	dst = append(dst, '>')
+	dst = v.appendXMLContent(dst)
+	dst = append(dst, '<', '/')
+	dst = append(dst, name...)
+	return append(dst, '>')
+}
+
+func (v *Cookie) appendXMLContent(dst []byte) []byte {
+	dst = append(dst, "<Expiration>"...)
+	dst = v.Expiration.AppendXMLText(dst)
+	dst = append(dst, "</Expiration>"...)
+	if len(v.EncryptedData) != 0 {
+		dst = append(dst, "<EncryptedData>"...)
+		dst = v.EncryptedData.AppendXMLText(dst)
+		dst = append(dst, "</EncryptedData>"...)
+	}
+	return dst
 }
 
 // DecodeStreamContent reads the content of a ComputerInfo element into v.
@@ -1099,6 +1648,123 @@ func (v *ComputerInfo) DecodeStreamContent(d *xmlstream.Decoder) error {
 	}
 }
 
+// AppendXMLElement appends a ComputerInfo element named name.
+func (v *ComputerInfo) AppendXMLElement(dst []byte, name string) []byte {
+	dst = append(dst, '<')
+	dst = append(dst, name...)
+	dst = append(dst, '>')
+	dst = v.appendXMLContent(dst)
+	dst = append(dst, '<', '/')
+	dst = append(dst, name...)
+	return append(dst, '>')
+}
+
+func (v *ComputerInfo) appendXMLContent(dst []byte) []byte {
+	if v.DnsName != "" {
+		dst = append(dst, "<DnsName>"...)
+		dst = xmlstream.AppendText(dst, string(v.DnsName))
+		dst = append(dst, "</DnsName>"...)
+	}
+	dst = append(dst, "<OSMajorVersion>"...)
+	dst = strconv.AppendInt(dst, int64(v.OSMajorVersion), 10)
+	dst = append(dst, "</OSMajorVersion>"...)
+	dst = append(dst, "<OSMinorVersion>"...)
+	dst = strconv.AppendInt(dst, int64(v.OSMinorVersion), 10)
+	dst = append(dst, "</OSMinorVersion>"...)
+	dst = append(dst, "<OSBuildNumber>"...)
+	dst = strconv.AppendInt(dst, int64(v.OSBuildNumber), 10)
+	dst = append(dst, "</OSBuildNumber>"...)
+	dst = append(dst, "<OSServicePackMajorNumber>"...)
+	dst = strconv.AppendInt(dst, int64(v.OSServicePackMajorNumber), 10)
+	dst = append(dst, "</OSServicePackMajorNumber>"...)
+	dst = append(dst, "<OSServicePackMinorNumber>"...)
+	dst = strconv.AppendInt(dst, int64(v.OSServicePackMinorNumber), 10)
+	dst = append(dst, "</OSServicePackMinorNumber>"...)
+	if v.OSLocale != "" {
+		dst = append(dst, "<OSLocale>"...)
+		dst = xmlstream.AppendText(dst, string(v.OSLocale))
+		dst = append(dst, "</OSLocale>"...)
+	}
+	if v.ComputerManufacturer != "" {
+		dst = append(dst, "<ComputerManufacturer>"...)
+		dst = xmlstream.AppendText(dst, string(v.ComputerManufacturer))
+		dst = append(dst, "</ComputerManufacturer>"...)
+	}
+	if v.ComputerModel != "" {
+		dst = append(dst, "<ComputerModel>"...)
+		dst = xmlstream.AppendText(dst, string(v.ComputerModel))
+		dst = append(dst, "</ComputerModel>"...)
+	}
+	if v.BiosVersion != "" {
+		dst = append(dst, "<BiosVersion>"...)
+		dst = xmlstream.AppendText(dst, string(v.BiosVersion))
+		dst = append(dst, "</BiosVersion>"...)
+	}
+	if v.BiosName != "" {
+		dst = append(dst, "<BiosName>"...)
+		dst = xmlstream.AppendText(dst, string(v.BiosName))
+		dst = append(dst, "</BiosName>"...)
+	}
+	dst = append(dst, "<BiosReleaseDate>"...)
+	dst = v.BiosReleaseDate.AppendXMLText(dst)
+	dst = append(dst, "</BiosReleaseDate>"...)
+	if v.ProcessorArchitecture != "" {
+		dst = append(dst, "<ProcessorArchitecture>"...)
+		dst = xmlstream.AppendText(dst, string(v.ProcessorArchitecture))
+		dst = append(dst, "</ProcessorArchitecture>"...)
+	}
+	dst = append(dst, "<SuiteMask>"...)
+	dst = strconv.AppendInt(dst, int64(v.SuiteMask), 10)
+	dst = append(dst, "</SuiteMask>"...)
+	dst = append(dst, "<OldProductType>"...)
+	dst = strconv.AppendUint(dst, uint64(v.OldProductType), 10)
+	dst = append(dst, "</OldProductType>"...)
+	dst = append(dst, "<NewProductType>"...)
+	dst = strconv.AppendInt(dst, int64(v.NewProductType), 10)
+	dst = append(dst, "</NewProductType>"...)
+	dst = append(dst, "<SystemMetrics>"...)
+	dst = strconv.AppendInt(dst, int64(v.SystemMetrics), 10)
+	dst = append(dst, "</SystemMetrics>"...)
+	dst = append(dst, "<ClientVersionMajorNumber>"...)
+	dst = strconv.AppendInt(dst, int64(v.ClientVersionMajorNumber), 10)
+	dst = append(dst, "</ClientVersionMajorNumber>"...)
+	dst = append(dst, "<ClientVersionMinorNumber>"...)
+	dst = strconv.AppendInt(dst, int64(v.ClientVersionMinorNumber), 10)
+	dst = append(dst, "</ClientVersionMinorNumber>"...)
+	dst = append(dst, "<ClientVersionBuildNumber>"...)
+	dst = strconv.AppendInt(dst, int64(v.ClientVersionBuildNumber), 10)
+	dst = append(dst, "</ClientVersionBuildNumber>"...)
+	dst = append(dst, "<ClientVersionQfeNumber>"...)
+	dst = strconv.AppendInt(dst, int64(v.ClientVersionQfeNumber), 10)
+	dst = append(dst, "</ClientVersionQfeNumber>"...)
+	if v.OSDescription != "" {
+		dst = append(dst, "<OSDescription>"...)
+		dst = xmlstream.AppendText(dst, string(v.OSDescription))
+		dst = append(dst, "</OSDescription>"...)
+	}
+	if v.OEM != "" {
+		dst = append(dst, "<OEM>"...)
+		dst = xmlstream.AppendText(dst, string(v.OEM))
+		dst = append(dst, "</OEM>"...)
+	}
+	if v.DeviceType != "" {
+		dst = append(dst, "<DeviceType>"...)
+		dst = xmlstream.AppendText(dst, string(v.DeviceType))
+		dst = append(dst, "</DeviceType>"...)
+	}
+	if v.FirmwareVersion != "" {
+		dst = append(dst, "<FirmwareVersion>"...)
+		dst = xmlstream.AppendText(dst, string(v.FirmwareVersion))
+		dst = append(dst, "</FirmwareVersion>"...)
+	}
+	if v.MobileOperator != "" {
+		dst = append(dst, "<MobileOperator>"...)
+		dst = xmlstream.AppendText(dst, string(v.MobileOperator))
+		dst = append(dst, "</MobileOperator>"...)
+	}
+	return dst
+}
+
 // DecodeStreamContent reads the content of a ArrayOfCategoryRelationship element into v.
 func (v *ArrayOfCategoryRelationship) DecodeStreamContent(d *xmlstream.Decoder) error {
 	for {
@@ -1119,6 +1785,28 @@ func (v *ArrayOfCategoryRelationship) DecodeStreamContent(d *xmlstream.Decoder) 
 			}
 		}
 	}
+}
+
+// AppendXMLElement appends a ArrayOfCategoryRelationship element named name.
+func (v *ArrayOfCategoryRelationship) AppendXMLElement(dst []byte, name string) []byte {
+	dst = append(dst, '<')
+	dst = append(dst, name...)
+	dst = append(dst, '>')
+	dst = v.appendXMLContent(dst)
+	dst = append(dst, '<', '/')
+	dst = append(dst, name...)
+	return append(dst, '>')
+}
+
+func (v *ArrayOfCategoryRelationship) appendXMLContent(dst []byte) []byte {
+	if len(v.CategoryRelationship) != 0 {
+		for _, e := range v.CategoryRelationship {
+			if e != nil {
+				dst = e.AppendXMLElement(dst, "CategoryRelationship")
+			}
+		}
+	}
+	return dst
 }
 
 // DecodeStreamContent reads the content of a ArrayOfGuid element into v.
@@ -1143,6 +1831,30 @@ func (v *ArrayOfGuid) DecodeStreamContent(d *xmlstream.Decoder) error {
 			}
 		}
 	}
+}
+
+// AppendXMLElement appends a ArrayOfGuid element named name.
+func (v *ArrayOfGuid) AppendXMLElement(dst []byte, name string) []byte {
+	dst = append(dst, '<')
+	dst = append(dst, name...)
+	dst = append(dst, '>')
+	dst = v.appendXMLContent(dst)
+	dst = append(dst, '<', '/')
+	dst = append(dst, name...)
+	return append(dst, '>')
+}
+
+func (v *ArrayOfGuid) appendXMLContent(dst []byte) []byte {
+	if len(v.Guid) != 0 {
+		for _, e := range v.Guid {
+			if e != "" {
+				dst = append(dst, "<guid>"...)
+				dst = xmlstream.AppendText(dst, string(e))
+				dst = append(dst, "</guid>"...)
+			}
+		}
+	}
+	return dst
 }
 
 // DecodeStreamContent reads the content of a SyncUpdateParameters element into v.
@@ -1321,6 +2033,90 @@ func (v *SyncUpdateParameters) DecodeStreamContent(d *xmlstream.Decoder) error {
 	}
 }
 
+// AppendXMLElement appends a SyncUpdateParameters element named name.
+func (v *SyncUpdateParameters) AppendXMLElement(dst []byte, name string) []byte {
+	dst = append(dst, '<')
+	dst = append(dst, name...)
+	dst = append(dst, '>')
+	dst = v.appendXMLContent(dst)
+	dst = append(dst, '<', '/')
+	dst = append(dst, name...)
+	return append(dst, '>')
+}
+
+func (v *SyncUpdateParameters) appendXMLContent(dst []byte) []byte {
+	dst = append(dst, "<ExpressQuery>"...)
+	dst = strconv.AppendBool(dst, v.ExpressQuery)
+	dst = append(dst, "</ExpressQuery>"...)
+	if v.InstalledNonLeafUpdateIDs != nil {
+		dst = v.InstalledNonLeafUpdateIDs.AppendXMLElement(dst, "InstalledNonLeafUpdateIDs")
+	}
+	if v.OtherCachedUpdateIDs != nil {
+		dst = v.OtherCachedUpdateIDs.AppendXMLElement(dst, "OtherCachedUpdateIDs")
+	}
+	if v.SystemSpec != nil {
+		dst = v.SystemSpec.AppendXMLElement(dst, "SystemSpec")
+	}
+	if v.CachedDriverIDs != nil {
+		dst = v.CachedDriverIDs.AppendXMLElement(dst, "CachedDriverIDs")
+	}
+	dst = append(dst, "<SkipSoftwareSync>"...)
+	dst = strconv.AppendBool(dst, v.SkipSoftwareSync)
+	dst = append(dst, "</SkipSoftwareSync>"...)
+	if v.FilterCategoryIds != nil {
+		dst = v.FilterCategoryIds.AppendXMLElement(dst, "FilterCategoryIds")
+	}
+	dst = append(dst, "<NeedTwoGroupOutOfScopeUpdates>"...)
+	dst = strconv.AppendBool(dst, v.NeedTwoGroupOutOfScopeUpdates)
+	dst = append(dst, "</NeedTwoGroupOutOfScopeUpdates>"...)
+	if v.FilterAppCategoryIds != nil {
+		dst = v.FilterAppCategoryIds.AppendXMLElement(dst, "FilterAppCategoryIds")
+	}
+	if v.TreatAppCategoryIdsAsInstalled {
+		dst = append(dst, "<TreatAppCategoryIdsAsInstalled>"...)
+		dst = strconv.AppendBool(dst, v.TreatAppCategoryIdsAsInstalled)
+		dst = append(dst, "</TreatAppCategoryIdsAsInstalled>"...)
+	}
+	dst = append(dst, "<AlsoPerformRegularSync>"...)
+	dst = strconv.AppendBool(dst, v.AlsoPerformRegularSync)
+	dst = append(dst, "</AlsoPerformRegularSync>"...)
+	if v.ComputerSpec != nil {
+		dst = v.ComputerSpec.AppendXMLElement(dst, "ComputerSpec")
+	}
+	if v.FeatureScoreMatchingKey != "" {
+		dst = append(dst, "<FeatureScoreMatchingKey>"...)
+		dst = xmlstream.AppendText(dst, string(v.FeatureScoreMatchingKey))
+		dst = append(dst, "</FeatureScoreMatchingKey>"...)
+	}
+	if v.ExtendedUpdateInfoParameters != nil {
+		dst = v.ExtendedUpdateInfoParameters.AppendXMLElement(dst, "ExtendedUpdateInfoParameters")
+	}
+	if v.ExtendedUserInfoParameters != nil {
+		dst = v.ExtendedUserInfoParameters.AppendXMLElement(dst, "ExtendedUserInfoParameters")
+	}
+	if v.ClientPreferredLanguages != nil {
+		dst = v.ClientPreferredLanguages.AppendXMLElement(dst, "ClientPreferredLanguages")
+	}
+	if v.WuBundleId != "" {
+		dst = append(dst, "<WuBundleId>"...)
+		dst = xmlstream.AppendText(dst, string(v.WuBundleId))
+		dst = append(dst, "</WuBundleId>"...)
+	}
+	if v.ProductsParameters != nil {
+		dst = v.ProductsParameters.AppendXMLElement(dst, "ProductsParameters")
+	}
+	if v.PendingUpdateIDs != nil {
+		dst = v.PendingUpdateIDs.AppendXMLElement(dst, "PendingUpdateIDs")
+	}
+	if v.OtherCachedUpdateDeploymentIDs != nil {
+		dst = v.OtherCachedUpdateDeploymentIDs.AppendXMLElement(dst, "OtherCachedUpdateDeploymentIDs")
+	}
+	if v.CachedDriverUpdateDeploymentIDs != nil {
+		dst = v.CachedDriverUpdateDeploymentIDs.AppendXMLElement(dst, "CachedDriverUpdateDeploymentIDs")
+	}
+	return dst
+}
+
 // DecodeStreamContent reads the content of a SyncInfo element into v.
 func (v *SyncInfo) DecodeStreamContent(d *xmlstream.Decoder) error {
 	for {
@@ -1401,6 +2197,52 @@ func (v *SyncInfo) DecodeStreamContent(d *xmlstream.Decoder) error {
 	}
 }
 
+// AppendXMLElement appends a SyncInfo element named name.
+func (v *SyncInfo) AppendXMLElement(dst []byte, name string) []byte {
+	dst = append(dst, '<')
+	dst = append(dst, name...)
+	dst = append(dst, '>')
+	dst = v.appendXMLContent(dst)
+	dst = append(dst, '<', '/')
+	dst = append(dst, name...)
+	return append(dst, '>')
+}
+
+func (v *SyncInfo) appendXMLContent(dst []byte) []byte {
+	if v.NewUpdates != nil {
+		dst = v.NewUpdates.AppendXMLElement(dst, "NewUpdates")
+	}
+	if v.OutOfScopeRevisionIDs != nil {
+		dst = v.OutOfScopeRevisionIDs.AppendXMLElement(dst, "OutOfScopeRevisionIDs")
+	}
+	if v.ChangedUpdates != nil {
+		dst = v.ChangedUpdates.AppendXMLElement(dst, "ChangedUpdates")
+	}
+	dst = append(dst, "<Truncated>"...)
+	dst = strconv.AppendBool(dst, v.Truncated)
+	dst = append(dst, "</Truncated>"...)
+	if v.NewCookie != nil {
+		dst = v.NewCookie.AppendXMLElement(dst, "NewCookie")
+	}
+	if v.DeployedOutOfScopeRevisionIds != nil {
+		dst = v.DeployedOutOfScopeRevisionIds.AppendXMLElement(dst, "DeployedOutOfScopeRevisionIds")
+	}
+	if v.DriverSyncNotNeeded != "" {
+		dst = append(dst, "<DriverSyncNotNeeded>"...)
+		dst = xmlstream.AppendText(dst, string(v.DriverSyncNotNeeded))
+		dst = append(dst, "</DriverSyncNotNeeded>"...)
+	}
+	if v.ExtendedUpdateInfo != nil {
+		dst = v.ExtendedUpdateInfo.AppendXMLElement(dst, "ExtendedUpdateInfo")
+	}
+	if v.CountryCode != "" {
+		dst = append(dst, "<CountryCode>"...)
+		dst = xmlstream.AppendText(dst, string(v.CountryCode))
+		dst = append(dst, "</CountryCode>"...)
+	}
+	return dst
+}
+
 // DecodeStreamContent reads the content of a ArrayOfUpdateIdentity element into v.
 func (v *ArrayOfUpdateIdentity) DecodeStreamContent(d *xmlstream.Decoder) error {
 	for {
@@ -1423,6 +2265,28 @@ func (v *ArrayOfUpdateIdentity) DecodeStreamContent(d *xmlstream.Decoder) error 
 	}
 }
 
+// AppendXMLElement appends a ArrayOfUpdateIdentity element named name.
+func (v *ArrayOfUpdateIdentity) AppendXMLElement(dst []byte, name string) []byte {
+	dst = append(dst, '<')
+	dst = append(dst, name...)
+	dst = append(dst, '>')
+	dst = v.appendXMLContent(dst)
+	dst = append(dst, '<', '/')
+	dst = append(dst, name...)
+	return append(dst, '>')
+}
+
+func (v *ArrayOfUpdateIdentity) appendXMLContent(dst []byte) []byte {
+	if len(v.UpdateIdentity) != 0 {
+		for _, e := range v.UpdateIdentity {
+			if e != nil {
+				dst = e.AppendXMLElement(dst, "UpdateIdentity")
+			}
+		}
+	}
+	return dst
+}
+
 // DecodeStreamContent reads the content of a ArrayOfRefreshCacheResult element into v.
 func (v *ArrayOfRefreshCacheResult) DecodeStreamContent(d *xmlstream.Decoder) error {
 	for {
@@ -1443,6 +2307,52 @@ func (v *ArrayOfRefreshCacheResult) DecodeStreamContent(d *xmlstream.Decoder) er
 			}
 		}
 	}
+}
+
+// AppendXMLElement appends a ArrayOfRefreshCacheResult element named name.
+func (v *ArrayOfRefreshCacheResult) AppendXMLElement(dst []byte, name string) []byte {
+	dst = append(dst, '<')
+	dst = append(dst, name...)
+	dst = append(dst, '>')
+	dst = v.appendXMLContent(dst)
+	dst = append(dst, '<', '/')
+	dst = append(dst, name...)
+	return append(dst, '>')
+}
+
+func (v *ArrayOfRefreshCacheResult) appendXMLContent(dst []byte) []byte {
+	if len(v.RefreshCacheResult) != 0 {
+		for _, e := range v.RefreshCacheResult {
+			if e != nil {
+				dst = e.AppendXMLElement(dst, "RefreshCacheResult")
+			}
+		}
+	}
+	return dst
+}
+
+// AppendXMLElement appends a ArrayOfInt element named name.
+func (v *ArrayOfInt) AppendXMLElement(dst []byte, name string) []byte {
+	dst = append(dst, '<')
+	dst = append(dst, name...)
+	dst = append(dst, '>')
+	dst = v.appendXMLContent(dst)
+	dst = append(dst, '<', '/')
+	dst = append(dst, name...)
+	return append(dst, '>')
+}
+
+func (v *ArrayOfInt) appendXMLContent(dst []byte) []byte {
+	if len(v.Int) != 0 {
+		for _, e := range v.Int {
+			if e != 0 {
+				dst = append(dst, "<int>"...)
+				dst = strconv.AppendInt(dst, int64(e), 10)
+				dst = append(dst, "</int>"...)
+			}
+		}
+	}
+	return dst
 }
 
 // DecodeStreamContent reads the content of a ArrayOfXmlUpdateFragmentType element into v.
@@ -1469,6 +2379,30 @@ func (v *ArrayOfXmlUpdateFragmentType) DecodeStreamContent(d *xmlstream.Decoder)
 	}
 }
 
+// AppendXMLElement appends a ArrayOfXmlUpdateFragmentType element named name.
+func (v *ArrayOfXmlUpdateFragmentType) AppendXMLElement(dst []byte, name string) []byte {
+	dst = append(dst, '<')
+	dst = append(dst, name...)
+	dst = append(dst, '>')
+	dst = v.appendXMLContent(dst)
+	dst = append(dst, '<', '/')
+	dst = append(dst, name...)
+	return append(dst, '>')
+}
+
+func (v *ArrayOfXmlUpdateFragmentType) appendXMLContent(dst []byte) []byte {
+	if len(v.XmlUpdateFragmentType) != 0 {
+		for _, e := range v.XmlUpdateFragmentType {
+			if e != "" {
+				dst = append(dst, "<XmlUpdateFragmentType>"...)
+				dst = xmlstream.AppendText(dst, string(e))
+				dst = append(dst, "</XmlUpdateFragmentType>"...)
+			}
+		}
+	}
+	return dst
+}
+
 // DecodeStreamContent reads the content of a ArrayOfString element into v.
 func (v *ArrayOfString) DecodeStreamContent(d *xmlstream.Decoder) error {
 	for {
@@ -1491,6 +2425,30 @@ func (v *ArrayOfString) DecodeStreamContent(d *xmlstream.Decoder) error {
 			}
 		}
 	}
+}
+
+// AppendXMLElement appends a ArrayOfString element named name.
+func (v *ArrayOfString) AppendXMLElement(dst []byte, name string) []byte {
+	dst = append(dst, '<')
+	dst = append(dst, name...)
+	dst = append(dst, '>')
+	dst = v.appendXMLContent(dst)
+	dst = append(dst, '<', '/')
+	dst = append(dst, name...)
+	return append(dst, '>')
+}
+
+func (v *ArrayOfString) appendXMLContent(dst []byte) []byte {
+	if len(v.String) != 0 {
+		for _, e := range v.String {
+			if e != "" {
+				dst = append(dst, "<string>"...)
+				dst = xmlstream.AppendText(dst, string(e))
+				dst = append(dst, "</string>"...)
+			}
+		}
+	}
+	return dst
 }
 
 // DecodeStreamContent reads the content of a ExtendedUpdateInfo element into v.
@@ -1530,6 +2488,30 @@ func (v *ExtendedUpdateInfo) DecodeStreamContent(d *xmlstream.Decoder) error {
 	}
 }
 
+// AppendXMLElement appends a ExtendedUpdateInfo element named name.
+func (v *ExtendedUpdateInfo) AppendXMLElement(dst []byte, name string) []byte {
+	dst = append(dst, '<')
+	dst = append(dst, name...)
+	dst = append(dst, '>')
+	dst = v.appendXMLContent(dst)
+	dst = append(dst, '<', '/')
+	dst = append(dst, name...)
+	return append(dst, '>')
+}
+
+func (v *ExtendedUpdateInfo) appendXMLContent(dst []byte) []byte {
+	if v.Updates != nil {
+		dst = v.Updates.AppendXMLElement(dst, "Updates")
+	}
+	if v.FileLocations != nil {
+		dst = v.FileLocations.AppendXMLElement(dst, "FileLocations")
+	}
+	if v.OutOfScopeRevisionIDs != nil {
+		dst = v.OutOfScopeRevisionIDs.AppendXMLElement(dst, "OutOfScopeRevisionIDs")
+	}
+	return dst
+}
+
 // DecodeStreamContent reads the content of a ArrayOfBase64Binary element into v.
 func (v *ArrayOfBase64Binary) DecodeStreamContent(d *xmlstream.Decoder) error {
 	for {
@@ -1554,6 +2536,30 @@ func (v *ArrayOfBase64Binary) DecodeStreamContent(d *xmlstream.Decoder) error {
 			}
 		}
 	}
+}
+
+// AppendXMLElement appends a ArrayOfBase64Binary element named name.
+func (v *ArrayOfBase64Binary) AppendXMLElement(dst []byte, name string) []byte {
+	dst = append(dst, '<')
+	dst = append(dst, name...)
+	dst = append(dst, '>')
+	dst = v.appendXMLContent(dst)
+	dst = append(dst, '<', '/')
+	dst = append(dst, name...)
+	return append(dst, '>')
+}
+
+func (v *ArrayOfBase64Binary) appendXMLContent(dst []byte) []byte {
+	if len(v.Base64Binary) != 0 {
+		for _, e := range v.Base64Binary {
+			if len(e) != 0 {
+				dst = append(dst, "<base64Binary>"...)
+				dst = e.AppendXMLText(dst)
+				dst = append(dst, "</base64Binary>"...)
+			}
+		}
+	}
+	return dst
 }
 
 // DecodeStreamContent reads the content of a GetFileLocationsResults element into v.
@@ -1586,6 +2592,27 @@ func (v *GetFileLocationsResults) DecodeStreamContent(d *xmlstream.Decoder) erro
 	}
 }
 
+// AppendXMLElement appends a GetFileLocationsResults element named name.
+func (v *GetFileLocationsResults) AppendXMLElement(dst []byte, name string) []byte {
+	dst = append(dst, '<')
+	dst = append(dst, name...)
+	dst = append(dst, '>')
+	dst = v.appendXMLContent(dst)
+	dst = append(dst, '<', '/')
+	dst = append(dst, name...)
+	return append(dst, '>')
+}
+
+func (v *GetFileLocationsResults) appendXMLContent(dst []byte) []byte {
+	if v.FileLocations != nil {
+		dst = v.FileLocations.AppendXMLElement(dst, "FileLocations")
+	}
+	if v.NewCookie != nil {
+		dst = v.NewCookie.AppendXMLElement(dst, "NewCookie")
+	}
+	return dst
+}
+
 // DecodeStreamContent reads the content of a ArrayOfAuthPlugInInfo element into v.
 func (v *ArrayOfAuthPlugInInfo) DecodeStreamContent(d *xmlstream.Decoder) error {
 	for {
@@ -1608,6 +2635,28 @@ func (v *ArrayOfAuthPlugInInfo) DecodeStreamContent(d *xmlstream.Decoder) error 
 	}
 }
 
+// AppendXMLElement appends a ArrayOfAuthPlugInInfo element named name.
+func (v *ArrayOfAuthPlugInInfo) AppendXMLElement(dst []byte, name string) []byte {
+	dst = append(dst, '<')
+	dst = append(dst, name...)
+	dst = append(dst, '>')
+	dst = v.appendXMLContent(dst)
+	dst = append(dst, '<', '/')
+	dst = append(dst, name...)
+	return append(dst, '>')
+}
+
+func (v *ArrayOfAuthPlugInInfo) appendXMLContent(dst []byte) []byte {
+	if len(v.AuthPlugInInfo) != 0 {
+		for _, e := range v.AuthPlugInInfo {
+			if e != nil {
+				dst = e.AppendXMLElement(dst, "AuthPlugInInfo")
+			}
+		}
+	}
+	return dst
+}
+
 // DecodeStreamContent reads the content of a ArrayOfConfigurationProperty element into v.
 func (v *ArrayOfConfigurationProperty) DecodeStreamContent(d *xmlstream.Decoder) error {
 	for {
@@ -1628,6 +2677,28 @@ func (v *ArrayOfConfigurationProperty) DecodeStreamContent(d *xmlstream.Decoder)
 			}
 		}
 	}
+}
+
+// AppendXMLElement appends a ArrayOfConfigurationProperty element named name.
+func (v *ArrayOfConfigurationProperty) AppendXMLElement(dst []byte, name string) []byte {
+	dst = append(dst, '<')
+	dst = append(dst, name...)
+	dst = append(dst, '>')
+	dst = v.appendXMLContent(dst)
+	dst = append(dst, '<', '/')
+	dst = append(dst, name...)
+	return append(dst, '>')
+}
+
+func (v *ArrayOfConfigurationProperty) appendXMLContent(dst []byte) []byte {
+	if len(v.ConfigurationProperty) != 0 {
+		for _, e := range v.ConfigurationProperty {
+			if e != nil {
+				dst = e.AppendXMLElement(dst, "ConfigurationProperty")
+			}
+		}
+	}
+	return dst
 }
 
 // DecodeStreamContent reads the content of a AuthorizationCookie element into v.
@@ -1658,6 +2729,31 @@ func (v *AuthorizationCookie) DecodeStreamContent(d *xmlstream.Decoder) error {
 			}
 		}
 	}
+}
+
+// AppendXMLElement appends a AuthorizationCookie element named name.
+func (v *AuthorizationCookie) AppendXMLElement(dst []byte, name string) []byte {
+	dst = append(dst, '<')
+	dst = append(dst, name...)
+	dst = append(dst, '>')
+	dst = v.appendXMLContent(dst)
+	dst = append(dst, '<', '/')
+	dst = append(dst, name...)
+	return append(dst, '>')
+}
+
+func (v *AuthorizationCookie) appendXMLContent(dst []byte) []byte {
+	if v.PlugInId != "" {
+		dst = append(dst, "<PlugInId>"...)
+		dst = xmlstream.AppendText(dst, string(v.PlugInId))
+		dst = append(dst, "</PlugInId>"...)
+	}
+	if len(v.CookieData) != 0 {
+		dst = append(dst, "<CookieData>"...)
+		dst = v.CookieData.AppendXMLText(dst)
+		dst = append(dst, "</CookieData>"...)
+	}
+	return dst
 }
 
 // DecodeStreamContent reads the content of a CategoryRelationship element into v.
@@ -1692,6 +2788,27 @@ func (v *CategoryRelationship) DecodeStreamContent(d *xmlstream.Decoder) error {
 	}
 }
 
+// AppendXMLElement appends a CategoryRelationship element named name.
+func (v *CategoryRelationship) AppendXMLElement(dst []byte, name string) []byte {
+	dst = append(dst, '<')
+	dst = append(dst, name...)
+	dst = append(dst, '>')
+	dst = v.appendXMLContent(dst)
+	dst = append(dst, '<', '/')
+	dst = append(dst, name...)
+	return append(dst, '>')
+}
+
+func (v *CategoryRelationship) appendXMLContent(dst []byte) []byte {
+	dst = append(dst, "<IndexOfAndGroup>"...)
+	dst = strconv.AppendInt(dst, int64(v.IndexOfAndGroup), 10)
+	dst = append(dst, "</IndexOfAndGroup>"...)
+	dst = append(dst, "<CategoryId>"...)
+	dst = xmlstream.AppendText(dst, string(v.CategoryId))
+	dst = append(dst, "</CategoryId>"...)
+	return dst
+}
+
 // DecodeStreamContent reads the content of a ArrayOfDevice element into v.
 func (v *ArrayOfDevice) DecodeStreamContent(d *xmlstream.Decoder) error {
 	for {
@@ -1712,6 +2829,28 @@ func (v *ArrayOfDevice) DecodeStreamContent(d *xmlstream.Decoder) error {
 			}
 		}
 	}
+}
+
+// AppendXMLElement appends a ArrayOfDevice element named name.
+func (v *ArrayOfDevice) AppendXMLElement(dst []byte, name string) []byte {
+	dst = append(dst, '<')
+	dst = append(dst, name...)
+	dst = append(dst, '>')
+	dst = v.appendXMLContent(dst)
+	dst = append(dst, '<', '/')
+	dst = append(dst, name...)
+	return append(dst, '>')
+}
+
+func (v *ArrayOfDevice) appendXMLContent(dst []byte) []byte {
+	if len(v.Device) != 0 {
+		for _, e := range v.Device {
+			if e != nil {
+				dst = e.AppendXMLElement(dst, "Device")
+			}
+		}
+	}
+	return dst
 }
 
 // DecodeStreamContent reads the content of a ArrayOfCategoryIdentifier element into v.
@@ -1736,6 +2875,28 @@ func (v *ArrayOfCategoryIdentifier) DecodeStreamContent(d *xmlstream.Decoder) er
 	}
 }
 
+// AppendXMLElement appends a ArrayOfCategoryIdentifier element named name.
+func (v *ArrayOfCategoryIdentifier) AppendXMLElement(dst []byte, name string) []byte {
+	dst = append(dst, '<')
+	dst = append(dst, name...)
+	dst = append(dst, '>')
+	dst = v.appendXMLContent(dst)
+	dst = append(dst, '<', '/')
+	dst = append(dst, name...)
+	return append(dst, '>')
+}
+
+func (v *ArrayOfCategoryIdentifier) appendXMLContent(dst []byte) []byte {
+	if len(v.CategoryIdentifier) != 0 {
+		for _, e := range v.CategoryIdentifier {
+			if e != nil {
+				dst = e.AppendXMLElement(dst, "CategoryIdentifier")
+			}
+		}
+	}
+	return dst
+}
+
 // DecodeStreamContent reads the content of a ComputerHardwareSpecification element into v.
 func (v *ComputerHardwareSpecification) DecodeStreamContent(d *xmlstream.Decoder) error {
 	for {
@@ -1757,6 +2918,24 @@ func (v *ComputerHardwareSpecification) DecodeStreamContent(d *xmlstream.Decoder
 			}
 		}
 	}
+}
+
+// AppendXMLElement appends a ComputerHardwareSpecification element named name.
+func (v *ComputerHardwareSpecification) AppendXMLElement(dst []byte, name string) []byte {
+	dst = append(dst, '<')
+	dst = append(dst, name...)
+	dst = append(dst, '>')
+	dst = v.appendXMLContent(dst)
+	dst = append(dst, '<', '/')
+	dst = append(dst, name...)
+	return append(dst, '>')
+}
+
+func (v *ComputerHardwareSpecification) appendXMLContent(dst []byte) []byte {
+	if v.HardwareIDs != nil {
+		dst = v.HardwareIDs.AppendXMLElement(dst, "HardwareIDs")
+	}
+	return dst
 }
 
 // DecodeStreamContent reads the content of a ExtendedUpdateInfoParameters element into v.
@@ -1795,6 +2974,32 @@ func (v *ExtendedUpdateInfoParameters) DecodeStreamContent(d *xmlstream.Decoder)
 	}
 }
 
+// AppendXMLElement appends a ExtendedUpdateInfoParameters element named name.
+func (v *ExtendedUpdateInfoParameters) AppendXMLElement(dst []byte, name string) []byte {
+	dst = append(dst, '<')
+	dst = append(dst, name...)
+	dst = append(dst, '>')
+	dst = v.appendXMLContent(dst)
+	dst = append(dst, '<', '/')
+	dst = append(dst, name...)
+	return append(dst, '>')
+}
+
+func (v *ExtendedUpdateInfoParameters) appendXMLContent(dst []byte) []byte {
+	if v.XmlUpdateFragmentTypes != nil {
+		dst = v.XmlUpdateFragmentTypes.AppendXMLElement(dst, "XmlUpdateFragmentTypes")
+	}
+	if v.Locales != nil {
+		dst = v.Locales.AppendXMLElement(dst, "Locales")
+	}
+	if v.GeoId != "" {
+		dst = append(dst, "<GeoId>"...)
+		dst = xmlstream.AppendText(dst, string(v.GeoId))
+		dst = append(dst, "</GeoId>"...)
+	}
+	return dst
+}
+
 // DecodeStreamContent reads the content of a ExtendedUserInfoParameters element into v.
 func (v *ExtendedUserInfoParameters) DecodeStreamContent(d *xmlstream.Decoder) error {
 	for {
@@ -1822,6 +3027,29 @@ func (v *ExtendedUserInfoParameters) DecodeStreamContent(d *xmlstream.Decoder) e
 			}
 		}
 	}
+}
+
+// AppendXMLElement appends a ExtendedUserInfoParameters element named name.
+func (v *ExtendedUserInfoParameters) AppendXMLElement(dst []byte, name string) []byte {
+	dst = append(dst, '<')
+	dst = append(dst, name...)
+	dst = append(dst, '>')
+	dst = v.appendXMLContent(dst)
+	dst = append(dst, '<', '/')
+	dst = append(dst, name...)
+	return append(dst, '>')
+}
+
+func (v *ExtendedUserInfoParameters) appendXMLContent(dst []byte) []byte {
+	if v.Version != "" {
+		dst = append(dst, "<Version>"...)
+		dst = xmlstream.AppendText(dst, string(v.Version))
+		dst = append(dst, "</Version>"...)
+	}
+	if v.ExtendedUserInfo != nil {
+		dst = v.ExtendedUserInfo.AppendXMLElement(dst, "ExtendedUserInfo")
+	}
+	return dst
 }
 
 // DecodeStreamContent reads the content of a SyncProductsParameters element into v.
@@ -1868,6 +3096,39 @@ func (v *SyncProductsParameters) DecodeStreamContent(d *xmlstream.Decoder) error
 	}
 }
 
+// AppendXMLElement appends a SyncProductsParameters element named name.
+func (v *SyncProductsParameters) AppendXMLElement(dst []byte, name string) []byte {
+	dst = append(dst, '<')
+	dst = append(dst, name...)
+	dst = append(dst, '>')
+	dst = v.appendXMLContent(dst)
+	dst = append(dst, '<', '/')
+	dst = append(dst, name...)
+	return append(dst, '>')
+}
+
+func (v *SyncProductsParameters) appendXMLContent(dst []byte) []byte {
+	dst = append(dst, "<SyncCurrentVersionOnly>"...)
+	dst = strconv.AppendBool(dst, v.SyncCurrentVersionOnly)
+	dst = append(dst, "</SyncCurrentVersionOnly>"...)
+	if v.DeviceAttributes != "" {
+		dst = append(dst, "<DeviceAttributes>"...)
+		dst = xmlstream.AppendText(dst, string(v.DeviceAttributes))
+		dst = append(dst, "</DeviceAttributes>"...)
+	}
+	if v.CallerAttributes != "" {
+		dst = append(dst, "<CallerAttributes>"...)
+		dst = xmlstream.AppendText(dst, string(v.CallerAttributes))
+		dst = append(dst, "</CallerAttributes>"...)
+	}
+	if v.Products != "" {
+		dst = append(dst, "<Products>"...)
+		dst = xmlstream.AppendText(dst, string(v.Products))
+		dst = append(dst, "</Products>"...)
+	}
+	return dst
+}
+
 // DecodeStreamContent reads the content of a ArrayOfUpdateInfo element into v.
 func (v *ArrayOfUpdateInfo) DecodeStreamContent(d *xmlstream.Decoder) error {
 	for {
@@ -1888,6 +3149,28 @@ func (v *ArrayOfUpdateInfo) DecodeStreamContent(d *xmlstream.Decoder) error {
 			}
 		}
 	}
+}
+
+// AppendXMLElement appends a ArrayOfUpdateInfo element named name.
+func (v *ArrayOfUpdateInfo) AppendXMLElement(dst []byte, name string) []byte {
+	dst = append(dst, '<')
+	dst = append(dst, name...)
+	dst = append(dst, '>')
+	dst = v.appendXMLContent(dst)
+	dst = append(dst, '<', '/')
+	dst = append(dst, name...)
+	return append(dst, '>')
+}
+
+func (v *ArrayOfUpdateInfo) appendXMLContent(dst []byte) []byte {
+	if len(v.UpdateInfo) != 0 {
+		for _, e := range v.UpdateInfo {
+			if e != nil {
+				dst = e.AppendXMLElement(dst, "UpdateInfo")
+			}
+		}
+	}
+	return dst
 }
 
 // DecodeStreamContent reads the content of a UpdateIdentity element into v.
@@ -1920,6 +3203,27 @@ func (v *UpdateIdentity) DecodeStreamContent(d *xmlstream.Decoder) error {
 			}
 		}
 	}
+}
+
+// AppendXMLElement appends a UpdateIdentity element named name.
+func (v *UpdateIdentity) AppendXMLElement(dst []byte, name string) []byte {
+	dst = append(dst, '<')
+	dst = append(dst, name...)
+	dst = append(dst, '>')
+	dst = v.appendXMLContent(dst)
+	dst = append(dst, '<', '/')
+	dst = append(dst, name...)
+	return append(dst, '>')
+}
+
+func (v *UpdateIdentity) appendXMLContent(dst []byte) []byte {
+	dst = append(dst, "<UpdateID>"...)
+	dst = xmlstream.AppendText(dst, string(v.UpdateID))
+	dst = append(dst, "</UpdateID>"...)
+	dst = append(dst, "<RevisionNumber>"...)
+	dst = strconv.AppendInt(dst, int64(v.RevisionNumber), 10)
+	dst = append(dst, "</RevisionNumber>"...)
+	return dst
 }
 
 // DecodeStreamContent reads the content of a RefreshCacheResult element into v.
@@ -1982,6 +3286,38 @@ func (v *RefreshCacheResult) DecodeStreamContent(d *xmlstream.Decoder) error {
 	}
 }
 
+// AppendXMLElement appends a RefreshCacheResult element named name.
+func (v *RefreshCacheResult) AppendXMLElement(dst []byte, name string) []byte {
+	dst = append(dst, '<')
+	dst = append(dst, name...)
+	dst = append(dst, '>')
+	dst = v.appendXMLContent(dst)
+	dst = append(dst, '<', '/')
+	dst = append(dst, name...)
+	return append(dst, '>')
+}
+
+func (v *RefreshCacheResult) appendXMLContent(dst []byte) []byte {
+	dst = append(dst, "<RevisionID>"...)
+	dst = strconv.AppendInt(dst, int64(v.RevisionID), 10)
+	dst = append(dst, "</RevisionID>"...)
+	if v.GlobalID != nil {
+		dst = v.GlobalID.AppendXMLElement(dst, "GlobalID")
+	}
+	dst = append(dst, "<IsLeaf>"...)
+	dst = strconv.AppendBool(dst, v.IsLeaf)
+	dst = append(dst, "</IsLeaf>"...)
+	if v.IsShared {
+		dst = append(dst, "<IsShared>"...)
+		dst = strconv.AppendBool(dst, v.IsShared)
+		dst = append(dst, "</IsShared>"...)
+	}
+	if v.Deployment != nil {
+		dst = v.Deployment.AppendXMLElement(dst, "Deployment")
+	}
+	return dst
+}
+
 // DecodeStreamContent reads the content of a ArrayOfUpdateData element into v.
 func (v *ArrayOfUpdateData) DecodeStreamContent(d *xmlstream.Decoder) error {
 	for {
@@ -2004,6 +3340,28 @@ func (v *ArrayOfUpdateData) DecodeStreamContent(d *xmlstream.Decoder) error {
 	}
 }
 
+// AppendXMLElement appends a ArrayOfUpdateData element named name.
+func (v *ArrayOfUpdateData) AppendXMLElement(dst []byte, name string) []byte {
+	dst = append(dst, '<')
+	dst = append(dst, name...)
+	dst = append(dst, '>')
+	dst = v.appendXMLContent(dst)
+	dst = append(dst, '<', '/')
+	dst = append(dst, name...)
+	return append(dst, '>')
+}
+
+func (v *ArrayOfUpdateData) appendXMLContent(dst []byte) []byte {
+	if len(v.Update) != 0 {
+		for _, e := range v.Update {
+			if e != nil {
+				dst = e.AppendXMLElement(dst, "Update")
+			}
+		}
+	}
+	return dst
+}
+
 // DecodeStreamContent reads the content of a ArrayOfFileLocation element into v.
 func (v *ArrayOfFileLocation) DecodeStreamContent(d *xmlstream.Decoder) error {
 	for {
@@ -2024,6 +3382,28 @@ func (v *ArrayOfFileLocation) DecodeStreamContent(d *xmlstream.Decoder) error {
 			}
 		}
 	}
+}
+
+// AppendXMLElement appends a ArrayOfFileLocation element named name.
+func (v *ArrayOfFileLocation) AppendXMLElement(dst []byte, name string) []byte {
+	dst = append(dst, '<')
+	dst = append(dst, name...)
+	dst = append(dst, '>')
+	dst = v.appendXMLContent(dst)
+	dst = append(dst, '<', '/')
+	dst = append(dst, name...)
+	return append(dst, '>')
+}
+
+func (v *ArrayOfFileLocation) appendXMLContent(dst []byte) []byte {
+	if len(v.FileLocation) != 0 {
+		for _, e := range v.FileLocation {
+			if e != nil {
+				dst = e.AppendXMLElement(dst, "FileLocation")
+			}
+		}
+	}
+	return dst
 }
 
 // DecodeStreamContent reads the content of a AuthPlugInInfo element into v.
@@ -2060,6 +3440,36 @@ func (v *AuthPlugInInfo) DecodeStreamContent(d *xmlstream.Decoder) error {
 	}
 }
 
+// AppendXMLElement appends a AuthPlugInInfo element named name.
+func (v *AuthPlugInInfo) AppendXMLElement(dst []byte, name string) []byte {
+	dst = append(dst, '<')
+	dst = append(dst, name...)
+	dst = append(dst, '>')
+	dst = v.appendXMLContent(dst)
+	dst = append(dst, '<', '/')
+	dst = append(dst, name...)
+	return append(dst, '>')
+}
+
+func (v *AuthPlugInInfo) appendXMLContent(dst []byte) []byte {
+	if v.PlugInID != "" {
+		dst = append(dst, "<PlugInID>"...)
+		dst = xmlstream.AppendText(dst, string(v.PlugInID))
+		dst = append(dst, "</PlugInID>"...)
+	}
+	if v.ServiceUrl != "" {
+		dst = append(dst, "<ServiceUrl>"...)
+		dst = xmlstream.AppendText(dst, string(v.ServiceUrl))
+		dst = append(dst, "</ServiceUrl>"...)
+	}
+	if v.Parameter != "" {
+		dst = append(dst, "<Parameter>"...)
+		dst = xmlstream.AppendText(dst, string(v.Parameter))
+		dst = append(dst, "</Parameter>"...)
+	}
+	return dst
+}
+
 // DecodeStreamContent reads the content of a ConfigurationProperty element into v.
 func (v *ConfigurationProperty) DecodeStreamContent(d *xmlstream.Decoder) error {
 	for {
@@ -2086,6 +3496,31 @@ func (v *ConfigurationProperty) DecodeStreamContent(d *xmlstream.Decoder) error 
 			}
 		}
 	}
+}
+
+// AppendXMLElement appends a ConfigurationProperty element named name.
+func (v *ConfigurationProperty) AppendXMLElement(dst []byte, name string) []byte {
+	dst = append(dst, '<')
+	dst = append(dst, name...)
+	dst = append(dst, '>')
+	dst = v.appendXMLContent(dst)
+	dst = append(dst, '<', '/')
+	dst = append(dst, name...)
+	return append(dst, '>')
+}
+
+func (v *ConfigurationProperty) appendXMLContent(dst []byte) []byte {
+	if v.Name != "" {
+		dst = append(dst, "<Name>"...)
+		dst = xmlstream.AppendText(dst, string(v.Name))
+		dst = append(dst, "</Name>"...)
+	}
+	if v.Value != "" {
+		dst = append(dst, "<Value>"...)
+		dst = xmlstream.AppendText(dst, string(v.Value))
+		dst = append(dst, "</Value>"...)
+	}
+	return dst
 }
 
 // DecodeStreamContent reads the content of a Device element into v.
@@ -2149,6 +3584,41 @@ func (v *Device) DecodeStreamContent(d *xmlstream.Decoder) error {
 	}
 }
 
+// AppendXMLElement appends a Device element named name.
+func (v *Device) AppendXMLElement(dst []byte, name string) []byte {
+	dst = append(dst, '<')
+	dst = append(dst, name...)
+	dst = append(dst, '>')
+	dst = v.appendXMLContent(dst)
+	dst = append(dst, '<', '/')
+	dst = append(dst, name...)
+	return append(dst, '>')
+}
+
+func (v *Device) appendXMLContent(dst []byte) []byte {
+	if v.HardwareIDs != nil {
+		dst = v.HardwareIDs.AppendXMLElement(dst, "HardwareIDs")
+	}
+	if v.CompatibleIDs != nil {
+		dst = v.CompatibleIDs.AppendXMLElement(dst, "CompatibleIDs")
+	}
+	if v.InstalledDriver != nil {
+		dst = v.InstalledDriver.AppendXMLElement(dst, "installedDriver")
+	}
+	if v.ExtensionDrivers != nil {
+		dst = v.ExtensionDrivers.AppendXMLElement(dst, "extensionDrivers")
+	}
+	if v.DriverRecoveryIDs != nil {
+		dst = v.DriverRecoveryIDs.AppendXMLElement(dst, "DriverRecoveryIDs")
+	}
+	if v.DeviceFlags != 0 {
+		dst = append(dst, "<DeviceFlags>"...)
+		dst = strconv.AppendInt(dst, int64(v.DeviceFlags), 10)
+		dst = append(dst, "</DeviceFlags>"...)
+	}
+	return dst
+}
+
 // DecodeStreamContent reads the content of a CategoryIdentifier element into v.
 func (v *CategoryIdentifier) DecodeStreamContent(d *xmlstream.Decoder) error {
 	for {
@@ -2169,6 +3639,24 @@ func (v *CategoryIdentifier) DecodeStreamContent(d *xmlstream.Decoder) error {
 			}
 		}
 	}
+}
+
+// AppendXMLElement appends a CategoryIdentifier element named name.
+func (v *CategoryIdentifier) AppendXMLElement(dst []byte, name string) []byte {
+	dst = append(dst, '<')
+	dst = append(dst, name...)
+	dst = append(dst, '>')
+	dst = v.appendXMLContent(dst)
+	dst = append(dst, '<', '/')
+	dst = append(dst, name...)
+	return append(dst, '>')
+}
+
+func (v *CategoryIdentifier) appendXMLContent(dst []byte) []byte {
+	dst = append(dst, "<Id>"...)
+	dst = xmlstream.AppendText(dst, string(v.Id))
+	dst = append(dst, "</Id>"...)
+	return dst
 }
 
 // DecodeStreamContent reads the content of a UpdateInfo element into v.
@@ -2235,6 +3723,43 @@ func (v *UpdateInfo) DecodeStreamContent(d *xmlstream.Decoder) error {
 			}
 		}
 	}
+}
+
+// AppendXMLElement appends a UpdateInfo element named name.
+func (v *UpdateInfo) AppendXMLElement(dst []byte, name string) []byte {
+	dst = append(dst, '<')
+	dst = append(dst, name...)
+	dst = append(dst, '>')
+	dst = v.appendXMLContent(dst)
+	dst = append(dst, '<', '/')
+	dst = append(dst, name...)
+	return append(dst, '>')
+}
+
+func (v *UpdateInfo) appendXMLContent(dst []byte) []byte {
+	dst = append(dst, "<ID>"...)
+	dst = strconv.AppendInt(dst, int64(v.ID), 10)
+	dst = append(dst, "</ID>"...)
+	if v.Deployment != nil {
+		dst = v.Deployment.AppendXMLElement(dst, "Deployment")
+	}
+	dst = append(dst, "<IsLeaf>"...)
+	dst = strconv.AppendBool(dst, v.IsLeaf)
+	dst = append(dst, "</IsLeaf>"...)
+	if v.IsShared {
+		dst = append(dst, "<IsShared>"...)
+		dst = strconv.AppendBool(dst, v.IsShared)
+		dst = append(dst, "</IsShared>"...)
+	}
+	if v.Xml != "" {
+		dst = append(dst, "<Xml>"...)
+		dst = xmlstream.AppendText(dst, string(v.Xml))
+		dst = append(dst, "</Xml>"...)
+	}
+	if v.Verification != nil {
+		dst = v.Verification.AppendXMLElement(dst, "Verification")
+	}
+	return dst
 }
 
 // DecodeStreamContent reads the content of a Deployment element into v.
@@ -2397,6 +3922,114 @@ func (v *Deployment) DecodeStreamContent(d *xmlstream.Decoder) error {
 	}
 }
 
+// AppendXMLElement appends a Deployment element named name.
+func (v *Deployment) AppendXMLElement(dst []byte, name string) []byte {
+	dst = append(dst, '<')
+	dst = append(dst, name...)
+	dst = append(dst, '>')
+	dst = v.appendXMLContent(dst)
+	dst = append(dst, '<', '/')
+	dst = append(dst, name...)
+	return append(dst, '>')
+}
+
+func (v *Deployment) appendXMLContent(dst []byte) []byte {
+	dst = append(dst, "<ID>"...)
+	dst = strconv.AppendInt(dst, int64(v.ID), 10)
+	dst = append(dst, "</ID>"...)
+	dst = append(dst, "<Action>"...)
+	dst = xmlstream.AppendText(dst, string(v.Action))
+	dst = append(dst, "</Action>"...)
+	if v.Deadline != "" {
+		dst = append(dst, "<Deadline>"...)
+		dst = xmlstream.AppendText(dst, string(v.Deadline))
+		dst = append(dst, "</Deadline>"...)
+	}
+	dst = append(dst, "<IsAssigned>"...)
+	dst = strconv.AppendBool(dst, v.IsAssigned)
+	dst = append(dst, "</IsAssigned>"...)
+	if v.LastChangeTime != "" {
+		dst = append(dst, "<LastChangeTime>"...)
+		dst = xmlstream.AppendText(dst, string(v.LastChangeTime))
+		dst = append(dst, "</LastChangeTime>"...)
+	}
+	if v.DownloadPriority != "" {
+		dst = append(dst, "<DownloadPriority>"...)
+		dst = xmlstream.AppendText(dst, string(v.DownloadPriority))
+		dst = append(dst, "</DownloadPriority>"...)
+	}
+	if v.HardwareIds != nil {
+		dst = v.HardwareIds.AppendXMLElement(dst, "HardwareIds")
+	}
+	if v.DriverMetadata != nil {
+		dst = v.DriverMetadata.AppendXMLElement(dst, "DriverMetadata")
+	}
+	if v.AdditionalDriverMetadata != nil {
+		dst = v.AdditionalDriverMetadata.AppendXMLElement(dst, "AdditionalDriverMetadata")
+	}
+	if v.AutoSelect != "" {
+		dst = append(dst, "<AutoSelect>"...)
+		dst = xmlstream.AppendText(dst, string(v.AutoSelect))
+		dst = append(dst, "</AutoSelect>"...)
+	}
+	if v.AutoDownload != "" {
+		dst = append(dst, "<AutoDownload>"...)
+		dst = xmlstream.AppendText(dst, string(v.AutoDownload))
+		dst = append(dst, "</AutoDownload>"...)
+	}
+	if v.SupersedenceBehavior != "" {
+		dst = append(dst, "<SupersedenceBehavior>"...)
+		dst = xmlstream.AppendText(dst, string(v.SupersedenceBehavior))
+		dst = append(dst, "</SupersedenceBehavior>"...)
+	}
+	if v.FlagBitmask != "" {
+		dst = append(dst, "<FlagBitmask>"...)
+		dst = xmlstream.AppendText(dst, string(v.FlagBitmask))
+		dst = append(dst, "</FlagBitmask>"...)
+	}
+	if v.Priority != "" {
+		dst = append(dst, "<Priority>"...)
+		dst = xmlstream.AppendText(dst, string(v.Priority))
+		dst = append(dst, "</Priority>"...)
+	}
+	if v.HandlerSpecificAction != "" {
+		dst = append(dst, "<HandlerSpecificAction>"...)
+		dst = xmlstream.AppendText(dst, string(v.HandlerSpecificAction))
+		dst = append(dst, "</HandlerSpecificAction>"...)
+	}
+	if v.TargetGroupId != "" {
+		dst = append(dst, "<TargetGroupId>"...)
+		dst = xmlstream.AppendText(dst, string(v.TargetGroupId))
+		dst = append(dst, "</TargetGroupId>"...)
+	}
+	if v.TargetingVersion != "" {
+		dst = append(dst, "<TargetingVersion>"...)
+		dst = xmlstream.AppendText(dst, string(v.TargetingVersion))
+		dst = append(dst, "</TargetingVersion>"...)
+	}
+	if v.FlightId != "" {
+		dst = append(dst, "<FlightId>"...)
+		dst = xmlstream.AppendText(dst, string(v.FlightId))
+		dst = append(dst, "</FlightId>"...)
+	}
+	if v.ClientBehaviors != "" {
+		dst = append(dst, "<ClientBehaviors>"...)
+		dst = xmlstream.AppendText(dst, string(v.ClientBehaviors))
+		dst = append(dst, "</ClientBehaviors>"...)
+	}
+	if v.CacheLifetimeMinutes != nil {
+		dst = append(dst, "<CacheLifetimeMinutes>"...)
+		dst = strconv.AppendUint(dst, uint64((*v.CacheLifetimeMinutes)), 10)
+		dst = append(dst, "</CacheLifetimeMinutes>"...)
+	}
+	if v.FlightMetadata != "" {
+		dst = append(dst, "<FlightMetadata>"...)
+		dst = xmlstream.AppendText(dst, string(v.FlightMetadata))
+		dst = append(dst, "</FlightMetadata>"...)
+	}
+	return dst
+}
+
 // DecodeStreamContent reads the content of a UpdateData element into v.
 func (v *UpdateData) DecodeStreamContent(d *xmlstream.Decoder) error {
 	for {
@@ -2434,6 +4067,32 @@ func (v *UpdateData) DecodeStreamContent(d *xmlstream.Decoder) error {
 			}
 		}
 	}
+}
+
+// AppendXMLElement appends a UpdateData element named name.
+func (v *UpdateData) AppendXMLElement(dst []byte, name string) []byte {
+	dst = append(dst, '<')
+	dst = append(dst, name...)
+	dst = append(dst, '>')
+	dst = v.appendXMLContent(dst)
+	dst = append(dst, '<', '/')
+	dst = append(dst, name...)
+	return append(dst, '>')
+}
+
+func (v *UpdateData) appendXMLContent(dst []byte) []byte {
+	dst = append(dst, "<ID>"...)
+	dst = strconv.AppendInt(dst, int64(v.ID), 10)
+	dst = append(dst, "</ID>"...)
+	if v.Xml != "" {
+		dst = append(dst, "<Xml>"...)
+		dst = xmlstream.AppendText(dst, string(v.Xml))
+		dst = append(dst, "</Xml>"...)
+	}
+	if v.Verification != nil {
+		dst = v.Verification.AppendXMLElement(dst, "Verification")
+	}
+	return dst
 }
 
 // DecodeStreamContent reads the content of a FileLocation element into v.
@@ -2482,6 +4141,46 @@ func (v *FileLocation) DecodeStreamContent(d *xmlstream.Decoder) error {
 			}
 		}
 	}
+}
+
+// AppendXMLElement appends a FileLocation element named name.
+func (v *FileLocation) AppendXMLElement(dst []byte, name string) []byte {
+	dst = append(dst, '<')
+	dst = append(dst, name...)
+	dst = append(dst, '>')
+	dst = v.appendXMLContent(dst)
+	dst = append(dst, '<', '/')
+	dst = append(dst, name...)
+	return append(dst, '>')
+}
+
+func (v *FileLocation) appendXMLContent(dst []byte) []byte {
+	if len(v.FileDigest) != 0 {
+		dst = append(dst, "<FileDigest>"...)
+		dst = v.FileDigest.AppendXMLText(dst)
+		dst = append(dst, "</FileDigest>"...)
+	}
+	if v.Url != "" {
+		dst = append(dst, "<Url>"...)
+		dst = xmlstream.AppendText(dst, string(v.Url))
+		dst = append(dst, "</Url>"...)
+	}
+	if v.PiecesHashUrl != "" {
+		dst = append(dst, "<PiecesHashUrl>"...)
+		dst = xmlstream.AppendText(dst, string(v.PiecesHashUrl))
+		dst = append(dst, "</PiecesHashUrl>"...)
+	}
+	if v.BlockMapUrl != "" {
+		dst = append(dst, "<BlockMapUrl>"...)
+		dst = xmlstream.AppendText(dst, string(v.BlockMapUrl))
+		dst = append(dst, "</BlockMapUrl>"...)
+	}
+	if v.EsrpDecryptionInformation != "" {
+		dst = append(dst, "<EsrpDecryptionInformation>"...)
+		dst = xmlstream.AppendText(dst, string(v.EsrpDecryptionInformation))
+		dst = append(dst, "</EsrpDecryptionInformation>"...)
+	}
+	return dst
 }
 
 // DecodeStreamContent reads the content of a InstalledDriver element into v.
@@ -2584,6 +4283,70 @@ func (v *InstalledDriver) DecodeStreamContent(d *xmlstream.Decoder) error {
 	}
 }
 
+// AppendXMLElement appends a InstalledDriver element named name.
+func (v *InstalledDriver) AppendXMLElement(dst []byte, name string) []byte {
+	dst = append(dst, '<')
+	dst = append(dst, name...)
+	dst = append(dst, '>')
+	dst = v.appendXMLContent(dst)
+	dst = append(dst, '<', '/')
+	dst = append(dst, name...)
+	return append(dst, '>')
+}
+
+func (v *InstalledDriver) appendXMLContent(dst []byte) []byte {
+	if v.MatchingID != "" {
+		dst = append(dst, "<MatchingID>"...)
+		dst = xmlstream.AppendText(dst, string(v.MatchingID))
+		dst = append(dst, "</MatchingID>"...)
+	}
+	dst = append(dst, "<DriverVerDate>"...)
+	dst = v.DriverVerDate.AppendXMLText(dst)
+	dst = append(dst, "</DriverVerDate>"...)
+	dst = append(dst, "<DriverVerVersion>"...)
+	dst = strconv.AppendInt(dst, int64(v.DriverVerVersion), 10)
+	dst = append(dst, "</DriverVerVersion>"...)
+	if v.Class != "" {
+		dst = append(dst, "<Class>"...)
+		dst = xmlstream.AppendText(dst, string(v.Class))
+		dst = append(dst, "</Class>"...)
+	}
+	if v.Manufacturer != "" {
+		dst = append(dst, "<Manufacturer>"...)
+		dst = xmlstream.AppendText(dst, string(v.Manufacturer))
+		dst = append(dst, "</Manufacturer>"...)
+	}
+	if v.Provider != "" {
+		dst = append(dst, "<Provider>"...)
+		dst = xmlstream.AppendText(dst, string(v.Provider))
+		dst = append(dst, "</Provider>"...)
+	}
+	if v.Model != "" {
+		dst = append(dst, "<Model>"...)
+		dst = xmlstream.AppendText(dst, string(v.Model))
+		dst = append(dst, "</Model>"...)
+	}
+	if v.MatchingComputerHWID != "" {
+		dst = append(dst, "<MatchingComputerHWID>"...)
+		dst = xmlstream.AppendText(dst, string(v.MatchingComputerHWID))
+		dst = append(dst, "</MatchingComputerHWID>"...)
+	}
+	dst = append(dst, "<DriverRank>"...)
+	dst = strconv.AppendInt(dst, int64(v.DriverRank), 10)
+	dst = append(dst, "</DriverRank>"...)
+	if v.SkipProviderFiltering {
+		dst = append(dst, "<SkipProviderFiltering>"...)
+		dst = strconv.AppendBool(dst, v.SkipProviderFiltering)
+		dst = append(dst, "</SkipProviderFiltering>"...)
+	}
+	if v.IsGeneric {
+		dst = append(dst, "<IsGeneric>"...)
+		dst = strconv.AppendBool(dst, v.IsGeneric)
+		dst = append(dst, "</IsGeneric>"...)
+	}
+	return dst
+}
+
 // DecodeStreamContent reads the content of a ArrayOfExtensionDriver element into v.
 func (v *ArrayOfExtensionDriver) DecodeStreamContent(d *xmlstream.Decoder) error {
 	for {
@@ -2604,6 +4367,28 @@ func (v *ArrayOfExtensionDriver) DecodeStreamContent(d *xmlstream.Decoder) error
 			}
 		}
 	}
+}
+
+// AppendXMLElement appends a ArrayOfExtensionDriver element named name.
+func (v *ArrayOfExtensionDriver) AppendXMLElement(dst []byte, name string) []byte {
+	dst = append(dst, '<')
+	dst = append(dst, name...)
+	dst = append(dst, '>')
+	dst = v.appendXMLContent(dst)
+	dst = append(dst, '<', '/')
+	dst = append(dst, name...)
+	return append(dst, '>')
+}
+
+func (v *ArrayOfExtensionDriver) appendXMLContent(dst []byte) []byte {
+	if len(v.ExtensionDriver) != 0 {
+		for _, e := range v.ExtensionDriver {
+			if e != nil {
+				dst = e.AppendXMLElement(dst, "ExtensionDriver")
+			}
+		}
+	}
+	return dst
 }
 
 // DecodeStreamContent reads the content of a Verification element into v.
@@ -2646,6 +4431,41 @@ func (v *Verification) DecodeStreamContent(d *xmlstream.Decoder) error {
 	}
 }
 
+// AppendXMLElement appends a Verification element named name.
+func (v *Verification) AppendXMLElement(dst []byte, name string) []byte {
+	dst = append(dst, '<')
+	dst = append(dst, name...)
+	{
+		dst = append(dst, " Timestamp=\""...)
+		dst = v.Timestamp.AppendXMLText(dst)
+		dst = append(dst, '"')
+	}
+	{
+		dst = append(dst, " LeafCertificateId=\""...)
+		dst = strconv.AppendUint(dst, uint64(v.LeafCertificateId), 10)
+		dst = append(dst, '"')
+	}
+	if len(v.Signature) != 0 {
+		dst = append(dst, " Signature=\""...)
+		dst = v.Signature.AppendXMLText(dst)
+		dst = append(dst, '"')
+	}
+	if v.Algorithm != "" {
+		dst = append(dst, " Algorithm=\""...)
+		dst = xmlstream.AppendText(dst, string(v.Algorithm))
+		dst = append(dst, '"')
+	}
+	dst = append(dst, '>')
+	dst = v.appendXMLContent(dst)
+	dst = append(dst, '<', '/')
+	dst = append(dst, name...)
+	return append(dst, '>')
+}
+
+func (v *Verification) appendXMLContent(dst []byte) []byte {
+	return dst
+}
+
 // DecodeStreamContent reads the content of a DriverMetadata element into v.
 func (v *DriverMetadata) DecodeStreamContent(d *xmlstream.Decoder) error {
 	for {
@@ -2674,6 +4494,31 @@ func (v *DriverMetadata) DecodeStreamContent(d *xmlstream.Decoder) error {
 	}
 }
 
+// AppendXMLElement appends a DriverMetadata element named name.
+func (v *DriverMetadata) AppendXMLElement(dst []byte, name string) []byte {
+	dst = append(dst, '<')
+	dst = append(dst, name...)
+	dst = append(dst, '>')
+	dst = v.appendXMLContent(dst)
+	dst = append(dst, '<', '/')
+	dst = append(dst, name...)
+	return append(dst, '>')
+}
+
+func (v *DriverMetadata) appendXMLContent(dst []byte) []byte {
+	if v.Model != "" {
+		dst = append(dst, "<Model>"...)
+		dst = xmlstream.AppendText(dst, string(v.Model))
+		dst = append(dst, "</Model>"...)
+	}
+	if v.Manufacturer != "" {
+		dst = append(dst, "<Manufacturer>"...)
+		dst = xmlstream.AppendText(dst, string(v.Manufacturer))
+		dst = append(dst, "</Manufacturer>"...)
+	}
+	return dst
+}
+
 // DecodeStreamContent reads the content of a ArrayOfDriverMetadata element into v.
 func (v *ArrayOfDriverMetadata) DecodeStreamContent(d *xmlstream.Decoder) error {
 	for {
@@ -2694,6 +4539,28 @@ func (v *ArrayOfDriverMetadata) DecodeStreamContent(d *xmlstream.Decoder) error 
 			}
 		}
 	}
+}
+
+// AppendXMLElement appends a ArrayOfDriverMetadata element named name.
+func (v *ArrayOfDriverMetadata) AppendXMLElement(dst []byte, name string) []byte {
+	dst = append(dst, '<')
+	dst = append(dst, name...)
+	dst = append(dst, '>')
+	dst = v.appendXMLContent(dst)
+	dst = append(dst, '<', '/')
+	dst = append(dst, name...)
+	return append(dst, '>')
+}
+
+func (v *ArrayOfDriverMetadata) appendXMLContent(dst []byte) []byte {
+	if len(v.DriverMetadata) != 0 {
+		for _, e := range v.DriverMetadata {
+			if e != nil {
+				dst = e.AppendXMLElement(dst, "DriverMetadata")
+			}
+		}
+	}
+	return dst
 }
 
 // DecodeStreamContent reads the content of a ExtensionDriver element into v.
@@ -2756,4 +4623,43 @@ func (v *ExtensionDriver) DecodeStreamContent(d *xmlstream.Decoder) error {
 			}
 		}
 	}
+}
+
+// AppendXMLElement appends a ExtensionDriver element named name.
+func (v *ExtensionDriver) AppendXMLElement(dst []byte, name string) []byte {
+	dst = append(dst, '<')
+	dst = append(dst, name...)
+	dst = append(dst, '>')
+	dst = v.appendXMLContent(dst)
+	dst = append(dst, '<', '/')
+	dst = append(dst, name...)
+	return append(dst, '>')
+}
+
+func (v *ExtensionDriver) appendXMLContent(dst []byte) []byte {
+	if v.ExtensionId != "" {
+		dst = append(dst, "<ExtensionId>"...)
+		dst = xmlstream.AppendText(dst, string(v.ExtensionId))
+		dst = append(dst, "</ExtensionId>"...)
+	}
+	dst = append(dst, "<DriverVerDate>"...)
+	dst = v.DriverVerDate.AppendXMLText(dst)
+	dst = append(dst, "</DriverVerDate>"...)
+	dst = append(dst, "<DriverVerVersion>"...)
+	dst = strconv.AppendInt(dst, int64(v.DriverVerVersion), 10)
+	dst = append(dst, "</DriverVerVersion>"...)
+	if v.Class != "" {
+		dst = append(dst, "<Class>"...)
+		dst = xmlstream.AppendText(dst, string(v.Class))
+		dst = append(dst, "</Class>"...)
+	}
+	dst = append(dst, "<DriverRank>"...)
+	dst = strconv.AppendInt(dst, int64(v.DriverRank), 10)
+	dst = append(dst, "</DriverRank>"...)
+	if v.MatchingComputerHWID != "" {
+		dst = append(dst, "<MatchingComputerHWID>"...)
+		dst = xmlstream.AppendText(dst, string(v.MatchingComputerHWID))
+		dst = append(dst, "</MatchingComputerHWID>"...)
+	}
+	return dst
 }

@@ -113,3 +113,15 @@ func ParseDateTime(s string) (time.Time, error) {
 	}
 	return time.Time{}, fmt.Errorf("clientws: invalid xs:dateTime %q", s)
 }
+
+// AppendXMLText appends b as MarshalText writes it (base64 needs no XML
+// escaping): the generated encoders' form.
+func (b Base64Binary) AppendXMLText(dst []byte) []byte {
+	return base64.StdEncoding.AppendEncode(dst, b)
+}
+
+// AppendXMLText appends d as MarshalText writes it (digits and separators
+// need no XML escaping): the generated encoders' form.
+func (d DateTime) AppendXMLText(dst []byte) []byte {
+	return d.Time.UTC().AppendFormat(dst, DateTimeLayout)
+}

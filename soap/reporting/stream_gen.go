@@ -5,6 +5,7 @@ package reporting
 import (
 	"encoding/xml"
 	"github.com/wsusmock/wsusmock/soap/xmlstream"
+	"strconv"
 )
 
 // DecodeStream decodes a ReportEventBatch element, whose start tag d has just
@@ -25,6 +26,14 @@ func (v *ReportEventBatch) DecodeStream(d *xmlstream.Decoder, space, local strin
 	return nil
 }
 
+// AppendXML appends the ReportEventBatch element as encoding/xml's Marshal writes
+// it, without reflection.
+func (v *ReportEventBatch) AppendXML(dst []byte) []byte {
+	dst = append(dst, "<ReportEventBatch xmlns=\"http://www.microsoft.com/SoftwareDistribution\">"...)
+	dst = v.appendXMLContent(dst)
+	return append(dst, "</ReportEventBatch>"...)
+}
+
 // DecodeStream decodes a ReportEventBatchResponse element, whose start tag d has just
 // read and whose resolved name is space and local, as encoding/xml's
 // DecodeElement into a zero ReportEventBatchResponse would. v must be zero; on any error
@@ -41,6 +50,14 @@ func (v *ReportEventBatchResponse) DecodeStream(d *xmlstream.Decoder, space, loc
 	x.XMLName = xml.Name{Space: "http://www.microsoft.com/SoftwareDistribution", Local: "ReportEventBatchResponse"}
 	*v = x
 	return nil
+}
+
+// AppendXML appends the ReportEventBatchResponse element as encoding/xml's Marshal writes
+// it, without reflection.
+func (v *ReportEventBatchResponse) AppendXML(dst []byte) []byte {
+	dst = append(dst, "<ReportEventBatchResponse xmlns=\"http://www.microsoft.com/SoftwareDistribution\">"...)
+	dst = v.appendXMLContent(dst)
+	return append(dst, "</ReportEventBatchResponse>"...)
 }
 
 // DecodeStreamContent reads the content of a ReportEventBatch element into v.
@@ -81,6 +98,30 @@ func (v *ReportEventBatch) DecodeStreamContent(d *xmlstream.Decoder) error {
 	}
 }
 
+// AppendXMLElement appends a ReportEventBatch element named name.
+func (v *ReportEventBatch) AppendXMLElement(dst []byte, name string) []byte {
+	dst = append(dst, '<')
+	dst = append(dst, name...)
+	dst = append(dst, '>')
+	dst = v.appendXMLContent(dst)
+	dst = append(dst, '<', '/')
+	dst = append(dst, name...)
+	return append(dst, '>')
+}
+
+func (v *ReportEventBatch) appendXMLContent(dst []byte) []byte {
+	if v.Cookie != nil {
+		dst = v.Cookie.AppendXMLElement(dst, "cookie")
+	}
+	dst = append(dst, "<clientTime>"...)
+	dst = v.ClientTime.AppendXMLText(dst)
+	dst = append(dst, "</clientTime>"...)
+	if v.EventBatch != nil {
+		dst = v.EventBatch.AppendXMLElement(dst, "eventBatch")
+	}
+	return dst
+}
+
 // DecodeStreamContent reads the content of a ReportEventBatchResponse element into v.
 func (v *ReportEventBatchResponse) DecodeStreamContent(d *xmlstream.Decoder) error {
 	for {
@@ -105,6 +146,24 @@ func (v *ReportEventBatchResponse) DecodeStreamContent(d *xmlstream.Decoder) err
 			}
 		}
 	}
+}
+
+// AppendXMLElement appends a ReportEventBatchResponse element named name.
+func (v *ReportEventBatchResponse) AppendXMLElement(dst []byte, name string) []byte {
+	dst = append(dst, '<')
+	dst = append(dst, name...)
+	dst = append(dst, '>')
+	dst = v.appendXMLContent(dst)
+	dst = append(dst, '<', '/')
+	dst = append(dst, name...)
+	return append(dst, '>')
+}
+
+func (v *ReportEventBatchResponse) appendXMLContent(dst []byte) []byte {
+	dst = append(dst, "<ReportEventBatchResult>"...)
+	dst = strconv.AppendBool(dst, v.ReportEventBatchResult)
+	dst = append(dst, "</ReportEventBatchResult>"...)
+	return dst
 }
 
 // DecodeStreamContent reads the content of a Cookie element into v.
@@ -139,6 +198,29 @@ func (v *Cookie) DecodeStreamContent(d *xmlstream.Decoder) error {
 	}
 }
 
+// AppendXMLElement appends a Cookie element named name.
+func (v *Cookie) AppendXMLElement(dst []byte, name string) []byte {
+	dst = append(dst, '<')
+	dst = append(dst, name...)
+	dst = append(dst, '>')
+	dst = v.appendXMLContent(dst)
+	dst = append(dst, '<', '/')
+	dst = append(dst, name...)
+	return append(dst, '>')
+}
+
+func (v *Cookie) appendXMLContent(dst []byte) []byte {
+	dst = append(dst, "<Expiration>"...)
+	dst = v.Expiration.AppendXMLText(dst)
+	dst = append(dst, "</Expiration>"...)
+	if len(v.EncryptedData) != 0 {
+		dst = append(dst, "<EncryptedData>"...)
+		dst = v.EncryptedData.AppendXMLText(dst)
+		dst = append(dst, "</EncryptedData>"...)
+	}
+	return dst
+}
+
 // DecodeStreamContent reads the content of a ArrayOfReportingEvent element into v.
 func (v *ArrayOfReportingEvent) DecodeStreamContent(d *xmlstream.Decoder) error {
 	for {
@@ -159,6 +241,28 @@ func (v *ArrayOfReportingEvent) DecodeStreamContent(d *xmlstream.Decoder) error 
 			}
 		}
 	}
+}
+
+// AppendXMLElement appends a ArrayOfReportingEvent element named name.
+func (v *ArrayOfReportingEvent) AppendXMLElement(dst []byte, name string) []byte {
+	dst = append(dst, '<')
+	dst = append(dst, name...)
+	dst = append(dst, '>')
+	dst = v.appendXMLContent(dst)
+	dst = append(dst, '<', '/')
+	dst = append(dst, name...)
+	return append(dst, '>')
+}
+
+func (v *ArrayOfReportingEvent) appendXMLContent(dst []byte) []byte {
+	if len(v.ReportingEvent) != 0 {
+		for _, e := range v.ReportingEvent {
+			if e != nil {
+				dst = e.AppendXMLElement(dst, "ReportingEvent")
+			}
+		}
+	}
+	return dst
 }
 
 // DecodeStreamContent reads the content of a ReportingEvent element into v.
@@ -196,6 +300,30 @@ func (v *ReportingEvent) DecodeStreamContent(d *xmlstream.Decoder) error {
 			}
 		}
 	}
+}
+
+// AppendXMLElement appends a ReportingEvent element named name.
+func (v *ReportingEvent) AppendXMLElement(dst []byte, name string) []byte {
+	dst = append(dst, '<')
+	dst = append(dst, name...)
+	dst = append(dst, '>')
+	dst = v.appendXMLContent(dst)
+	dst = append(dst, '<', '/')
+	dst = append(dst, name...)
+	return append(dst, '>')
+}
+
+func (v *ReportingEvent) appendXMLContent(dst []byte) []byte {
+	if v.BasicData != nil {
+		dst = v.BasicData.AppendXMLElement(dst, "BasicData")
+	}
+	if v.ExtendedData != nil {
+		dst = v.ExtendedData.AppendXMLElement(dst, "ExtendedData")
+	}
+	if v.PrivateData != nil {
+		dst = v.PrivateData.AppendXMLElement(dst, "PrivateData")
+	}
+	return dst
 }
 
 // DecodeStreamContent reads the content of a BasicData element into v.
@@ -298,6 +426,53 @@ func (v *BasicData) DecodeStreamContent(d *xmlstream.Decoder) error {
 	}
 }
 
+// AppendXMLElement appends a BasicData element named name.
+func (v *BasicData) AppendXMLElement(dst []byte, name string) []byte {
+	dst = append(dst, '<')
+	dst = append(dst, name...)
+	dst = append(dst, '>')
+	dst = v.appendXMLContent(dst)
+	dst = append(dst, '<', '/')
+	dst = append(dst, name...)
+	return append(dst, '>')
+}
+
+func (v *BasicData) appendXMLContent(dst []byte) []byte {
+	if v.TargetID != nil {
+		dst = v.TargetID.AppendXMLElement(dst, "TargetID")
+	}
+	dst = append(dst, "<SequenceNumber>"...)
+	dst = strconv.AppendInt(dst, int64(v.SequenceNumber), 10)
+	dst = append(dst, "</SequenceNumber>"...)
+	dst = append(dst, "<TimeAtTarget>"...)
+	dst = v.TimeAtTarget.AppendXMLText(dst)
+	dst = append(dst, "</TimeAtTarget>"...)
+	dst = append(dst, "<EventInstanceID>"...)
+	dst = xmlstream.AppendText(dst, string(v.EventInstanceID))
+	dst = append(dst, "</EventInstanceID>"...)
+	dst = append(dst, "<NamespaceID>"...)
+	dst = strconv.AppendInt(dst, int64(v.NamespaceID), 10)
+	dst = append(dst, "</NamespaceID>"...)
+	dst = append(dst, "<EventID>"...)
+	dst = strconv.AppendInt(dst, int64(v.EventID), 10)
+	dst = append(dst, "</EventID>"...)
+	dst = append(dst, "<SourceID>"...)
+	dst = strconv.AppendInt(dst, int64(v.SourceID), 10)
+	dst = append(dst, "</SourceID>"...)
+	if v.UpdateID != nil {
+		dst = v.UpdateID.AppendXMLElement(dst, "UpdateID")
+	}
+	dst = append(dst, "<Win32HResult>"...)
+	dst = strconv.AppendInt(dst, int64(v.Win32HResult), 10)
+	dst = append(dst, "</Win32HResult>"...)
+	if v.AppName != "" {
+		dst = append(dst, "<AppName>"...)
+		dst = xmlstream.AppendText(dst, string(v.AppName))
+		dst = append(dst, "</AppName>"...)
+	}
+	return dst
+}
+
 // DecodeStreamContent reads the content of a ExtendedData element into v.
 func (v *ExtendedData) DecodeStreamContent(d *xmlstream.Decoder) error {
 	for {
@@ -375,6 +550,56 @@ func (v *ExtendedData) DecodeStreamContent(d *xmlstream.Decoder) error {
 	}
 }
 
+// AppendXMLElement appends a ExtendedData element named name.
+func (v *ExtendedData) AppendXMLElement(dst []byte, name string) []byte {
+	dst = append(dst, '<')
+	dst = append(dst, name...)
+	dst = append(dst, '>')
+	dst = v.appendXMLContent(dst)
+	dst = append(dst, '<', '/')
+	dst = append(dst, name...)
+	return append(dst, '>')
+}
+
+func (v *ExtendedData) appendXMLContent(dst []byte) []byte {
+	if v.ReplacementStrings != nil {
+		dst = v.ReplacementStrings.AppendXMLElement(dst, "ReplacementStrings")
+	}
+	if v.MiscData != nil {
+		dst = v.MiscData.AppendXMLElement(dst, "MiscData")
+	}
+	if v.ComputerBrand != "" {
+		dst = append(dst, "<ComputerBrand>"...)
+		dst = xmlstream.AppendText(dst, string(v.ComputerBrand))
+		dst = append(dst, "</ComputerBrand>"...)
+	}
+	if v.ComputerModel != "" {
+		dst = append(dst, "<ComputerModel>"...)
+		dst = xmlstream.AppendText(dst, string(v.ComputerModel))
+		dst = append(dst, "</ComputerModel>"...)
+	}
+	if v.BiosRevision != "" {
+		dst = append(dst, "<BiosRevision>"...)
+		dst = xmlstream.AppendText(dst, string(v.BiosRevision))
+		dst = append(dst, "</BiosRevision>"...)
+	}
+	dst = append(dst, "<ProcessorArchitecture>"...)
+	dst = xmlstream.AppendText(dst, string(v.ProcessorArchitecture))
+	dst = append(dst, "</ProcessorArchitecture>"...)
+	if v.OSVersion != nil {
+		dst = v.OSVersion.AppendXMLElement(dst, "OSVersion")
+	}
+	dst = append(dst, "<OSLocaleID>"...)
+	dst = strconv.AppendInt(dst, int64(v.OSLocaleID), 10)
+	dst = append(dst, "</OSLocaleID>"...)
+	if v.DeviceID != "" {
+		dst = append(dst, "<DeviceID>"...)
+		dst = xmlstream.AppendText(dst, string(v.DeviceID))
+		dst = append(dst, "</DeviceID>"...)
+	}
+	return dst
+}
+
 // DecodeStreamContent reads the content of a PrivateData element into v.
 func (v *PrivateData) DecodeStreamContent(d *xmlstream.Decoder) error {
 	for {
@@ -403,6 +628,31 @@ func (v *PrivateData) DecodeStreamContent(d *xmlstream.Decoder) error {
 	}
 }
 
+// AppendXMLElement appends a PrivateData element named name.
+func (v *PrivateData) AppendXMLElement(dst []byte, name string) []byte {
+	dst = append(dst, '<')
+	dst = append(dst, name...)
+	dst = append(dst, '>')
+	dst = v.appendXMLContent(dst)
+	dst = append(dst, '<', '/')
+	dst = append(dst, name...)
+	return append(dst, '>')
+}
+
+func (v *PrivateData) appendXMLContent(dst []byte) []byte {
+	if v.ComputerDnsName != "" {
+		dst = append(dst, "<ComputerDnsName>"...)
+		dst = xmlstream.AppendText(dst, string(v.ComputerDnsName))
+		dst = append(dst, "</ComputerDnsName>"...)
+	}
+	if v.UserAccountName != "" {
+		dst = append(dst, "<UserAccountName>"...)
+		dst = xmlstream.AppendText(dst, string(v.UserAccountName))
+		dst = append(dst, "</UserAccountName>"...)
+	}
+	return dst
+}
+
 // DecodeStreamContent reads the content of a ComputerTargetIdentifier element into v.
 func (v *ComputerTargetIdentifier) DecodeStreamContent(d *xmlstream.Decoder) error {
 	for {
@@ -423,6 +673,26 @@ func (v *ComputerTargetIdentifier) DecodeStreamContent(d *xmlstream.Decoder) err
 			}
 		}
 	}
+}
+
+// AppendXMLElement appends a ComputerTargetIdentifier element named name.
+func (v *ComputerTargetIdentifier) AppendXMLElement(dst []byte, name string) []byte {
+	dst = append(dst, '<')
+	dst = append(dst, name...)
+	dst = append(dst, '>')
+	dst = v.appendXMLContent(dst)
+	dst = append(dst, '<', '/')
+	dst = append(dst, name...)
+	return append(dst, '>')
+}
+
+func (v *ComputerTargetIdentifier) appendXMLContent(dst []byte) []byte {
+	if v.Sid != "" {
+		dst = append(dst, "<Sid>"...)
+		dst = xmlstream.AppendText(dst, string(v.Sid))
+		dst = append(dst, "</Sid>"...)
+	}
+	return dst
 }
 
 // DecodeStreamContent reads the content of a UpdateRevisionIdentifier element into v.
@@ -457,6 +727,27 @@ func (v *UpdateRevisionIdentifier) DecodeStreamContent(d *xmlstream.Decoder) err
 	}
 }
 
+// AppendXMLElement appends a UpdateRevisionIdentifier element named name.
+func (v *UpdateRevisionIdentifier) AppendXMLElement(dst []byte, name string) []byte {
+	dst = append(dst, '<')
+	dst = append(dst, name...)
+	dst = append(dst, '>')
+	dst = v.appendXMLContent(dst)
+	dst = append(dst, '<', '/')
+	dst = append(dst, name...)
+	return append(dst, '>')
+}
+
+func (v *UpdateRevisionIdentifier) appendXMLContent(dst []byte) []byte {
+	dst = append(dst, "<UpdateID>"...)
+	dst = xmlstream.AppendText(dst, string(v.UpdateID))
+	dst = append(dst, "</UpdateID>"...)
+	dst = append(dst, "<RevisionNumber>"...)
+	dst = strconv.AppendInt(dst, int64(v.RevisionNumber), 10)
+	dst = append(dst, "</RevisionNumber>"...)
+	return dst
+}
+
 // DecodeStreamContent reads the content of a ArrayOfString element into v.
 func (v *ArrayOfString) DecodeStreamContent(d *xmlstream.Decoder) error {
 	for {
@@ -479,6 +770,30 @@ func (v *ArrayOfString) DecodeStreamContent(d *xmlstream.Decoder) error {
 			}
 		}
 	}
+}
+
+// AppendXMLElement appends a ArrayOfString element named name.
+func (v *ArrayOfString) AppendXMLElement(dst []byte, name string) []byte {
+	dst = append(dst, '<')
+	dst = append(dst, name...)
+	dst = append(dst, '>')
+	dst = v.appendXMLContent(dst)
+	dst = append(dst, '<', '/')
+	dst = append(dst, name...)
+	return append(dst, '>')
+}
+
+func (v *ArrayOfString) appendXMLContent(dst []byte) []byte {
+	if len(v.String) != 0 {
+		for _, e := range v.String {
+			if e != "" {
+				dst = append(dst, "<string>"...)
+				dst = xmlstream.AppendText(dst, string(e))
+				dst = append(dst, "</string>"...)
+			}
+		}
+	}
+	return dst
 }
 
 // DecodeStreamContent reads the content of a DetailedVersion element into v.
@@ -555,4 +870,37 @@ func (v *DetailedVersion) DecodeStreamContent(d *xmlstream.Decoder) error {
 			}
 		}
 	}
+}
+
+// AppendXMLElement appends a DetailedVersion element named name.
+func (v *DetailedVersion) AppendXMLElement(dst []byte, name string) []byte {
+	dst = append(dst, '<')
+	dst = append(dst, name...)
+	dst = append(dst, '>')
+	dst = v.appendXMLContent(dst)
+	dst = append(dst, '<', '/')
+	dst = append(dst, name...)
+	return append(dst, '>')
+}
+
+func (v *DetailedVersion) appendXMLContent(dst []byte) []byte {
+	dst = append(dst, "<Major>"...)
+	dst = strconv.AppendInt(dst, int64(v.Major), 10)
+	dst = append(dst, "</Major>"...)
+	dst = append(dst, "<Minor>"...)
+	dst = strconv.AppendInt(dst, int64(v.Minor), 10)
+	dst = append(dst, "</Minor>"...)
+	dst = append(dst, "<Build>"...)
+	dst = strconv.AppendInt(dst, int64(v.Build), 10)
+	dst = append(dst, "</Build>"...)
+	dst = append(dst, "<Revision>"...)
+	dst = strconv.AppendInt(dst, int64(v.Revision), 10)
+	dst = append(dst, "</Revision>"...)
+	dst = append(dst, "<ServicePackMajor>"...)
+	dst = strconv.AppendInt(dst, int64(v.ServicePackMajor), 10)
+	dst = append(dst, "</ServicePackMajor>"...)
+	dst = append(dst, "<ServicePackMinor>"...)
+	dst = strconv.AppendInt(dst, int64(v.ServicePackMinor), 10)
+	dst = append(dst, "</ServicePackMinor>"...)
+	return dst
 }

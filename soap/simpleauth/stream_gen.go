@@ -25,6 +25,14 @@ func (v *GetAuthorizationCookie) DecodeStream(d *xmlstream.Decoder, space, local
 	return nil
 }
 
+// AppendXML appends the GetAuthorizationCookie element as encoding/xml's Marshal writes
+// it, without reflection.
+func (v *GetAuthorizationCookie) AppendXML(dst []byte) []byte {
+	dst = append(dst, "<GetAuthorizationCookie xmlns=\"http://www.microsoft.com/SoftwareDistribution/Server/SimpleAuthWebService\">"...)
+	dst = v.appendXMLContent(dst)
+	return append(dst, "</GetAuthorizationCookie>"...)
+}
+
 // DecodeStream decodes a GetAuthorizationCookieResponse element, whose start tag d has just
 // read and whose resolved name is space and local, as encoding/xml's
 // DecodeElement into a zero GetAuthorizationCookieResponse would. v must be zero; on any error
@@ -41,6 +49,14 @@ func (v *GetAuthorizationCookieResponse) DecodeStream(d *xmlstream.Decoder, spac
 	x.XMLName = xml.Name{Space: "http://www.microsoft.com/SoftwareDistribution/Server/SimpleAuthWebService", Local: "GetAuthorizationCookieResponse"}
 	*v = x
 	return nil
+}
+
+// AppendXML appends the GetAuthorizationCookieResponse element as encoding/xml's Marshal writes
+// it, without reflection.
+func (v *GetAuthorizationCookieResponse) AppendXML(dst []byte) []byte {
+	dst = append(dst, "<GetAuthorizationCookieResponse xmlns=\"http://www.microsoft.com/SoftwareDistribution/Server/SimpleAuthWebService\">"...)
+	dst = v.appendXMLContent(dst)
+	return append(dst, "</GetAuthorizationCookieResponse>"...)
 }
 
 // DecodeStreamContent reads the content of a GetAuthorizationCookie element into v.
@@ -77,6 +93,36 @@ func (v *GetAuthorizationCookie) DecodeStreamContent(d *xmlstream.Decoder) error
 	}
 }
 
+// AppendXMLElement appends a GetAuthorizationCookie element named name.
+func (v *GetAuthorizationCookie) AppendXMLElement(dst []byte, name string) []byte {
+	dst = append(dst, '<')
+	dst = append(dst, name...)
+	dst = append(dst, '>')
+	dst = v.appendXMLContent(dst)
+	dst = append(dst, '<', '/')
+	dst = append(dst, name...)
+	return append(dst, '>')
+}
+
+func (v *GetAuthorizationCookie) appendXMLContent(dst []byte) []byte {
+	if v.ClientId != "" {
+		dst = append(dst, "<clientId>"...)
+		dst = xmlstream.AppendText(dst, string(v.ClientId))
+		dst = append(dst, "</clientId>"...)
+	}
+	if v.TargetGroupName != "" {
+		dst = append(dst, "<targetGroupName>"...)
+		dst = xmlstream.AppendText(dst, string(v.TargetGroupName))
+		dst = append(dst, "</targetGroupName>"...)
+	}
+	if v.DnsName != "" {
+		dst = append(dst, "<dnsName>"...)
+		dst = xmlstream.AppendText(dst, string(v.DnsName))
+		dst = append(dst, "</dnsName>"...)
+	}
+	return dst
+}
+
 // DecodeStreamContent reads the content of a GetAuthorizationCookieResponse element into v.
 func (v *GetAuthorizationCookieResponse) DecodeStreamContent(d *xmlstream.Decoder) error {
 	for {
@@ -98,6 +144,24 @@ func (v *GetAuthorizationCookieResponse) DecodeStreamContent(d *xmlstream.Decode
 			}
 		}
 	}
+}
+
+// AppendXMLElement appends a GetAuthorizationCookieResponse element named name.
+func (v *GetAuthorizationCookieResponse) AppendXMLElement(dst []byte, name string) []byte {
+	dst = append(dst, '<')
+	dst = append(dst, name...)
+	dst = append(dst, '>')
+	dst = v.appendXMLContent(dst)
+	dst = append(dst, '<', '/')
+	dst = append(dst, name...)
+	return append(dst, '>')
+}
+
+func (v *GetAuthorizationCookieResponse) appendXMLContent(dst []byte) []byte {
+	if v.GetAuthorizationCookieResult != nil {
+		dst = v.GetAuthorizationCookieResult.AppendXMLElement(dst, "GetAuthorizationCookieResult")
+	}
+	return dst
 }
 
 // DecodeStreamContent reads the content of a AuthorizationCookie element into v.
@@ -128,4 +192,29 @@ func (v *AuthorizationCookie) DecodeStreamContent(d *xmlstream.Decoder) error {
 			}
 		}
 	}
+}
+
+// AppendXMLElement appends a AuthorizationCookie element named name.
+func (v *AuthorizationCookie) AppendXMLElement(dst []byte, name string) []byte {
+	dst = append(dst, '<')
+	dst = append(dst, name...)
+	dst = append(dst, '>')
+	dst = v.appendXMLContent(dst)
+	dst = append(dst, '<', '/')
+	dst = append(dst, name...)
+	return append(dst, '>')
+}
+
+func (v *AuthorizationCookie) appendXMLContent(dst []byte) []byte {
+	if v.PlugInId != "" {
+		dst = append(dst, "<PlugInId>"...)
+		dst = xmlstream.AppendText(dst, string(v.PlugInId))
+		dst = append(dst, "</PlugInId>"...)
+	}
+	if len(v.CookieData) != 0 {
+		dst = append(dst, "<CookieData>"...)
+		dst = v.CookieData.AppendXMLText(dst)
+		dst = append(dst, "</CookieData>"...)
+	}
+	return dst
 }
