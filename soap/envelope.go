@@ -599,6 +599,7 @@ func SetRequestHeaders(h http.Header, v Version, action string) {
 // ErrFaultSyntax.
 func ParseResponse(data []byte, out any) error {
 	if req, _, ok := sniffStream(data); ok {
+		req.stream.SetInterner(answerStrings)
 		if req.Operation != faultName(req.Version) && out != nil && req.decodeStream(out) {
 			return nil
 		}

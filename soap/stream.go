@@ -159,6 +159,11 @@ func finishStream(d *xmlstream.Decoder) bool {
 	return err == nil && !ok
 }
 
+// answerStrings shares the long texts of answers (the update fragments,
+// the same for every computer of a fleet) among all ParseResponse calls of
+// the process; it keeps at most 64 MiB.
+var answerStrings = &xmlstream.Interner{MinLen: 256, MaxBytes: 64 << 20}
+
 // decodeStream decodes the operation on the fast path; false means v is
 // as it was and the slow path must decode.
 func (r *Request) decodeStream(v any) bool {

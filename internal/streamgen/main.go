@@ -478,6 +478,10 @@ func (g *gen) element(w *bytes.Buffer, dst string, t reflect.Type) error {
 		fmt.Fprintf(w, "\t\t\t%s = append(%s, e)\n", dst, dst)
 		return nil
 	}
+	if t.Kind() == reflect.String {
+		fmt.Fprintf(w, "\t\t\ts, err := d.TextString()\n\t\t\tif err != nil {\n\t\t\t\treturn err\n\t\t\t}\n\t\t\t%s = %s(s)\n", dst, g.typeName(t))
+		return nil
+	}
 	fmt.Fprintf(w, "\t\t\tt, err := d.Text()\n\t\t\tif err != nil {\n\t\t\t\treturn err\n\t\t\t}\n")
 	return g.fromBytes(w, dst, t, "t")
 }

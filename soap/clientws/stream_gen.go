@@ -433,11 +433,11 @@ func (v *GetConfig) DecodeStreamContent(d *xmlstream.Decoder) error {
 		}
 		switch string(name) {
 		case "protocolVersion":
-			t, err := d.Text()
+			s, err := d.TextString()
 			if err != nil {
 				return err
 			}
-			v.ProtocolVersion = string(t)
+			v.ProtocolVersion = string(s)
 		default:
 			if err := d.Skip(); err != nil {
 				return err
@@ -546,11 +546,11 @@ func (v *GetCookie) DecodeStreamContent(d *xmlstream.Decoder) error {
 				return xmlstream.ErrUnsupported
 			}
 		case "protocolVersion":
-			t, err := d.Text()
+			s, err := d.TextString()
 			if err != nil {
 				return err
 			}
-			v.ProtocolVersion = string(t)
+			v.ProtocolVersion = string(s)
 		default:
 			if err := d.Skip(); err != nil {
 				return err
@@ -921,11 +921,11 @@ func (v *RefreshCache) DecodeStreamContent(d *xmlstream.Decoder) error {
 				return err
 			}
 		case "deviceAttributes":
-			t, err := d.Text()
+			s, err := d.TextString()
 			if err != nil {
 				return err
 			}
-			v.DeviceAttributes = string(t)
+			v.DeviceAttributes = string(s)
 		default:
 			if err := d.Skip(); err != nil {
 				return err
@@ -1038,23 +1038,23 @@ func (v *GetExtendedUpdateInfo) DecodeStreamContent(d *xmlstream.Decoder) error 
 				return err
 			}
 		case "deviceAttributes":
-			t, err := d.Text()
+			s, err := d.TextString()
 			if err != nil {
 				return err
 			}
-			v.DeviceAttributes = string(t)
+			v.DeviceAttributes = string(s)
 		case "GeoId":
-			t, err := d.Text()
+			s, err := d.TextString()
 			if err != nil {
 				return err
 			}
-			v.GeoId = string(t)
+			v.GeoId = string(s)
 		case "callerAttributes":
-			t, err := d.Text()
+			s, err := d.TextString()
 			if err != nil {
 				return err
 			}
-			v.CallerAttributes = string(t)
+			v.CallerAttributes = string(s)
 		default:
 			if err := d.Skip(); err != nil {
 				return err
@@ -1431,11 +1431,11 @@ func (v *ComputerInfo) DecodeStreamContent(d *xmlstream.Decoder) error {
 		}
 		switch string(name) {
 		case "DnsName":
-			t, err := d.Text()
+			s, err := d.TextString()
 			if err != nil {
 				return err
 			}
-			v.DnsName = string(t)
+			v.DnsName = string(s)
 		case "OSMajorVersion":
 			t, err := d.Text()
 			if err != nil {
@@ -1487,35 +1487,35 @@ func (v *ComputerInfo) DecodeStreamContent(d *xmlstream.Decoder) error {
 			}
 			v.OSServicePackMinorNumber = int16(n)
 		case "OSLocale":
-			t, err := d.Text()
+			s, err := d.TextString()
 			if err != nil {
 				return err
 			}
-			v.OSLocale = string(t)
+			v.OSLocale = string(s)
 		case "ComputerManufacturer":
-			t, err := d.Text()
+			s, err := d.TextString()
 			if err != nil {
 				return err
 			}
-			v.ComputerManufacturer = string(t)
+			v.ComputerManufacturer = string(s)
 		case "ComputerModel":
-			t, err := d.Text()
+			s, err := d.TextString()
 			if err != nil {
 				return err
 			}
-			v.ComputerModel = string(t)
+			v.ComputerModel = string(s)
 		case "BiosVersion":
-			t, err := d.Text()
+			s, err := d.TextString()
 			if err != nil {
 				return err
 			}
-			v.BiosVersion = string(t)
+			v.BiosVersion = string(s)
 		case "BiosName":
-			t, err := d.Text()
+			s, err := d.TextString()
 			if err != nil {
 				return err
 			}
-			v.BiosName = string(t)
+			v.BiosName = string(s)
 		case "BiosReleaseDate":
 			t, err := d.Text()
 			if err != nil {
@@ -1525,11 +1525,11 @@ func (v *ComputerInfo) DecodeStreamContent(d *xmlstream.Decoder) error {
 				return xmlstream.ErrUnsupported
 			}
 		case "ProcessorArchitecture":
-			t, err := d.Text()
+			s, err := d.TextString()
 			if err != nil {
 				return err
 			}
-			v.ProcessorArchitecture = string(t)
+			v.ProcessorArchitecture = string(s)
 		case "SuiteMask":
 			t, err := d.Text()
 			if err != nil {
@@ -1611,35 +1611,35 @@ func (v *ComputerInfo) DecodeStreamContent(d *xmlstream.Decoder) error {
 			}
 			v.ClientVersionQfeNumber = int16(n)
 		case "OSDescription":
-			t, err := d.Text()
+			s, err := d.TextString()
 			if err != nil {
 				return err
 			}
-			v.OSDescription = string(t)
+			v.OSDescription = string(s)
 		case "OEM":
-			t, err := d.Text()
+			s, err := d.TextString()
 			if err != nil {
 				return err
 			}
-			v.OEM = string(t)
+			v.OEM = string(s)
 		case "DeviceType":
-			t, err := d.Text()
+			s, err := d.TextString()
 			if err != nil {
 				return err
 			}
-			v.DeviceType = string(t)
+			v.DeviceType = string(s)
 		case "FirmwareVersion":
-			t, err := d.Text()
+			s, err := d.TextString()
 			if err != nil {
 				return err
 			}
-			v.FirmwareVersion = string(t)
+			v.FirmwareVersion = string(s)
 		case "MobileOperator":
-			t, err := d.Text()
+			s, err := d.TextString()
 			if err != nil {
 				return err
 			}
-			v.MobileOperator = string(t)
+			v.MobileOperator = string(s)
 		default:
 			if err := d.Skip(); err != nil {
 				return err
@@ -1819,11 +1819,11 @@ func (v *ArrayOfGuid) DecodeStreamContent(d *xmlstream.Decoder) error {
 		switch string(name) {
 		case "guid":
 			var e Guid
-			t, err := d.Text()
+			s, err := d.TextString()
 			if err != nil {
 				return err
 			}
-			e = Guid(t)
+			e = Guid(s)
 			v.Guid = append(v.Guid, e)
 		default:
 			if err := d.Skip(); err != nil {
@@ -1965,11 +1965,11 @@ func (v *SyncUpdateParameters) DecodeStreamContent(d *xmlstream.Decoder) error {
 				return err
 			}
 		case "FeatureScoreMatchingKey":
-			t, err := d.Text()
+			s, err := d.TextString()
 			if err != nil {
 				return err
 			}
-			v.FeatureScoreMatchingKey = string(t)
+			v.FeatureScoreMatchingKey = string(s)
 		case "ExtendedUpdateInfoParameters":
 			if v.ExtendedUpdateInfoParameters == nil {
 				v.ExtendedUpdateInfoParameters = new(ExtendedUpdateInfoParameters)
@@ -1992,11 +1992,11 @@ func (v *SyncUpdateParameters) DecodeStreamContent(d *xmlstream.Decoder) error {
 				return err
 			}
 		case "WuBundleId":
-			t, err := d.Text()
+			s, err := d.TextString()
 			if err != nil {
 				return err
 			}
-			v.WuBundleId = Guid(t)
+			v.WuBundleId = Guid(s)
 		case "ProductsParameters":
 			if v.ProductsParameters == nil {
 				v.ProductsParameters = new(SyncProductsParameters)
@@ -2171,11 +2171,11 @@ func (v *SyncInfo) DecodeStreamContent(d *xmlstream.Decoder) error {
 				return err
 			}
 		case "DriverSyncNotNeeded":
-			t, err := d.Text()
+			s, err := d.TextString()
 			if err != nil {
 				return err
 			}
-			v.DriverSyncNotNeeded = string(t)
+			v.DriverSyncNotNeeded = string(s)
 		case "ExtendedUpdateInfo":
 			if v.ExtendedUpdateInfo == nil {
 				v.ExtendedUpdateInfo = new(ExtendedUpdateInfo)
@@ -2184,11 +2184,11 @@ func (v *SyncInfo) DecodeStreamContent(d *xmlstream.Decoder) error {
 				return err
 			}
 		case "CountryCode":
-			t, err := d.Text()
+			s, err := d.TextString()
 			if err != nil {
 				return err
 			}
-			v.CountryCode = string(t)
+			v.CountryCode = string(s)
 		default:
 			if err := d.Skip(); err != nil {
 				return err
@@ -2365,11 +2365,11 @@ func (v *ArrayOfXmlUpdateFragmentType) DecodeStreamContent(d *xmlstream.Decoder)
 		switch string(name) {
 		case "XmlUpdateFragmentType":
 			var e XmlUpdateFragmentType
-			t, err := d.Text()
+			s, err := d.TextString()
 			if err != nil {
 				return err
 			}
-			e = XmlUpdateFragmentType(t)
+			e = XmlUpdateFragmentType(s)
 			v.XmlUpdateFragmentType = append(v.XmlUpdateFragmentType, e)
 		default:
 			if err := d.Skip(); err != nil {
@@ -2413,11 +2413,11 @@ func (v *ArrayOfString) DecodeStreamContent(d *xmlstream.Decoder) error {
 		switch string(name) {
 		case "string":
 			var e string
-			t, err := d.Text()
+			s, err := d.TextString()
 			if err != nil {
 				return err
 			}
-			e = string(t)
+			e = string(s)
 			v.String = append(v.String, e)
 		default:
 			if err := d.Skip(); err != nil {
@@ -2710,11 +2710,11 @@ func (v *AuthorizationCookie) DecodeStreamContent(d *xmlstream.Decoder) error {
 		}
 		switch string(name) {
 		case "PlugInId":
-			t, err := d.Text()
+			s, err := d.TextString()
 			if err != nil {
 				return err
 			}
-			v.PlugInId = string(t)
+			v.PlugInId = string(s)
 		case "CookieData":
 			t, err := d.Text()
 			if err != nil {
@@ -2775,11 +2775,11 @@ func (v *CategoryRelationship) DecodeStreamContent(d *xmlstream.Decoder) error {
 			}
 			v.IndexOfAndGroup = int32(n)
 		case "CategoryId":
-			t, err := d.Text()
+			s, err := d.TextString()
 			if err != nil {
 				return err
 			}
-			v.CategoryId = Guid(t)
+			v.CategoryId = Guid(s)
 		default:
 			if err := d.Skip(); err != nil {
 				return err
@@ -2961,11 +2961,11 @@ func (v *ExtendedUpdateInfoParameters) DecodeStreamContent(d *xmlstream.Decoder)
 				return err
 			}
 		case "GeoId":
-			t, err := d.Text()
+			s, err := d.TextString()
 			if err != nil {
 				return err
 			}
-			v.GeoId = string(t)
+			v.GeoId = string(s)
 		default:
 			if err := d.Skip(); err != nil {
 				return err
@@ -3009,11 +3009,11 @@ func (v *ExtendedUserInfoParameters) DecodeStreamContent(d *xmlstream.Decoder) e
 		}
 		switch string(name) {
 		case "Version":
-			t, err := d.Text()
+			s, err := d.TextString()
 			if err != nil {
 				return err
 			}
-			v.Version = string(t)
+			v.Version = string(s)
 		case "ExtendedUserInfo":
 			if v.ExtendedUserInfo == nil {
 				v.ExtendedUserInfo = new(ArrayOfString)
@@ -3071,23 +3071,23 @@ func (v *SyncProductsParameters) DecodeStreamContent(d *xmlstream.Decoder) error
 			}
 			v.SyncCurrentVersionOnly = b
 		case "DeviceAttributes":
-			t, err := d.Text()
+			s, err := d.TextString()
 			if err != nil {
 				return err
 			}
-			v.DeviceAttributes = string(t)
+			v.DeviceAttributes = string(s)
 		case "CallerAttributes":
-			t, err := d.Text()
+			s, err := d.TextString()
 			if err != nil {
 				return err
 			}
-			v.CallerAttributes = string(t)
+			v.CallerAttributes = string(s)
 		case "Products":
-			t, err := d.Text()
+			s, err := d.TextString()
 			if err != nil {
 				return err
 			}
-			v.Products = string(t)
+			v.Products = string(s)
 		default:
 			if err := d.Skip(); err != nil {
 				return err
@@ -3182,11 +3182,11 @@ func (v *UpdateIdentity) DecodeStreamContent(d *xmlstream.Decoder) error {
 		}
 		switch string(name) {
 		case "UpdateID":
-			t, err := d.Text()
+			s, err := d.TextString()
 			if err != nil {
 				return err
 			}
-			v.UpdateID = Guid(t)
+			v.UpdateID = Guid(s)
 		case "RevisionNumber":
 			t, err := d.Text()
 			if err != nil {
@@ -3415,23 +3415,23 @@ func (v *AuthPlugInInfo) DecodeStreamContent(d *xmlstream.Decoder) error {
 		}
 		switch string(name) {
 		case "PlugInID":
-			t, err := d.Text()
+			s, err := d.TextString()
 			if err != nil {
 				return err
 			}
-			v.PlugInID = string(t)
+			v.PlugInID = string(s)
 		case "ServiceUrl":
-			t, err := d.Text()
+			s, err := d.TextString()
 			if err != nil {
 				return err
 			}
-			v.ServiceUrl = string(t)
+			v.ServiceUrl = string(s)
 		case "Parameter":
-			t, err := d.Text()
+			s, err := d.TextString()
 			if err != nil {
 				return err
 			}
-			v.Parameter = string(t)
+			v.Parameter = string(s)
 		default:
 			if err := d.Skip(); err != nil {
 				return err
@@ -3479,17 +3479,17 @@ func (v *ConfigurationProperty) DecodeStreamContent(d *xmlstream.Decoder) error 
 		}
 		switch string(name) {
 		case "Name":
-			t, err := d.Text()
+			s, err := d.TextString()
 			if err != nil {
 				return err
 			}
-			v.Name = string(t)
+			v.Name = string(s)
 		case "Value":
-			t, err := d.Text()
+			s, err := d.TextString()
 			if err != nil {
 				return err
 			}
-			v.Value = string(t)
+			v.Value = string(s)
 		default:
 			if err := d.Skip(); err != nil {
 				return err
@@ -3628,11 +3628,11 @@ func (v *CategoryIdentifier) DecodeStreamContent(d *xmlstream.Decoder) error {
 		}
 		switch string(name) {
 		case "Id":
-			t, err := d.Text()
+			s, err := d.TextString()
 			if err != nil {
 				return err
 			}
-			v.Id = Guid(t)
+			v.Id = Guid(s)
 		default:
 			if err := d.Skip(); err != nil {
 				return err
@@ -3705,11 +3705,11 @@ func (v *UpdateInfo) DecodeStreamContent(d *xmlstream.Decoder) error {
 			}
 			v.IsShared = b
 		case "Xml":
-			t, err := d.Text()
+			s, err := d.TextString()
 			if err != nil {
 				return err
 			}
-			v.Xml = string(t)
+			v.Xml = string(s)
 		case "Verification":
 			if v.Verification == nil {
 				v.Verification = new(Verification)
@@ -3781,17 +3781,17 @@ func (v *Deployment) DecodeStreamContent(d *xmlstream.Decoder) error {
 			}
 			v.ID = int32(n)
 		case "Action":
-			t, err := d.Text()
+			s, err := d.TextString()
 			if err != nil {
 				return err
 			}
-			v.Action = DeploymentAction(t)
+			v.Action = DeploymentAction(s)
 		case "Deadline":
-			t, err := d.Text()
+			s, err := d.TextString()
 			if err != nil {
 				return err
 			}
-			v.Deadline = string(t)
+			v.Deadline = string(s)
 		case "IsAssigned":
 			t, err := d.Text()
 			if err != nil {
@@ -3803,17 +3803,17 @@ func (v *Deployment) DecodeStreamContent(d *xmlstream.Decoder) error {
 			}
 			v.IsAssigned = b
 		case "LastChangeTime":
-			t, err := d.Text()
+			s, err := d.TextString()
 			if err != nil {
 				return err
 			}
-			v.LastChangeTime = string(t)
+			v.LastChangeTime = string(s)
 		case "DownloadPriority":
-			t, err := d.Text()
+			s, err := d.TextString()
 			if err != nil {
 				return err
 			}
-			v.DownloadPriority = string(t)
+			v.DownloadPriority = string(s)
 		case "HardwareIds":
 			if v.HardwareIds == nil {
 				v.HardwareIds = new(ArrayOfString)
@@ -3836,65 +3836,65 @@ func (v *Deployment) DecodeStreamContent(d *xmlstream.Decoder) error {
 				return err
 			}
 		case "AutoSelect":
-			t, err := d.Text()
+			s, err := d.TextString()
 			if err != nil {
 				return err
 			}
-			v.AutoSelect = string(t)
+			v.AutoSelect = string(s)
 		case "AutoDownload":
-			t, err := d.Text()
+			s, err := d.TextString()
 			if err != nil {
 				return err
 			}
-			v.AutoDownload = string(t)
+			v.AutoDownload = string(s)
 		case "SupersedenceBehavior":
-			t, err := d.Text()
+			s, err := d.TextString()
 			if err != nil {
 				return err
 			}
-			v.SupersedenceBehavior = string(t)
+			v.SupersedenceBehavior = string(s)
 		case "FlagBitmask":
-			t, err := d.Text()
+			s, err := d.TextString()
 			if err != nil {
 				return err
 			}
-			v.FlagBitmask = string(t)
+			v.FlagBitmask = string(s)
 		case "Priority":
-			t, err := d.Text()
+			s, err := d.TextString()
 			if err != nil {
 				return err
 			}
-			v.Priority = string(t)
+			v.Priority = string(s)
 		case "HandlerSpecificAction":
-			t, err := d.Text()
+			s, err := d.TextString()
 			if err != nil {
 				return err
 			}
-			v.HandlerSpecificAction = string(t)
+			v.HandlerSpecificAction = string(s)
 		case "TargetGroupId":
-			t, err := d.Text()
+			s, err := d.TextString()
 			if err != nil {
 				return err
 			}
-			v.TargetGroupId = Guid(t)
+			v.TargetGroupId = Guid(s)
 		case "TargetingVersion":
-			t, err := d.Text()
+			s, err := d.TextString()
 			if err != nil {
 				return err
 			}
-			v.TargetingVersion = string(t)
+			v.TargetingVersion = string(s)
 		case "FlightId":
-			t, err := d.Text()
+			s, err := d.TextString()
 			if err != nil {
 				return err
 			}
-			v.FlightId = string(t)
+			v.FlightId = string(s)
 		case "ClientBehaviors":
-			t, err := d.Text()
+			s, err := d.TextString()
 			if err != nil {
 				return err
 			}
-			v.ClientBehaviors = string(t)
+			v.ClientBehaviors = string(s)
 		case "CacheLifetimeMinutes":
 			if v.CacheLifetimeMinutes == nil {
 				v.CacheLifetimeMinutes = new(uint16)
@@ -3909,11 +3909,11 @@ func (v *Deployment) DecodeStreamContent(d *xmlstream.Decoder) error {
 			}
 			(*v.CacheLifetimeMinutes) = uint16(n)
 		case "FlightMetadata":
-			t, err := d.Text()
+			s, err := d.TextString()
 			if err != nil {
 				return err
 			}
-			v.FlightMetadata = string(t)
+			v.FlightMetadata = string(s)
 		default:
 			if err := d.Skip(); err != nil {
 				return err
@@ -4049,11 +4049,11 @@ func (v *UpdateData) DecodeStreamContent(d *xmlstream.Decoder) error {
 			}
 			v.ID = int32(n)
 		case "Xml":
-			t, err := d.Text()
+			s, err := d.TextString()
 			if err != nil {
 				return err
 			}
-			v.Xml = string(t)
+			v.Xml = string(s)
 		case "Verification":
 			if v.Verification == nil {
 				v.Verification = new(Verification)
@@ -4112,29 +4112,29 @@ func (v *FileLocation) DecodeStreamContent(d *xmlstream.Decoder) error {
 				return xmlstream.ErrUnsupported
 			}
 		case "Url":
-			t, err := d.Text()
+			s, err := d.TextString()
 			if err != nil {
 				return err
 			}
-			v.Url = string(t)
+			v.Url = string(s)
 		case "PiecesHashUrl":
-			t, err := d.Text()
+			s, err := d.TextString()
 			if err != nil {
 				return err
 			}
-			v.PiecesHashUrl = string(t)
+			v.PiecesHashUrl = string(s)
 		case "BlockMapUrl":
-			t, err := d.Text()
+			s, err := d.TextString()
 			if err != nil {
 				return err
 			}
-			v.BlockMapUrl = string(t)
+			v.BlockMapUrl = string(s)
 		case "EsrpDecryptionInformation":
-			t, err := d.Text()
+			s, err := d.TextString()
 			if err != nil {
 				return err
 			}
-			v.EsrpDecryptionInformation = string(t)
+			v.EsrpDecryptionInformation = string(s)
 		default:
 			if err := d.Skip(); err != nil {
 				return err
@@ -4192,11 +4192,11 @@ func (v *InstalledDriver) DecodeStreamContent(d *xmlstream.Decoder) error {
 		}
 		switch string(name) {
 		case "MatchingID":
-			t, err := d.Text()
+			s, err := d.TextString()
 			if err != nil {
 				return err
 			}
-			v.MatchingID = string(t)
+			v.MatchingID = string(s)
 		case "DriverVerDate":
 			t, err := d.Text()
 			if err != nil {
@@ -4216,35 +4216,35 @@ func (v *InstalledDriver) DecodeStreamContent(d *xmlstream.Decoder) error {
 			}
 			v.DriverVerVersion = int64(n)
 		case "Class":
-			t, err := d.Text()
+			s, err := d.TextString()
 			if err != nil {
 				return err
 			}
-			v.Class = string(t)
+			v.Class = string(s)
 		case "Manufacturer":
-			t, err := d.Text()
+			s, err := d.TextString()
 			if err != nil {
 				return err
 			}
-			v.Manufacturer = string(t)
+			v.Manufacturer = string(s)
 		case "Provider":
-			t, err := d.Text()
+			s, err := d.TextString()
 			if err != nil {
 				return err
 			}
-			v.Provider = string(t)
+			v.Provider = string(s)
 		case "Model":
-			t, err := d.Text()
+			s, err := d.TextString()
 			if err != nil {
 				return err
 			}
-			v.Model = string(t)
+			v.Model = string(s)
 		case "MatchingComputerHWID":
-			t, err := d.Text()
+			s, err := d.TextString()
 			if err != nil {
 				return err
 			}
-			v.MatchingComputerHWID = Guid(t)
+			v.MatchingComputerHWID = Guid(s)
 		case "DriverRank":
 			t, err := d.Text()
 			if err != nil {
@@ -4475,17 +4475,17 @@ func (v *DriverMetadata) DecodeStreamContent(d *xmlstream.Decoder) error {
 		}
 		switch string(name) {
 		case "Model":
-			t, err := d.Text()
+			s, err := d.TextString()
 			if err != nil {
 				return err
 			}
-			v.Model = string(t)
+			v.Model = string(s)
 		case "Manufacturer":
-			t, err := d.Text()
+			s, err := d.TextString()
 			if err != nil {
 				return err
 			}
-			v.Manufacturer = string(t)
+			v.Manufacturer = string(s)
 		default:
 			if err := d.Skip(); err != nil {
 				return err
@@ -4572,11 +4572,11 @@ func (v *ExtensionDriver) DecodeStreamContent(d *xmlstream.Decoder) error {
 		}
 		switch string(name) {
 		case "ExtensionId":
-			t, err := d.Text()
+			s, err := d.TextString()
 			if err != nil {
 				return err
 			}
-			v.ExtensionId = string(t)
+			v.ExtensionId = string(s)
 		case "DriverVerDate":
 			t, err := d.Text()
 			if err != nil {
@@ -4596,11 +4596,11 @@ func (v *ExtensionDriver) DecodeStreamContent(d *xmlstream.Decoder) error {
 			}
 			v.DriverVerVersion = int64(n)
 		case "Class":
-			t, err := d.Text()
+			s, err := d.TextString()
 			if err != nil {
 				return err
 			}
-			v.Class = string(t)
+			v.Class = string(s)
 		case "DriverRank":
 			t, err := d.Text()
 			if err != nil {
@@ -4612,11 +4612,11 @@ func (v *ExtensionDriver) DecodeStreamContent(d *xmlstream.Decoder) error {
 			}
 			v.DriverRank = int32(n)
 		case "MatchingComputerHWID":
-			t, err := d.Text()
+			s, err := d.TextString()
 			if err != nil {
 				return err
 			}
-			v.MatchingComputerHWID = Guid(t)
+			v.MatchingComputerHWID = Guid(s)
 		default:
 			if err := d.Skip(); err != nil {
 				return err

@@ -360,11 +360,11 @@ func (v *BasicData) DecodeStreamContent(d *xmlstream.Decoder) error {
 				return xmlstream.ErrUnsupported
 			}
 		case "EventInstanceID":
-			t, err := d.Text()
+			s, err := d.TextString()
 			if err != nil {
 				return err
 			}
-			v.EventInstanceID = Guid(t)
+			v.EventInstanceID = Guid(s)
 		case "NamespaceID":
 			t, err := d.Text()
 			if err != nil {
@@ -413,11 +413,11 @@ func (v *BasicData) DecodeStreamContent(d *xmlstream.Decoder) error {
 			}
 			v.Win32HResult = int32(n)
 		case "AppName":
-			t, err := d.Text()
+			s, err := d.TextString()
 			if err != nil {
 				return err
 			}
-			v.AppName = string(t)
+			v.AppName = string(s)
 		default:
 			if err := d.Skip(); err != nil {
 				return err
@@ -496,29 +496,29 @@ func (v *ExtendedData) DecodeStreamContent(d *xmlstream.Decoder) error {
 				return err
 			}
 		case "ComputerBrand":
-			t, err := d.Text()
+			s, err := d.TextString()
 			if err != nil {
 				return err
 			}
-			v.ComputerBrand = string(t)
+			v.ComputerBrand = string(s)
 		case "ComputerModel":
-			t, err := d.Text()
+			s, err := d.TextString()
 			if err != nil {
 				return err
 			}
-			v.ComputerModel = string(t)
+			v.ComputerModel = string(s)
 		case "BiosRevision":
-			t, err := d.Text()
+			s, err := d.TextString()
 			if err != nil {
 				return err
 			}
-			v.BiosRevision = string(t)
+			v.BiosRevision = string(s)
 		case "ProcessorArchitecture":
-			t, err := d.Text()
+			s, err := d.TextString()
 			if err != nil {
 				return err
 			}
-			v.ProcessorArchitecture = ProcessorArchitecture(t)
+			v.ProcessorArchitecture = ProcessorArchitecture(s)
 		case "OSVersion":
 			if v.OSVersion == nil {
 				v.OSVersion = new(DetailedVersion)
@@ -537,11 +537,11 @@ func (v *ExtendedData) DecodeStreamContent(d *xmlstream.Decoder) error {
 			}
 			v.OSLocaleID = int32(n)
 		case "DeviceID":
-			t, err := d.Text()
+			s, err := d.TextString()
 			if err != nil {
 				return err
 			}
-			v.DeviceID = string(t)
+			v.DeviceID = string(s)
 		default:
 			if err := d.Skip(); err != nil {
 				return err
@@ -609,17 +609,17 @@ func (v *PrivateData) DecodeStreamContent(d *xmlstream.Decoder) error {
 		}
 		switch string(name) {
 		case "ComputerDnsName":
-			t, err := d.Text()
+			s, err := d.TextString()
 			if err != nil {
 				return err
 			}
-			v.ComputerDnsName = string(t)
+			v.ComputerDnsName = string(s)
 		case "UserAccountName":
-			t, err := d.Text()
+			s, err := d.TextString()
 			if err != nil {
 				return err
 			}
-			v.UserAccountName = string(t)
+			v.UserAccountName = string(s)
 		default:
 			if err := d.Skip(); err != nil {
 				return err
@@ -662,11 +662,11 @@ func (v *ComputerTargetIdentifier) DecodeStreamContent(d *xmlstream.Decoder) err
 		}
 		switch string(name) {
 		case "Sid":
-			t, err := d.Text()
+			s, err := d.TextString()
 			if err != nil {
 				return err
 			}
-			v.Sid = string(t)
+			v.Sid = string(s)
 		default:
 			if err := d.Skip(); err != nil {
 				return err
@@ -704,11 +704,11 @@ func (v *UpdateRevisionIdentifier) DecodeStreamContent(d *xmlstream.Decoder) err
 		}
 		switch string(name) {
 		case "UpdateID":
-			t, err := d.Text()
+			s, err := d.TextString()
 			if err != nil {
 				return err
 			}
-			v.UpdateID = Guid(t)
+			v.UpdateID = Guid(s)
 		case "RevisionNumber":
 			t, err := d.Text()
 			if err != nil {
@@ -758,11 +758,11 @@ func (v *ArrayOfString) DecodeStreamContent(d *xmlstream.Decoder) error {
 		switch string(name) {
 		case "string":
 			var e string
-			t, err := d.Text()
+			s, err := d.TextString()
 			if err != nil {
 				return err
 			}
-			e = string(t)
+			e = string(s)
 			v.String = append(v.String, e)
 		default:
 			if err := d.Skip(); err != nil {

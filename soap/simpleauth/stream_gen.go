@@ -68,23 +68,23 @@ func (v *GetAuthorizationCookie) DecodeStreamContent(d *xmlstream.Decoder) error
 		}
 		switch string(name) {
 		case "clientId":
-			t, err := d.Text()
+			s, err := d.TextString()
 			if err != nil {
 				return err
 			}
-			v.ClientId = string(t)
+			v.ClientId = string(s)
 		case "targetGroupName":
-			t, err := d.Text()
+			s, err := d.TextString()
 			if err != nil {
 				return err
 			}
-			v.TargetGroupName = string(t)
+			v.TargetGroupName = string(s)
 		case "dnsName":
-			t, err := d.Text()
+			s, err := d.TextString()
 			if err != nil {
 				return err
 			}
-			v.DnsName = string(t)
+			v.DnsName = string(s)
 		default:
 			if err := d.Skip(); err != nil {
 				return err
@@ -173,11 +173,11 @@ func (v *AuthorizationCookie) DecodeStreamContent(d *xmlstream.Decoder) error {
 		}
 		switch string(name) {
 		case "PlugInId":
-			t, err := d.Text()
+			s, err := d.TextString()
 			if err != nil {
 				return err
 			}
-			v.PlugInId = string(t)
+			v.PlugInId = string(s)
 		case "CookieData":
 			t, err := d.Text()
 			if err != nil {

@@ -56,6 +56,7 @@ type Decoder struct {
 	attrs         []attr
 	ns            []binding
 	scratch       []byte
+	intern        *Interner
 }
 
 // NewDecoder returns a decoder of data (after an optional UTF-8 byte order
@@ -70,6 +71,7 @@ func NewDecoder(data []byte) *Decoder {
 func (d *Decoder) Reset(data []byte) {
 	d.data, d.pos, d.empty = data, 0, false
 	d.stack, d.attrs, d.ns, d.scratch = d.stack[:0], d.attrs[:0], d.ns[:0], d.scratch[:0]
+	d.intern = nil
 }
 
 // Depth is the number of open elements.
@@ -715,8 +717,29 @@ func (d *Decoder) TextUint(bits int) (uint64, error) {
 	return ParseUint(t, bits)
 }
 
-// TextString reads the current element's content as a string.
+// TextString reads the current element's content as a string. With an
+// interner (SetInterner), a long text seen before is the same string.
 func (d *Decoder) TextString() (string, error) {
+	if in := d.intern; in != nil && !d.empty {
+		if i := bytes.IndexByte(d.data[d.pos:], '<'); i >= in.MinLen {
+			raw := d.data[d.pos : d.pos+i]
+			if s, ok := in.lookup(raw); ok && d.pos+i+1 < len(d.data) && d.data[d.pos+i+1] == '/' {
+				// Seen, so valid text: only the end tag is left to read.
+				d.pos += i
+				if err := d.endTag(); err != nil {
+					return "", err
+				}
+				return s, nil
+			}
+			t, err := d.Text()
+			if err != nil {
+				return "", err
+			}
+			s := string(t)
+			in.store(raw, s)
+			return s, nil
+		}
+	}
 	t, err := d.Text()
 	if err != nil {
 		return "", err
