@@ -273,7 +273,7 @@ func TestKB954960FixedTablePreference(t *testing.T) {
 	ranked := []catalog.Action{catalog.ActionBlock, catalog.ActionUninstall, catalog.ActionInstall,
 		catalog.ActionOptionalInstall, catalog.ActionPreDeploymentCheck, catalog.ActionEvaluate, catalog.ActionBundle}
 	type pair struct {
-		name       string
+		name      string
 		win, lose catalog.Deployment
 	}
 	var pairs []pair
