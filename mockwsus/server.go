@@ -6,6 +6,9 @@
 // journals every exchange, and runs named behaviours (package behaviour)
 // that switch between the buggy and the fixed build at run time, for the
 // whole server or per target group. An admin API (AdminHandler) drives it.
+// A version from 10.0 up makes it a modern WSUS, as Windows Server 2016 to
+// 2025 run it (modern.go); every version compresses its answers with Xpress
+// when the request asks (compress.go).
 //
 // The default catalog carries the database state of Security Advisory
 // 954960, so a buggy server fails SyncUpdates for exactly the computers whose
