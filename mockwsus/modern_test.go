@@ -178,13 +178,16 @@ func TestModernVersionSwitch(t *testing.T) {
 			t.Errorf("%s: kb954960 %s by default, want fixed", v, m)
 		}
 	}
-	if err := h.srv.SetVersion(mockwsus.VersionFixed); err != nil {
-		t.Fatal(err)
-	}
-	rec := scan()
-	assertASMXFault(t, rec, "Server did not recognize the value of HTTP Header SOAPAction: "+clientws.Action("StartCategoryScan")+".")
-	if got := rec.Header().Get("Server"); got != "Microsoft-IIS/6.0" {
-		t.Errorf("back on 3.1: Server %q", got)
+	// Every 3.x version stays WSUS 3.0 as it is, SP2 (3.2.7600.226) too.
+	for _, v := range []string{mockwsus.VersionFixed, "3.2.7600.226", "6.3.9600.18228"} {
+		if err := h.srv.SetVersion(v); err != nil {
+			t.Fatal(err)
+		}
+		rec := scan()
+		assertASMXFault(t, rec, "Server did not recognize the value of HTTP Header SOAPAction: "+clientws.Action("StartCategoryScan")+".")
+		if got := rec.Header().Get("Server"); got != "Microsoft-IIS/6.0" {
+			t.Errorf("back on %s: Server %q", v, got)
+		}
 	}
 }
 
@@ -253,6 +256,30 @@ func TestXpressNegotiation(t *testing.T) {
 		var f *soap.Fault
 		if err := soap.ParseResponse(body, nil); !errors.As(err, &f) || f.Detail == nil || f.Detail.ErrorCode != "InvalidCookie" {
 			t.Errorf("%s: decoded fault %v, want InvalidCookie", version, err)
+		}
+	}
+}
+
+// DriverSyncNotNeeded goes only to clients that said protocolVersion 1.7 or
+// later in GetCookie (MS-WUSP 2.2.2.2.4), and only from a modern WSUS.
+func TestDriverSyncNotNeededNeedsProtocol17(t *testing.T) {
+	for _, tt := range []struct {
+		version, protocol, want string
+	}{
+		{mockwsus.VersionWSUS2025, "1.6", ""},
+		{mockwsus.VersionWSUS2025, "1.7", "true"},
+		{mockwsus.VersionWSUS2025, "2.90", "true"},
+		{mockwsus.DefaultVersion, "2.90", ""},
+	} {
+		h := newHarness(t, mockwsus.Config{Version: tt.version})
+		h.protocol = tt.protocol
+		s := h.register(goldenClientID, "win11.lab.local", "")
+		var resp clientws.SyncUpdatesResponse
+		if _, err := h.post(clientPath, clientws.Action("SyncUpdates"), &clientws.SyncUpdates{Cookie: s.cookie, Parameters: &clientws.SyncUpdateParameters{SkipSoftwareSync: true}}, &resp); err != nil {
+			t.Fatal(err)
+		}
+		if got := resp.SyncUpdatesResult.DriverSyncNotNeeded; got != tt.want {
+			t.Errorf("%s, client protocol %s: DriverSyncNotNeeded %q, want %q", tt.version, tt.protocol, got, tt.want)
 		}
 	}
 }
