@@ -23,12 +23,14 @@ const headerSize = 8
 // bits) and then its Plain LZ77 stream, or its bytes stored when
 // compression would not make them smaller. An empty src adds nothing.
 func Encode(dst, src []byte) []byte {
+	t := tablesPool.Get().(*tables)
+	defer tablesPool.Put(t)
 	for len(src) > 0 {
 		block := src[:min(len(src), BlockSize)]
 		src = src[len(block):]
 		at := len(dst)
 		dst = append(dst, 0, 0, 0, 0, 0, 0, 0, 0)
-		dst = Compress(dst, block)
+		dst = t.compress(dst, block)
 		n := len(dst) - at - headerSize
 		if n >= len(block) {
 			dst = append(dst[:at+headerSize], block...)

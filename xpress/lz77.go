@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"sync"
 )
 
 // ErrCorrupt reports compressed data that does not decode.
@@ -32,6 +33,21 @@ const (
 // Matches reach at most 8192 bytes back, as the format allows; for the wire
 // framing use Encode, which cuts the input into blocks first.
 func Compress(dst, src []byte) []byte {
+	t := tablesPool.Get().(*tables)
+	defer tablesPool.Put(t)
+	return t.compress(dst, src)
+}
+
+// tables are the match finder's hash chains, kept between calls (in
+// tablesPool) so that compressing an answer allocates nothing; every call
+// clears what it uses, so the output never depends on an earlier call.
+type tables struct {
+	head, prev []int32
+}
+
+var tablesPool = sync.Pool{New: func() any { return new(tables) }}
+
+func (t *tables) compress(dst, src []byte) []byte {
 	e := encoder{out: dst, lastNibble: -1}
 	e.reserveFlags()
 	if len(src) < minMatch+1 {
@@ -40,14 +56,27 @@ func Compress(dst, src []byte) []byte {
 		}
 		return e.finish()
 	}
-	var head [1 << hashBits]int32
+	// Tables sized to the input: a small answer (most are) does not pay
+	// for clearing tables made for 64 KiB.
+	bits := uint(8)
+	for bits < hashBits && 1<<bits < len(src) {
+		bits++
+	}
+	if cap(t.head) < 1<<bits {
+		t.head = make([]int32, 1<<hashBits)
+	}
+	head := t.head[:1<<bits]
 	for i := range head {
 		head[i] = -1
 	}
-	prev := make([]int32, maxOffset) // ring: prev[i%maxOffset] is the previous position with i's hash
+	window := min(len(src), maxOffset)
+	if cap(t.prev) < window {
+		t.prev = make([]int32, maxOffset)
+	}
+	prev := t.prev[:window] // ring: prev[i%window] is the previous position with i's hash
 	insert := func(i int) {
-		h := hash3(src[i:])
-		prev[i%maxOffset] = head[h]
+		h := hash3(src[i:], bits)
+		prev[i%window] = head[h]
 		head[h] = int32(i)
 	}
 	i := 0
@@ -56,7 +85,7 @@ func Compress(dst, src []byte) []byte {
 		bestLen, bestOff := 0, 0
 		if i <= last {
 			limit := min(len(src)-i, maxMatch)
-			cand := head[hash3(src[i:])]
+			cand := head[hash3(src[i:], bits)]
 			for chain := 0; cand >= 0 && chain < maxChain; chain++ {
 				off := i - int(cand)
 				if off > maxOffset {
@@ -71,7 +100,7 @@ func Compress(dst, src []byte) []byte {
 						}
 					}
 				}
-				next := prev[int(cand)%maxOffset]
+				next := prev[int(cand)%window]
 				if next >= cand {
 					break // the ring slot was reused by a later position
 				}
@@ -97,9 +126,9 @@ func Compress(dst, src []byte) []byte {
 	return e.finish()
 }
 
-func hash3(b []byte) uint32 {
+func hash3(b []byte, bits uint) uint32 {
 	v := uint32(b[0]) | uint32(b[1])<<8 | uint32(b[2])<<16
-	return (v * 2654435761) >> (32 - hashBits)
+	return (v * 2654435761) >> (32 - bits)
 }
 
 // matchLen is the length of the common prefix of a and b, at most limit.

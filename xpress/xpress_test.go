@@ -277,3 +277,17 @@ func TestDecompressAppends(t *testing.T) {
 		t.Errorf("a match into dst's earlier bytes: %v, want ErrCorrupt", err)
 	}
 }
+
+// The match finder's tables are reused between calls: what one call
+// compressed never shows in the next one's output.
+func TestCompressForgetsEarlierCalls(t *testing.T) {
+	s := samples()
+	a, b := s["xml"][:20000], s["mixed"][:20000]
+	xpress.Compress(nil, a)
+	afterA := xpress.Compress(nil, b)
+	xpress.Compress(nil, b)
+	afterB := xpress.Compress(nil, b)
+	if !bytes.Equal(afterA, afterB) {
+		t.Error("Compress output depends on the call before")
+	}
+}
