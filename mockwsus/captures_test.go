@@ -34,6 +34,8 @@ type capture struct {
 	header []byte // request line and headers as sent
 	body   []byte
 	action string // meta.json's soap_action, quoted
+	// response is the captured answer's status line and headers.
+	response []byte
 }
 
 func loadCaptures(t *testing.T) []capture {
@@ -63,7 +65,7 @@ func loadCaptures(t *testing.T) []capture {
 		if err := json.Unmarshal(read("meta.json"), &meta); err != nil {
 			t.Fatalf("%s/meta.json: %v", dir, err)
 		}
-		out = append(out, capture{name: filepath.Base(dir), header: read("request.headers"), body: read("request.body"), action: meta.SOAPAction})
+		out = append(out, capture{name: filepath.Base(dir), header: read("request.headers"), body: read("request.body"), action: meta.SOAPAction, response: read("response.headers")})
 	}
 	if len(out) == 0 {
 		t.Fatalf("%s holds no captures", flow)
@@ -156,6 +158,10 @@ func replayCapture(t *testing.T, h *harness, c capture, live []byte, modern bool
 	if wantServer := map[bool]string{false: "Microsoft-IIS/6.0", true: "Microsoft-IIS/10.0"}[modern]; rec.Header().Get("Server") != wantServer {
 		t.Errorf("Server %q, want %q", rec.Header().Get("Server"), wantServer)
 	}
+	// Cache-Control as the captured answer's.
+	if want := headerValue(t, c.response, "Cache-Control"); modern && rec.Header().Get("Cache-Control") != want {
+		t.Errorf("Cache-Control %q, the captured answer's %q", rec.Header().Get("Cache-Control"), want)
+	}
 	var resp any
 	switch op {
 	case "SyncUpdates":
@@ -200,6 +206,13 @@ func replayCapture(t *testing.T, h *harness, c capture, live []byte, modern bool
 			}
 		}
 	case *clientws.GetExtendedUpdateInfoResponse:
+		if modern {
+			for _, empty := range []string{"<Updates></Updates>", "<FileLocations></FileLocations>"} {
+				if bytes.Contains(plain, []byte(empty)) {
+					t.Errorf("a modern WSUS leaves an empty list out; the answer has %s", empty)
+				}
+			}
+		}
 		res := resp.GetExtendedUpdateInfoResult
 		req := regexp.MustCompile(`<int>`).FindAll(body, -1)
 		if res == nil || len(res.OutOfScopeRevisionIDs.Int) != len(req) {
@@ -210,4 +223,17 @@ func replayCapture(t *testing.T, h *harness, c capture, live []byte, modern bool
 			t.Error("ReportEventBatchResult false")
 		}
 	}
+}
+
+// headerValue is the value of header name in a captured header block.
+func headerValue(t *testing.T, block []byte, name string) string {
+	t.Helper()
+	for line := range strings.SplitSeq(string(block), "\n") {
+		k, v, ok := strings.Cut(strings.TrimRight(line, "\r"), ":")
+		if ok && strings.EqualFold(strings.TrimSpace(k), name) {
+			return strings.TrimSpace(v)
+		}
+	}
+	t.Fatalf("the captured headers have no %s:\n%s", name, block)
+	return ""
 }

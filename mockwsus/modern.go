@@ -3,6 +3,7 @@ package mockwsus
 import (
 	"fmt"
 	"net"
+	"net/http"
 	"strings"
 	"time"
 
@@ -97,6 +98,34 @@ func modernSyncInfo(info *syncInfo, driverPass bool, clientProtocol string) {
 	if behaviour.CompareVersions(clientProtocol, "1.7") >= 0 {
 		info.DriverSyncNotNeeded = fmt.Sprint(driverPass)
 	}
+}
+
+// modernExtendedUpdateInfo leaves the empty lists of a GetExtendedUpdateInfo
+// answer out, as a modern WSUS does with SyncUpdates' (the captured answer
+// has Updates and FileLocations and no empty OutOfScopeRevisionIDs).
+func modernExtendedUpdateInfo(info *extendedUpdateInfo) {
+	if info.Updates != nil && len(info.Updates.Update) == 0 {
+		info.Updates = nil
+	}
+	if info.FileLocations != nil && len(info.FileLocations.FileLocation) == 0 {
+		info.FileLocations = nil
+	}
+	if info.OutOfScopeRevisionIDs != nil && len(info.OutOfScopeRevisionIDs.Int) == 0 {
+		info.OutOfScopeRevisionIDs = nil
+	}
+}
+
+// cacheControlWriter sets Cache-Control as the answer's header goes out: a
+// modern WSUS's Reporting web service answers "private, max-age=0" where
+// the other services say "private" (captures, exchanges 000016 to 000018).
+type cacheControlWriter struct {
+	http.ResponseWriter
+	value string
+}
+
+func (w cacheControlWriter) WriteHeader(status int) {
+	w.Header().Set("Cache-Control", w.value)
+	w.ResponseWriter.WriteHeader(status)
 }
 
 // startCategoryScan answers which of the requested categories the client

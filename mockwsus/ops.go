@@ -435,6 +435,9 @@ func (s *Server) getExtendedUpdateInfo(c *call) (any, error) {
 			result.FileLocations.FileLocation = append(result.FileLocations.FileLocation, &clientws.FileLocation{FileDigest: f.SHA1, Url: contentURL(base, f)})
 		}
 	}
+	if s.modern.Load() {
+		modernExtendedUpdateInfo(result)
+	}
 	return &getExtendedUpdateInfoResponse{GetExtendedUpdateInfoResult: result}, nil
 }
 

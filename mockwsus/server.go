@@ -723,6 +723,9 @@ func (s *Server) serveSOAP(w http.ResponseWriter, r *http.Request, svc *service)
 	if svc == clientService && s.modern.Load() {
 		framing = soap.FramingWCF
 	}
+	if svc == reportingService && s.modern.Load() {
+		w = cacheControlWriter{ResponseWriter: w, value: "private, max-age=0"}
+	}
 	out, finish := s.compressor(w, r)
 	werr := soap.WriteResponseFramed(out, version, framing, resp)
 	if werr == nil {
