@@ -29,11 +29,13 @@ import (
 //     only to clients that said protocolVersion 1.7 or later in GetCookie
 //     (MS-WUSP 2.2.2.2.4); empty NewUpdates, OutOfScopeRevisionIDs and
 //     ChangedUpdates are left out rather than sent empty (the captures'
-//     driver pass answer has none of the three).
+//     driver pass answer has none of the three), and so are the empty lists
+//     of GetExtendedUpdateInfo.
 //   - The ClientWebService envelope is written as WCF writes it (s prefix,
 //     xsi and xsd on the Body, no XML declaration); SimpleAuth and Reporting
 //     keep the ASMX framing (captures, exchanges 000001 and 000016).
-//   - The headers name IIS 10.0 and ASP.NET 4.0.30319.
+//   - The headers name IIS 10.0 and ASP.NET 4.0.30319; Reporting answers
+//     say Cache-Control: private, max-age=0.
 //
 // KB954960's default stays fixed on every modern version: the bug was
 // fixed in 3.1.6001.66, years before WSUS 10.0 (behaviour.KB954960).
