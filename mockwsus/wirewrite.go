@@ -22,12 +22,12 @@ import (
 // (appendAnswer reports false).
 
 // writeAnswer writes resp, the answer of an operation, in an envelope of
-// version v.
-func writeAnswer(w http.ResponseWriter, v soap.Version, resp any) error {
+// version v and framing f.
+func writeAnswer(w http.ResponseWriter, v soap.Version, f soap.Framing, resp any) error {
 	if !appendable(resp) {
-		return soap.WriteResponse(w, v, resp)
+		return soap.WriteResponseFramed(w, v, f, resp)
 	}
-	return soap.WriteResponseBody(w, v, func(dst []byte) []byte {
+	return soap.WriteResponseBody(w, v, f, func(dst []byte) []byte {
 		dst, _ = appendAnswer(dst, resp)
 		return dst
 	})
@@ -110,6 +110,9 @@ func (r *syncUpdatesResponse) appendXML(dst []byte) []byte {
 		dst = append(dst, `</Truncated>`...)
 		if s.NewCookie != nil {
 			dst = appendCookie(dst, "NewCookie", s.NewCookie)
+		}
+		if s.DriverSyncNotNeeded != "" {
+			dst = appendElement(dst, "DriverSyncNotNeeded", s.DriverSyncNotNeeded)
 		}
 		dst = append(dst, `</SyncUpdatesResult>`...)
 	}

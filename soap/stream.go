@@ -196,18 +196,22 @@ func (r *Request) release() {
 	}
 }
 
-// WriteResponseBody answers, status 200, with an envelope of version v
-// whose Body holds what appendBody appends: the server's hot answers,
-// written without encoding/xml (same framing as WriteResponse).
-func WriteResponseBody(w http.ResponseWriter, v Version, appendBody func([]byte) []byte) error {
+// WriteResponseBody answers, status 200, with an envelope of version v in
+// framing f whose Body holds what appendBody appends: the server's hot
+// answers, written without encoding/xml (as WriteResponseFramed writes).
+func WriteResponseBody(w http.ResponseWriter, v Version, f Framing, appendBody func([]byte) []byte) error {
 	buf := bufPool.Get().(*bytes.Buffer)
 	defer func() {
 		buf.Reset()
 		bufPool.Put(buf)
 	}()
-	envelopeOpen(buf, v, "soap")
+	prefix := "soap"
+	if f == FramingWCF {
+		prefix = "s"
+	}
+	envelopeOpen(buf, v, prefix, f)
 	buf.Write(appendBody(buf.AvailableBuffer()))
-	envelopeClose(buf, "soap")
+	envelopeClose(buf, prefix)
 	h := w.Header()
 	h.Set("Content-Type", v.ContentType())
 	h.Set("Cache-Control", "private")
