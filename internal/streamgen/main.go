@@ -74,7 +74,6 @@ var (
 
 type gen struct {
 	pkgPath string
-	buf     bytes.Buffer
 	done    map[reflect.Type]bool
 	queue   []reflect.Type
 	imports map[string]string // path -> name
