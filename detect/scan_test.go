@@ -37,8 +37,12 @@ func TestSniff(t *testing.T) {
 		{"prose", "Some computers do not receive updates from the WSUS server\n", detect.KindUnknown},
 		{"ReportingEvents.log", "{7C1E9D2A-6B3F-4E8D-A1C5-2F9B0E4D7A83}\t2008-06-13 19:59:53:392+0000\t1\t148\t101\n", detect.KindUnknown},
 		{"CBS.log", "2008-06-13 19:59:53, Info                  CBS    Loaded Servicing Stack\n", detect.KindUnknown},
-		{"classic time with a WUA 10 date", "2008/06/13 19:59:53:383 788 ee4 PT x\n", detect.KindUnknown},
-		{"server line without UTC", "2008-06-14 02:59:57.642 Error w3wp.12 A.B x\n", detect.KindUnknown},
+		{"classic time with a WUA 10 date", "2008/06/13 19:59:53:383 788 ee4 PT x\n", detect.KindClassic},
+		{"server line without UTC", "2008-06-14 02:59:57.642 Error w3wp.12 A.B x\n", detect.KindServer},
+		{"placeholders", "Date Time 788 ee4 PT WARNING: SOAP Fault: 0x000190\n", detect.KindClassic},
+		{"localised server placeholders", "Dato Klokkeslett UTC Warning w3wp.12 SoapUtilities.CreateException ThrowException: x\n", detect.KindServer},
+		{"comma decimals", "2008-06-14 02:59:57,642 UTC Error w3wp.12 A.B x\n", detect.KindServer},
+		{"UTF-16LE without BOM", utf16le(classic)[2:], detect.KindClassic},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -105,8 +109,8 @@ func TestScanMixedDirectory(t *testing.T) {
 		"wsus01/Log Files/SoftwareDistribution.log": "softwaredistribution|",
 		"pc018/WindowsUpdate.log":                   "windowsupdate-classic|",
 		"pc019/WindowsUpdate.log":                   "windowsupdate-wua10|",
-		"pc019/ReportingEvents.log":                 "unknown|no WindowsUpdate.log or SoftwareDistribution.log lines",
-		"notes.txt":                                 "unknown|no WindowsUpdate.log or SoftwareDistribution.log lines",
+		"pc019/ReportingEvents.log":                 "unknown|",
+		"notes.txt":                                 "unknown|",
 		"dump.bin":                                  "unknown|binary",
 		"big/huge.log":                              "unknown|larger than 92160 bytes",
 		"link.log":                                  "unknown|not a regular file",
@@ -184,7 +188,7 @@ func TestParseLongLinesAndNoFinalNewline(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(l.Findings) != 1 || l.Findings[0].Verdict != detect.VerdictConfirmed {
+	if len(l.Findings) != 1 || l.Findings[0].Verdict != detect.VerdictProbable {
 		t.Fatalf("findings %+v", l.Findings)
 	}
 	if l.Findings[0].Evidence[0].Line != 39 {
@@ -232,7 +236,7 @@ func TestReportJSON(t *testing.T) {
 	if err := json.Unmarshal(buf.Bytes(), &top); err != nil {
 		t.Fatal(err)
 	}
-	for _, k := range []string{"detected", "verdict", "incidents", "findings", "dismissed", "files"} {
+	for _, k := range []string{"detected", "verdict", "evidence", "settle", "read", "incidents", "findings", "dismissed", "files"} {
 		if _, ok := top[k]; !ok {
 			t.Errorf("top-level %q missing", k)
 		}
@@ -242,7 +246,7 @@ func TestReportJSON(t *testing.T) {
 	}
 	var got struct {
 		Incidents []struct {
-			FaultID  string `json:"fault_id"`
+			FaultID  string `json:"faultId"`
 			Sides    []string
 			Findings []map[string]json.RawMessage
 		}
@@ -260,7 +264,7 @@ func TestReportJSON(t *testing.T) {
 	if got.Incidents[0].FaultID != "3f9e2d1c-0b8a-4796-a5b4-c3d2e1f0a9b8" || len(got.Incidents[0].Sides) != 2 {
 		t.Errorf("first incident %s %v", got.Incidents[0].FaultID, got.Incidents[0].Sides)
 	}
-	for _, k := range []string{"verdict", "side", "file", "computer", "time", "fault_id", "reason", "evidence"} {
+	for _, k := range []string{"verdict", "side", "file", "computer", "time", "faultId", "reason", "evidence"} {
 		if _, ok := got.Incidents[0].Findings[0][k]; !ok {
 			t.Errorf("finding field %q missing", k)
 		}
@@ -311,7 +315,7 @@ func TestReportText(t *testing.T) {
 }
 
 func TestExitCodes(t *testing.T) {
-	if detect.ExitFound != 0 || detect.ExitNotFound != 1 || detect.ExitError != 2 {
-		t.Errorf("exit codes %d %d %d, the scoring protocol needs 0 1 2", detect.ExitFound, detect.ExitNotFound, detect.ExitError)
+	if detect.ExitFound != 0 || detect.ExitNotFound != 1 || detect.ExitError != 2 || detect.ExitPossible != 3 {
+		t.Errorf("exit codes %d %d %d %d, the scoring protocol needs 0 1 2 3", detect.ExitFound, detect.ExitNotFound, detect.ExitError, detect.ExitPossible)
 	}
 }
