@@ -342,7 +342,31 @@ func markerAt(s []byte) (int, bool) {
 			best, server = i, true
 		}
 	}
+	if i := exceptionAt(s); i >= 0 && (best < 0 || i < best) {
+		best, server = i, true
+	}
 	return best, server
+}
+
+// exceptionAt returns the index of the first .NET exception type that
+// starts a message ("System.Data.SqlClient.SqlException: ..."), or -1.
+func exceptionAt(s []byte) int {
+	off := 0
+	for {
+		i := bytes.Index(s[off:], []byte("Exception:"))
+		if i < 0 {
+			return -1
+		}
+		end := off + i
+		start := end
+		for start > 0 && (isLetter(s[start-1]) || isDigit(s[start-1]) || s[start-1] == '.' || s[start-1] == '_') {
+			start--
+		}
+		if tok := s[start:end]; bytes.IndexByte(tok, '.') > 0 && isLetter(tok[0]) && (start == 0 || isSpace(s[start-1])) {
+			return start
+		}
+		off = end + len("Exception:")
+	}
 }
 
 // maxPrefixFields is how many placeholder columns may stand before a

@@ -57,7 +57,10 @@ func parse(r io.Reader, name string, client, server bool) (*Log, error) {
 			break
 		}
 		k := parseHeader(rec.text, &h)
-		if k != lineOther && len(h.tid) == 0 && len(rec.cmThread) > 0 {
+		switch {
+		case k == lineServer && len(h.thread) == 0 && len(rec.cmThread) > 0:
+			h.thread, h.source = rec.cmThread, rec.cmComponent
+		case k != lineOther && k != lineServer && len(h.tid) == 0 && len(rec.cmThread) > 0:
 			h.pid, h.tid, h.component = cmPID, rec.cmThread, rec.cmComponent
 		}
 		counts.add(k)

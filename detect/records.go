@@ -65,9 +65,20 @@ func (rr *recordReader) next() (record, bool) {
 }
 
 func (rr *recordReader) flush() {
-	if rr.cur != nil {
-		rr.out = append(rr.out, *rr.cur)
-		rr.cur = nil
+	if rr.cur == nil {
+		return
+	}
+	c := *rr.cur
+	rr.cur = nil
+	if rr.cont == 0 {
+		rr.out = append(rr.out, c)
+		return
+	}
+	// A wrapped entry, joined: mail wraps long tokens onto their own
+	// line, so a stack frame's "at" may end one line and its method start
+	// the next; the joined text is cut again where entries start.
+	for _, p := range splitRuns(c.text) {
+		rr.out = append(rr.out, record{n: c.n, text: p, cmThread: c.cmThread, cmComponent: c.cmComponent})
 	}
 }
 

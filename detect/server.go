@@ -22,6 +22,9 @@ type serverParser struct {
 	faults   []Fault
 }
 
+// quotes turns every quote mark into an apostrophe.
+var quotes = strings.NewReplacer(`"`, "'", "\u2018", "'", "\u2019", "'", "\u201c", "'", "\u201d", "'", "`", "'")
+
 // excRecord is an Error record of SoftwareDistribution.log.
 type excRecord struct {
 	thread, source, excType, message, time string
@@ -51,7 +54,7 @@ func (p *serverParser) line(n int, raw []byte, k lineKind, h *header) {
 	}
 	msg := h.text
 	switch {
-	case string(h.level) == "Error" || len(h.level) == 0 && strings.HasPrefix(string(msg), "System.ArgumentException:"):
+	case string(h.level) == "Error" || len(h.level) == 0 && exceptionAt(msg) == 0:
 		t := norm(msg)
 		p.cur = &excRecord{
 			thread: string(h.thread), source: string(h.source), excType: exceptionType(t), message: t,
@@ -101,10 +104,13 @@ func (p *serverParser) endRecord() {
 // classify applies the server rule's exception half.
 func (r *excRecord) classify() {
 	const dupText, addedText = "Item has already been added. Key in dictionary: '", "Key being added: '"
-	if r.excType != "System.ArgumentException" || !strings.Contains(r.message, dupText) || !strings.Contains(r.message, addedText) {
+	// Published copies quote the keys every which way ('8862', "8862",
+	// typographic quotes); the words are what matter.
+	msg := quotes.Replace(r.message)
+	if r.excType != "System.ArgumentException" || !strings.Contains(msg, dupText) || !strings.Contains(msg, addedText) {
 		return
 	}
-	r.key, _ = between(r.message, dupText, "'")
+	r.key, _ = between(msg, dupText, "'")
 	hasSync := r.source == "ClientImplementation.SyncUpdates"
 	for i := range r.frames {
 		f := &r.frames[i]
