@@ -273,7 +273,9 @@ var forms = []form{
 	{name: "html-escaped", desc: "quotes and angle brackets HTML-escaped, as a web page's source has them",
 		line: func(e entry, server bool) string { return htmlEscaper.Replace(compactLine(e, server)) }},
 	{name: "http", desc: "http:// instead of https:// in the Method and actor URLs",
-		line: func(e entry, server bool) string { return strings.ReplaceAll(compactLine(e, server), "https://", "http://") }},
+		line: func(e entry, server bool) string {
+			return strings.ReplaceAll(compactLine(e, server), "https://", "http://")
+		}},
 	{name: "get-windowsupdatelog", desc: "the Windows 10/11 Get-WindowsUpdateLog layout: slashes, 7-digit fractions, decimal PID and TID",
 		line: func(e entry, server bool) string {
 			if server || e.frame || e.gap {
