@@ -328,9 +328,17 @@ var (
 	serverMarkers = [][]byte{[]byte("ThrowException:"), []byte("System.ArgumentException:")}
 )
 
-// markerAt returns the index of the first marker in s, and whether it is
-// a server marker; -1 when none.
+// markerWindow bounds where a marker may start: after at most a few
+// placeholder columns. It also keeps the search linear when a long line
+// is cut at many places.
+const markerWindow = 256
+
+// markerAt returns the index of the first marker in the head of s, and
+// whether it is a server marker; -1 when none.
 func markerAt(s []byte) (int, bool) {
+	if len(s) > markerWindow+64 {
+		s = s[:markerWindow+64]
+	}
 	best, server := -1, false
 	for _, m := range clientMarkers {
 		if i := bytes.Index(s, m); i >= 0 && (best < 0 || i < best) {
