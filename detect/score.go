@@ -234,6 +234,10 @@ type ScoreResult struct {
 	// negative cases answered possible.
 	Possible         int `json:"possible"`
 	PossibleNegative int `json:"possibleNegative"`
+	// MissedConfirmations are the possibles on positive cases whose label
+	// does not say possible: the evidence was there, the detector did not
+	// see all of it.
+	MissedConfirmations int `json:"missedConfirmations"`
 	Errors           int `json:"errors"`
 	// Precision is TP/(TP+FP); nil (absent from JSON, "n/a" in text) when
 	// the detector never said yes.
@@ -338,6 +342,9 @@ func Score(ctx context.Context, cfg ScoreConfig) (*ScoreResult, error) {
 			r.FN++
 		case OutcomePossible:
 			r.Possible++
+			if c.Wrong() {
+				r.MissedConfirmations++
+			}
 		case OutcomePossibleNegative:
 			r.PossibleNegative++
 		default:
@@ -600,8 +607,8 @@ func (r *ScoreResult) WriteText(w io.Writer) error {
 	ew := &errWriter{w: w}
 	ew.printf("corpus %s: %d cases\n", r.Corpus, len(r.Cases))
 	ew.printf("TP %d  FP %d  TN %d  FN %d  errors %d\n", r.TP, r.FP, r.TN, r.FN, r.Errors)
-	ew.printf("possible: %d positive case(s) found only as possible (missed confirmations, not false negatives), %d negative case(s) answered possible\n",
-		r.Possible, r.PossibleNegative)
+	ew.printf("possible: %d positive case(s) found only as possible (not false negatives; %d of them missed confirmations, the others labelled possible), %d negative case(s) answered possible\n",
+		r.Possible, r.MissedConfirmations, r.PossibleNegative)
 	ew.printf("precision %s  recall %s  recall counting possible %s\n", ratioText(r.Precision), ratioText(r.Recall), ratioText(r.RecallPossible))
 	for _, c := range r.Wrong {
 		ew.printf("\n%s %s (positive=%t, verdict %s, variant %s): %s\n", c.Outcome, c.Name, c.Label.Positive, orDash(string(c.Label.Verdict)),
@@ -679,6 +686,7 @@ func (r *ScoreResult) WriteJUnit(w io.Writer) error {
 			{"recall", ratioText(r.Recall)},
 			{"recallPossible", ratioText(r.RecallPossible)},
 			{"possible", strconv.Itoa(r.Possible)},
+			{"missedConfirmations", strconv.Itoa(r.MissedConfirmations)},
 			{"possibleNegative", strconv.Itoa(r.PossibleNegative)},
 		},
 	}
