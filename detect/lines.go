@@ -56,8 +56,10 @@ const (
 )
 
 // sniffEncoding decides a text's encoding from its head. UTF-16 without a
-// byte order mark is recognised by its NUL bytes: at least a third of the
-// pairs have a NUL on one side and next to none on the other.
+// byte order mark is recognised by its shape: most pairs are an ASCII
+// text character (printable, TAB, CR, LF) next to a NUL, on the same side
+// throughout. A binary head (an executable's "MZ\x90\x00") has NULs too,
+// but not beside text characters.
 func sniffEncoding(head []byte) encoding {
 	switch {
 	case len(head) >= 3 && head[0] == 0xEF && head[1] == 0xBB && head[2] == 0xBF:
@@ -68,22 +70,23 @@ func sniffEncoding(head []byte) encoding {
 		return encUTF16BEBOM
 	}
 	pairs := len(head) / 2
-	if pairs < 2 {
+	if pairs < 4 {
 		return encUTF8
 	}
-	var evenNUL, oddNUL int
+	text := func(c byte) bool { return c >= 0x20 && c < 0x7F || c == '\t' || c == '\r' || c == '\n' }
+	var le, be int
 	for i := 0; i+1 < len(head); i += 2 {
-		if head[i] == 0 {
-			evenNUL++
+		if head[i+1] == 0 && text(head[i]) {
+			le++
 		}
-		if head[i+1] == 0 {
-			oddNUL++
+		if head[i] == 0 && text(head[i+1]) {
+			be++
 		}
 	}
 	switch {
-	case oddNUL*3 >= pairs && evenNUL*20 <= pairs:
+	case le*10 >= pairs*7:
 		return encUTF16LE
-	case evenNUL*3 >= pairs && oddNUL*20 <= pairs:
+	case be*10 >= pairs*7:
 		return encUTF16BE
 	}
 	return encUTF8

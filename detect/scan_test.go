@@ -314,6 +314,54 @@ func TestReportText(t *testing.T) {
 	}
 }
 
+// TestNothingRead: a folder with no file, or only binary files, is not a
+// clean negative: nothing could be read, exit status 2. Prose is read.
+func TestNothingRead(t *testing.T) {
+	binary := t.TempDir()
+	os.WriteFile(filepath.Join(binary, "dump.bin"), []byte("MZ\x90\x00\x03\x00"), 0o644)
+	prose := t.TempDir()
+	os.WriteFile(filepath.Join(prose, "notes.txt"), []byte("collected on Tuesday\n"), 0o644)
+	for _, tt := range []struct {
+		name string
+		dir  string
+		read int
+		code int
+	}{
+		{"empty folder", t.TempDir(), 0, detect.ExitError},
+		{"only binary files", binary, 0, detect.ExitError},
+		{"prose", prose, 1, detect.ExitNotFound},
+	} {
+		r, err := detect.Scan([]string{tt.dir})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Read != tt.read || r.ExitCode() != tt.code {
+			t.Errorf("%s: read %d exit %d, want %d and %d", tt.name, r.Read, r.ExitCode(), tt.read, tt.code)
+		}
+		var buf bytes.Buffer
+		r.WriteText(&buf)
+		if tt.read == 0 && !strings.HasPrefix(buf.String(), "nothing could be read") {
+			t.Errorf("%s: text %q", tt.name, buf.String())
+		}
+	}
+}
+
+// TestManyEntriesOnOneLine runs a megabyte line of entries run together:
+// the reader cuts it at every time stamp and stays linear (a quadratic cut
+// would not finish), and the fault in the middle is found.
+func TestManyEntriesOnOneLine(t *testing.T) {
+	healthy := "2008-06-13 19:59:53:383 788 ee4 Agent * Online = Yes; Ignore download priority = No "
+	fault := strings.Join(strings.Fields(strings.ReplaceAll(readFile(t, "testdata/positive/kb954960_classic.log"), "\r\n", " ")), " ")
+	line := strings.Repeat(healthy, 6000) + fault + " " + strings.Repeat(healthy, 6000)
+	l, err := detect.ParseLog(strings.NewReader(line), "run-together.log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(l.Findings) != 1 || l.Findings[0].Verdict != detect.VerdictProbable || l.Findings[0].FaultID != "3f9e2d1c-0b8a-4796-a5b4-c3d2e1f0a9b8" {
+		t.Errorf("findings %+v", l.Findings)
+	}
+}
+
 func TestExitCodes(t *testing.T) {
 	if detect.ExitFound != 0 || detect.ExitNotFound != 1 || detect.ExitError != 2 || detect.ExitPossible != 3 {
 		t.Errorf("exit codes %d %d %d %d, the scoring protocol needs 0 1 2 3", detect.ExitFound, detect.ExitNotFound, detect.ExitError, detect.ExitPossible)

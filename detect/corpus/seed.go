@@ -264,6 +264,8 @@ var forms = []form{
 		doc: func(lines []string) string { return utf16Bytes(strings.Join(lines, "\r\n")+"\r\n", true, true) }},
 	{name: "utf16le-nobom", desc: "UTF-16LE without a byte order mark",
 		doc: func(lines []string) string { return utf16Bytes(strings.Join(lines, "\r\n")+"\r\n", false, false) }},
+	{name: "utf16be-nobom", desc: "UTF-16BE without a byte order mark",
+		doc: func(lines []string) string { return utf16Bytes(strings.Join(lines, "\r\n")+"\r\n", true, false) }},
 	{name: "utf8-bom", desc: "UTF-8 with a byte order mark",
 		doc: func(lines []string) string { return "\xEF\xBB\xBF" + lf(lines) }},
 	{name: "wrapped", desc: "lines wrapped at 60 columns, as mail wraps them",
