@@ -238,7 +238,7 @@ type ScoreResult struct {
 	// does not say possible: the evidence was there, the detector did not
 	// see all of it.
 	MissedConfirmations int `json:"missedConfirmations"`
-	Errors           int `json:"errors"`
+	Errors              int `json:"errors"`
 	// Precision is TP/(TP+FP); nil (absent from JSON, "n/a" in text) when
 	// the detector never said yes.
 	Precision *float64 `json:"precision,omitempty"`
