@@ -362,6 +362,27 @@ func TestManyEntriesOnOneLine(t *testing.T) {
 	}
 }
 
+// TestTimeStampForms: a line of the fault's thread that is not a fault
+// line ends the fault block, so an ErrorCode line after it is another
+// report's. That needs the line's time stamp recognised in every form:
+// any decimal separator, year first or last, a T between date and time.
+func TestTimeStampForms(t *testing.T) {
+	for _, stamp := range []string{"2008-06-13 19:59:56:617", "2008-06-13 19:59:56.617", "2008-06-13 19:59:56,617",
+		"2008/06/13 19:59:56.6170000", "13.06.2008 19:59:56,617", "06/13/2008 19:59:56.617", "2008-06-13T19:59:56.617"} {
+		text := stamp + " 788 ee4 PT WARNING: SyncUpdates failure, error = 0x8024400E, soap client error = 7, soap error code = 400, HTTP status code = 200\n" +
+			stamp + " 788 ee4 PT WARNING: SOAP Fault: 0x000190\n" +
+			stamp + " 788 ee4 PT Reporting an unrelated event\n" +
+			stamp + " 788 ee4 PT WARNING: ErrorCode:InternalServerError(5)\n"
+		l, err := detect.ParseLog(strings.NewReader(text), "x.log")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(l.Findings) != 1 || l.Findings[0].Verdict != detect.VerdictPossible || len(l.Findings[0].Evidence) != 2 || l.Findings[0].Time != stamp {
+			t.Errorf("%s: findings %+v", stamp, l.Findings)
+		}
+	}
+}
+
 func TestExitCodes(t *testing.T) {
 	if detect.ExitFound != 0 || detect.ExitNotFound != 1 || detect.ExitError != 2 || detect.ExitPossible != 3 {
 		t.Errorf("exit codes %d %d %d %d, the scoring protocol needs 0 1 2 3", detect.ExitFound, detect.ExitNotFound, detect.ExitError, detect.ExitPossible)
