@@ -64,8 +64,16 @@ func (p *clientParser) line(n int, raw []byte, k lineKind, h *header) {
 		// names another service.
 		p.server = cmpOr(urlHost(t[strings.Index(t, "Server URL = ")+len("Server URL = "):]), p.server)
 	}
-	ev := Evidence{File: p.name, Line: n, Text: string(raw)}
-	p.fragment(t, ev)
+	// The evidence is built only for a line that is kept: most candidate
+	// lines of a large log are not.
+	var evp *Evidence
+	evidence := func() Evidence {
+		if evp == nil {
+			evp = &Evidence{File: p.name, Line: n, Text: string(raw)}
+		}
+		return *evp
+	}
+	p.fragment(t, evidence)
 	// A line of a thread with an open block either belongs to it or ends
 	// it; lines of other threads do neither, as real logs interleave
 	// threads. A line that shows no thread (a published excerpt without
@@ -73,7 +81,7 @@ func (p *clientParser) line(n int, raw []byte, k lineKind, h *header) {
 	if i := p.blockFor(h); i >= 0 {
 		b := p.open[i]
 		if len(b.lines) < maxBlockLines && b.accept(t) {
-			b.lines = append(b.lines, ev)
+			b.lines = append(b.lines, evidence())
 			if b.complete {
 				p.open = append(p.open[:i], p.open[i+1:]...)
 				p.close(b)
@@ -84,7 +92,7 @@ func (p *clientParser) line(n int, raw []byte, k lineKind, h *header) {
 		p.close(b)
 	}
 	if b := p.opener(t, h); b != nil {
-		b.lines = append(b.lines, ev)
+		b.lines = append(b.lines, evidence())
 		p.open = append(p.open, b)
 	}
 }
@@ -124,18 +132,18 @@ var fragmentTexts = []string{
 
 // fragment records a fragment line and whether the file shows any fault
 // report that would explain it.
-func (p *clientParser) fragment(t string, ev Evidence) {
+func (p *clientParser) fragment(t string, evidence func() Evidence) {
 	if _, _, ok := failureLine(t); ok || nwsOpener(t) {
 		p.sawReport = true
 		return
 	}
-	if len(p.fragments) >= maxBlockLines {
+	if len(p.fragments) >= maxBlockLines || !strings.Contains(t, "8024400") {
 		return
 	}
 	lt := strings.ToLower(t)
 	for _, f := range fragmentTexts {
 		if strings.Contains(lt, f) {
-			p.fragments = append(p.fragments, ev)
+			p.fragments = append(p.fragments, evidence())
 			return
 		}
 	}

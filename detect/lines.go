@@ -446,10 +446,17 @@ func parseHeader(line []byte, h *header) lineKind {
 	}
 	// Collect up to maxPrefixFields columns after the stamp, looking for
 	// the server's level and thread or the client's PID, TID, component.
+	// After a real time stamp the columns follow it at once (a server's
+	// level may follow one more column, a time zone); after placeholders
+	// they may come later.
 	var cols [maxPrefixFields][]byte
 	var ends [maxPrefixFields]int
+	maxCols := maxPrefixFields
+	if ts > 0 {
+		maxCols = 4
+	}
 	n := 0
-	for j := i; n < maxPrefixFields; n++ {
+	for j := i; n < maxCols; n++ {
 		f, k := field(s, j)
 		if len(f) == 0 {
 			break
@@ -508,14 +515,17 @@ func parseHeader(line []byte, h *header) lineKind {
 // forums, mail and wikis put before a pasted log line.
 func leadTrim(s []byte) []byte {
 	for {
-		s = bytes.TrimLeft(s, " \t\v\f\u00a0")
+		for len(s) > 0 && (isSpace(s[0]) || s[0] == 0xC2 && len(s) > 1 && s[1] == 0xA0) {
+			if s[0] == 0xC2 {
+				s = s[1:]
+			}
+			s = s[1:]
+		}
 		switch {
 		case len(s) >= 2 && (s[0] == '>' || s[0] == '-' || s[0] == '*' || s[0] == '|') && isSpace(s[1]):
 			s = s[2:]
 		case bytes.HasPrefix(s, []byte("•")):
 			s = s[len("•"):]
-		case bytes.HasPrefix(s, []byte("\u00a0")):
-			s = s[len("\u00a0"):]
 		default:
 			return s
 		}

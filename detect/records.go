@@ -27,26 +27,41 @@ const (
 	maxCMTraceLines = 64
 )
 
-// recordReader turns physical lines into records.
+// recordReader turns physical lines into records. It is on the hot path
+// of a 50 MB log: a record points into the line reader's buffer while its
+// line is current and is copied into one of two reusable buffers only
+// when it must outlive it (it may still be continued by the next line).
 type recordReader struct {
-	lr    *lineReader
-	out   []record // ready, in order
-	cur   *record  // the last record, which may still be continued
-	cont  int      // physical lines joined into cur
-	blank bool     // a blank line came after cur
-	cm    *record  // a CMTrace entry still open over several lines
-	cmN   int
-	eof   bool
+	lr     *lineReader
+	out    []record // ready, in order
+	outPos int
+	cur    record // the last record, which may still be continued
+	hasCur bool
+	// owned is the buffer cur.text lives in: -1 the line reader's, 0 or
+	// 1 bufs[owned], 2 a heap copy of its own.
+	owned  int
+	bufs   [2][]byte
+	busy   [2]bool // a record in out points into bufs[i]
+	cont   int     // physical lines joined into cur
+	blank  bool    // a blank line came after cur
+	cm     *record // a CMTrace entry still open over several lines
+	cmN    int
+	eof    bool
+	pieces [][]byte // scratch of physical
+	joined [][]byte // scratch of flush
 }
 
-func newRecordReader(lr *lineReader) *recordReader { return &recordReader{lr: lr} }
+func newRecordReader(lr *lineReader) *recordReader { return &recordReader{lr: lr, owned: -1} }
 
 // next returns the next record, valid until the following call.
 func (rr *recordReader) next() (record, bool) {
-	for len(rr.out) == 0 {
+	for rr.outPos == len(rr.out) {
+		// Every record handed out is dead now: reuse their storage.
+		rr.out, rr.outPos, rr.busy = rr.out[:0], 0, [2]bool{}
 		if rr.eof {
 			return record{}, false
 		}
+		rr.own()
 		line, ok := rr.lr.next()
 		if !ok {
 			rr.eof = true
@@ -59,17 +74,36 @@ func (rr *recordReader) next() (record, bool) {
 		}
 		rr.physical(rr.lr.n, line)
 	}
-	r := rr.out[0]
-	rr.out = rr.out[1:]
+	r := rr.out[rr.outPos]
+	rr.outPos++
 	return r, true
 }
 
-func (rr *recordReader) flush() {
-	if rr.cur == nil {
+// own copies cur out of the line reader's buffer.
+func (rr *recordReader) own() {
+	if !rr.hasCur || rr.owned >= 0 {
 		return
 	}
-	c := *rr.cur
-	rr.cur = nil
+	for i := range rr.bufs {
+		if !rr.busy[i] {
+			rr.bufs[i] = append(rr.bufs[i][:0], rr.cur.text...)
+			rr.cur.text, rr.owned = rr.bufs[i], i
+			return
+		}
+	}
+	rr.cur.text, rr.owned = append([]byte(nil), rr.cur.text...), 2
+}
+
+func (rr *recordReader) flush() {
+	if !rr.hasCur {
+		return
+	}
+	c := rr.cur
+	rr.hasCur = false
+	if rr.owned == 0 || rr.owned == 1 {
+		rr.busy[rr.owned] = true
+	}
+	rr.owned = -1
 	if rr.cont == 0 {
 		rr.out = append(rr.out, c)
 		return
@@ -77,7 +111,8 @@ func (rr *recordReader) flush() {
 	// A wrapped entry, joined: mail wraps long tokens onto their own
 	// line, so a stack frame's "at" may end one line and its method start
 	// the next; the joined text is cut again where entries start.
-	for _, p := range splitRuns(c.text) {
+	rr.joined = splitRuns(rr.joined[:0], c.text)
+	for _, p := range rr.joined {
 		rr.out = append(rr.out, record{n: c.n, text: p, cmThread: c.cmThread, cmComponent: c.cmComponent})
 	}
 }
@@ -112,8 +147,8 @@ func (rr *recordReader) physical(n int, line []byte) {
 		rr.add(cmtrace(c), false)
 		return
 	}
-	pieces := splitRuns(line)
-	for k, p := range pieces {
+	rr.pieces = splitRuns(rr.pieces[:0], line)
+	for k, p := range rr.pieces {
 		rr.add(record{n: n, text: p}, k == 0)
 	}
 }
@@ -122,16 +157,36 @@ func (rr *recordReader) physical(n int, line []byte) {
 // continues the record before it (a wrapped line) when nothing but a line
 // break separates them.
 func (rr *recordReader) add(r record, mayContinue bool) {
-	if rr.cur != nil && (headerOnly(rr.cur.text) && !rr.blank ||
-		mayContinue && !rr.blank && rr.cont < maxContinuation && len(rr.cur.text)+len(r.text) < maxRecord && !startsEntry(r.text)) {
+	if rr.hasCur && !rr.blank && rr.joins(r.text, mayContinue) {
+		rr.own()
 		rr.cur.text = appendJoined(rr.cur.text, r.text)
+		if rr.owned == 0 || rr.owned == 1 {
+			rr.bufs[rr.owned] = rr.cur.text
+		}
 		rr.cont++
 		return
 	}
 	rr.flush()
-	c := r
-	c.text = append([]byte(nil), r.text...)
-	rr.cur, rr.cont, rr.blank = &c, 0, false
+	rr.cur, rr.hasCur, rr.owned, rr.cont, rr.blank = r, true, -1, 0, false
+}
+
+// joins reports whether piece continues cur: it follows a record that is
+// only a time stamp and columns, or it is a first piece that starts no
+// entry of its own. A piece with its own time stamp never continues: that
+// is the fast path of a real log, one entry per line.
+func (rr *recordReader) joins(piece []byte, mayContinue bool) bool {
+	t := leadTrim(piece)
+	if n, _ := timestampAt(t); n > 0 {
+		return false
+	}
+	if headerOnly(rr.cur.text) {
+		return true
+	}
+	if !mayContinue || rr.cont >= maxContinuation || len(rr.cur.text)+len(piece) >= maxRecord || isFrame(t) {
+		return false
+	}
+	var h header
+	return parseHeader(piece, &h) == lineOther
 }
 
 // appendJoined appends line to text with one space between.
@@ -144,40 +199,38 @@ func appendJoined(text, line []byte) []byte {
 	return append(text, line...)
 }
 
-// startsEntry reports whether s begins a log entry of its own: a prefix
-// the header parser knows, a marker after a few placeholder columns, or a
-// stack frame.
-func startsEntry(s []byte) bool {
-	var h header
-	if parseHeader(s, &h) != lineOther {
-		return true
-	}
-	t := leadTrim(s)
-	if isFrame(t) {
-		return true
-	}
-	n, _ := timestampAt(t)
-	return n > 0
-}
-
 // headerOnly reports a record that is only a time stamp and columns, its
 // message wrapped onto the next line.
 func headerOnly(s []byte) bool {
+	if len(s) > 128 {
+		return false // a time stamp and four columns are shorter
+	}
+	// At most six fields in all: count them before parsing any.
+	fields, in := 0, false
+	for _, c := range s {
+		if sp := isSpace(c); sp == in {
+			continue
+		} else if in = !sp; in {
+			if fields++; fields > 6 {
+				return false
+			}
+		}
+	}
 	t := leadTrim(s)
 	n, _ := timestampAt(t)
 	if n == 0 {
 		return false
 	}
-	f := bytes.Fields(t[n:])
-	if len(f) > 4 {
-		return false
-	}
-	for _, x := range f {
-		if !isID(x) && !isComponent(x) && !isThread(x) {
+	for i, k := n, 0; ; k++ {
+		f, j := field(t, i)
+		if len(f) == 0 {
+			return true
+		}
+		if k == 4 || !isID(f) && !isComponent(f) && !isThread(f) {
 			return false
 		}
+		i = j
 	}
-	return true
 }
 
 // isFrame reports a .NET stack frame: "at Namespace.Type.Method(".
@@ -193,11 +246,22 @@ func isFrame(t []byte) bool {
 	return i > 0 && i < len(rest) && rest[i] == '(' && bytes.IndexByte(rest[:i], '.') > 0
 }
 
-// splitRuns cuts a physical line where another entry starts inside it:
-// before each time stamp after the first column, before a second client
-// marker ("... = 200 WARNING: SOAP Fault: ..."), and before each stack
-// frame. A line with one entry, the usual case, is returned whole.
-func splitRuns(line []byte) [][]byte {
+// splitRuns appends to dst the pieces of a physical line, cut where
+// another entry starts inside it: before each time stamp after the first
+// column, before a second client marker ("... = 200 WARNING: SOAP Fault:
+// ..."), and before each stack frame. A line with one entry, the usual
+// case, is appended whole.
+func splitRuns(dst [][]byte, line []byte) [][]byte {
+	// Every cut needs a colon (time stamps, most markers), an asterisk
+	// (*FAILED*) or " at " (frames) after the line's own time stamp: many
+	// lines have none, and need no scan.
+	if t := leadTrim(line); len(t) > 0 && isDigit(t[0]) {
+		if n, _ := timestampAt(t); n > 0 {
+			if !mayHoldAnother(t[n:]) {
+				return append(dst, line)
+			}
+		}
+	}
 	var cuts []int
 	start := 0
 	seenMarker := false
@@ -229,17 +293,46 @@ func splitRuns(line []byte) [][]byte {
 		}
 	}
 	if len(cuts) == 0 {
-		return [][]byte{line}
+		return append(dst, line)
 	}
-	out := make([][]byte, 0, len(cuts)+1)
 	prev := 0
 	for _, c := range cuts {
 		if p := bytes.TrimSpace(line[prev:c]); len(p) > 0 {
-			out = append(out, line[prev:c])
+			dst = append(dst, line[prev:c])
 		}
 		prev = c
 	}
-	return append(out, line[prev:])
+	return append(dst, line[prev:])
+}
+
+// mayHoldAnother reports whether the rest of a line after its time stamp
+// may hold another entry: another clock, a second marker, *FAILED*, or a
+// stack frame. It jumps from colon to colon, so that the usual line costs
+// a few vector scans.
+func mayHoldAnother(rest []byte) bool {
+	markers := 0
+	for off := 0; ; {
+		i := bytes.IndexByte(rest[off:], ':')
+		if i < 0 {
+			break
+		}
+		c := off + i
+		if c > 0 && isDigit(rest[c-1]) && c+1 < len(rest) && isDigit(rest[c+1]) {
+			return true // a clock
+		}
+		head := rest[:c]
+		if bytes.HasSuffix(head, []byte("WARNING")) || bytes.HasSuffix(head, []byte("FATAL")) || bytes.HasSuffix(head, []byte("WS error")) ||
+			bytes.HasSuffix(head, []byte("Exception")) {
+			if markers++; markers > 1 {
+				return true
+			}
+		}
+		off = c + 1
+	}
+	if bytes.IndexByte(rest, '*') >= 0 && bytes.Contains(rest, []byte("*FAILED*")) {
+		return markers > 0 || bytes.Count(rest, []byte("*FAILED*")) > 1
+	}
+	return bytes.IndexByte(rest, '(') >= 0 && bytes.Contains(rest, []byte(" at "))
 }
 
 // splitMarkers are the messages that start an entry when they are found
@@ -248,9 +341,17 @@ func splitRuns(line []byte) [][]byte {
 var splitMarkers = [][]byte{[]byte("WARNING:"), []byte("FATAL:"), []byte("*FAILED*"), []byte("WS error:"), []byte("ThrowException:"), []byte("System.ArgumentException:")}
 
 func markerPrefix(s []byte) bool {
-	for _, m := range splitMarkers {
-		if bytes.HasPrefix(s, m) {
-			return true
+	if len(s) < 6 {
+		return false
+	}
+	// Dispatch on the first two bytes: most words after a space start
+	// with none of the markers'.
+	switch string(s[:2]) {
+	case "WA", "FA", "*F", "WS", "Th", "Sy":
+		for _, m := range splitMarkers {
+			if bytes.HasPrefix(s, m) {
+				return true
+			}
 		}
 	}
 	return false
