@@ -3,6 +3,7 @@ package detect_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -236,6 +237,10 @@ func TestReportJSON(t *testing.T) {
 	if err := json.Unmarshal(buf.Bytes(), &top); err != nil {
 		t.Fatal(err)
 	}
+	// The project's JSON style: camelCase keys, never null.
+	var tree any
+	json.Unmarshal(buf.Bytes(), &tree)
+	checkJSONStyle(t, "", tree)
 	for _, k := range []string{"detected", "verdict", "evidence", "settle", "read", "incidents", "findings", "dismissed", "files"} {
 		if _, ok := top[k]; !ok {
 			t.Errorf("top-level %q missing", k)
@@ -275,7 +280,8 @@ func TestReportJSON(t *testing.T) {
 	if err := empty.WriteJSON(&buf); err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Contains(buf.Bytes(), []byte(`"detected": false`)) || !bytes.Contains(buf.Bytes(), []byte(`"incidents": []`)) {
+	if !bytes.Contains(buf.Bytes(), []byte(`"detected": false`)) || !bytes.Contains(buf.Bytes(), []byte(`"incidents": []`)) ||
+		!bytes.Contains(buf.Bytes(), []byte(`"evidence": []`)) || bytes.Contains(buf.Bytes(), []byte("null")) {
 		t.Errorf("empty report JSON:\n%s", buf.String())
 	}
 }
@@ -386,5 +392,25 @@ func TestTimeStampForms(t *testing.T) {
 func TestExitCodes(t *testing.T) {
 	if detect.ExitFound != 0 || detect.ExitNotFound != 1 || detect.ExitError != 2 || detect.ExitPossible != 3 {
 		t.Errorf("exit codes %d %d %d %d, the scoring protocol needs 0 1 2 3", detect.ExitFound, detect.ExitNotFound, detect.ExitError, detect.ExitPossible)
+	}
+}
+
+// checkJSONStyle fails on a snake_case key or a null anywhere in v.
+func checkJSONStyle(t *testing.T, path string, v any) {
+	t.Helper()
+	switch v := v.(type) {
+	case nil:
+		t.Errorf("%s is null", path)
+	case map[string]any:
+		for k, x := range v {
+			if strings.ContainsAny(k, "_-") || k != "" && k[0] >= 'A' && k[0] <= 'Z' {
+				t.Errorf("key %s.%s is not camelCase", path, k)
+			}
+			checkJSONStyle(t, path+"."+k, x)
+		}
+	case []any:
+		for i, x := range v {
+			checkJSONStyle(t, fmt.Sprintf("%s[%d]", path, i), x)
+		}
 	}
 }

@@ -425,3 +425,45 @@ func TestScoreResultText(t *testing.T) {
 		t.Errorf("json (%v): %s", err, buf.String())
 	}
 }
+
+// TestScoreJSON: camelCase keys, [] for empty lists, never null; an
+// undefined ratio is left out rather than null.
+func TestScoreJSON(t *testing.T) {
+	dir := miniCorpus(t, map[string]bool{"a": false})
+	r, err := detect.Score(t.Context(), detect.ScoreConfig{Corpus: dir,
+		Detector: func(ctx context.Context, dir string) (detect.Verdict, error) { return detect.VerdictNone, nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := r.WriteJSON(&buf); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	for _, want := range []string{`"durationNs"`, `"possibleNegative"`, `"missedConfirmations"`, `"wrong": []`, `"verdict": "none"`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("score JSON lacks %s:\n%s", want, out)
+		}
+	}
+	for _, bad := range []string{"null", `"precision"`, `"recall"`, "_"} {
+		if strings.Contains(out, bad) {
+			t.Errorf("score JSON has %s:\n%s", bad, out)
+		}
+	}
+	buf.Reset()
+	if err := r.WriteText(&buf); err != nil || !strings.Contains(buf.String(), "precision n/a  recall n/a  recall counting possible n/a") {
+		t.Errorf("text (%v): %s", err, buf.String())
+	}
+}
+
+func TestLabelVerdict(t *testing.T) {
+	var l detect.Label
+	if err := json.Unmarshal([]byte(`{"positive": true, "verdict": "possible"}`), &l); err != nil || l.Verdict != detect.VerdictPossible {
+		t.Errorf("label %+v, %v", l, err)
+	}
+	for _, bad := range []string{`{"positive": true, "verdict": "likely"}`, `{"positive": true, "verdict": 3}`} {
+		if err := json.Unmarshal([]byte(bad), &l); err == nil {
+			t.Errorf("%s accepted", bad)
+		}
+	}
+}
