@@ -56,7 +56,7 @@ func parse(r io.Reader, name string, client, server bool) (*Log, error) {
 		if !ok {
 			break
 		}
-		k := parseHeader(rec.text, &h)
+		k := parseHeaderHint(rec.text, rec.hint, &h)
 		switch {
 		case k == lineServer && len(h.thread) == 0 && len(rec.cmThread) > 0:
 			h.thread, h.source = rec.cmThread, rec.cmComponent

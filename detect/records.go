@@ -16,6 +16,8 @@ type record struct {
 	// cmThread and cmComponent are a CMTrace envelope's thread and
 	// component, used when the entry has no columns of its own.
 	cmThread, cmComponent []byte
+	// hint is the time stamp found while reading, when it was looked for.
+	hint stampHint
 }
 
 // Limits of continuation: a wrapped entry is rarely more than a few
@@ -147,6 +149,14 @@ func (rr *recordReader) physical(n int, line []byte) {
 		rr.add(cmtrace(c), false)
 		return
 	}
+	// The fast path of a real log: one entry, starting with its time
+	// stamp, holding no other.
+	if t := leadTrim(line); len(t) > 0 && isDigit(t[0]) {
+		if ts, frac := timestampAt(t); ts > 0 && !mayHoldAnother(t[ts:]) {
+			rr.add(record{n: n, text: line, hint: stampHint{known: true, lead: len(line) - len(t), ts: ts, frac: frac}}, false)
+			return
+		}
+	}
 	rr.pieces = splitRuns(rr.pieces[:0], line)
 	for k, p := range rr.pieces {
 		rr.add(record{n: n, text: p}, k == 0)
@@ -157,9 +167,10 @@ func (rr *recordReader) physical(n int, line []byte) {
 // continues the record before it (a wrapped line) when nothing but a line
 // break separates them.
 func (rr *recordReader) add(r record, mayContinue bool) {
-	if rr.hasCur && !rr.blank && rr.joins(r.text, mayContinue) {
+	if rr.hasCur && !rr.blank && rr.joins(r, mayContinue) {
 		rr.own()
 		rr.cur.text = appendJoined(rr.cur.text, r.text)
+		rr.cur.hint = stampHint{}
 		if rr.owned == 0 || rr.owned == 1 {
 			rr.bufs[rr.owned] = rr.cur.text
 		}
@@ -174,7 +185,11 @@ func (rr *recordReader) add(r record, mayContinue bool) {
 // only a time stamp and columns, or it is a first piece that starts no
 // entry of its own. A piece with its own time stamp never continues: that
 // is the fast path of a real log, one entry per line.
-func (rr *recordReader) joins(piece []byte, mayContinue bool) bool {
+func (rr *recordReader) joins(r record, mayContinue bool) bool {
+	if r.hint.known && r.hint.ts > 0 {
+		return false
+	}
+	piece := r.text
 	t := leadTrim(piece)
 	if n, _ := timestampAt(t); n > 0 {
 		return false
