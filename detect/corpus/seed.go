@@ -403,6 +403,7 @@ func seedCases(a *Advisory) ([]Case, error) {
 		"0x000190", "0x00012c", "InternalServerError(5)", "InvalidParameters(7)", "Message:(null)", "Message:parameters.InstalledNonLeafUpdateIDs"})
 	simpleAuth := edit(client, []string{"SyncUpdates failure", "GetAuthorizationCookie failure",
 		"ClientWebService/SyncUpdates", "SimpleAuthWebService/GetAuthorizationCookie"})
+	otherMethod := edit(client, []string{"ClientWebService/SyncUpdates", "ClientWebService/GetCookie"})
 	proxy407 := edit(client, []string{"0x8024400E, soap client error = 7, soap error code = 400, HTTP status code = 200",
 		"0x8024401B, soap client error = 10, soap error code = 0, HTTP status code = 407"},
 		"SOAP Fault", "faultstring", "ErrorCode", "Message:", "Method:", "ID:")
@@ -448,6 +449,8 @@ func seedCases(a *Advisory) ([]Case, error) {
 			map[string]string{wu: f.render(invalidParams, false)})
 		add("neg-seed-simpleauth-"+f.name, false, "none", v, "look-alike InternalServerError from GetAuthorizationCookie in the advisory's lines, "+f.desc,
 			map[string]string{wu: f.render(simpleAuth, false)})
+		add("neg-seed-other-method-"+f.name, false, "none", v, "look-alike: the advisory's lines with the fault's Method naming GetCookie, "+f.desc,
+			map[string]string{wu: f.render(otherMethod, false)})
 		add("neg-seed-proxy407-"+f.name, false, "none", v, "look-alike proxy 407 failure of SyncUpdates in the advisory's lines, "+f.desc,
 			map[string]string{wu: f.render(proxy407, false)})
 		add("neg-seed-sql-timeout-"+f.name, false, "none", v, "look-alike SqlException timeout behind the advisory's client lines (same fault ID), "+f.desc,
