@@ -393,7 +393,7 @@ func (r *Report) WriteText(w io.Writer) error {
 	for i, in := range r.Incidents {
 		ew.printf("\nincident %d: %s\n", i+1, in.Verdict)
 		ew.printf("  computer: %s\n", in.Computer)
-		ew.printf("  time:     %s\n", in.Time)
+		ew.printf("  time:     %s\n", orDash(in.Time))
 		ew.printf("  fault ID: %s\n", orDash(in.FaultID))
 		if in.Key != "" {
 			ew.printf("  key:      %s\n", in.Key)
@@ -427,7 +427,7 @@ func (r *Report) WriteText(w io.Writer) error {
 }
 
 func writeFinding(ew *errWriter, f Finding, indent string) {
-	ew.printf("%s%s %s at %s, computer %s, fault ID %s: %s\n", indent, f.Side, f.Verdict, f.Time, f.Computer, orDash(f.FaultID), f.Reason)
+	ew.printf("%s%s %s at %s, computer %s, fault ID %s: %s\n", indent, f.Side, f.Verdict, orDash(f.Time), f.Computer, orDash(f.FaultID), f.Reason)
 	for _, e := range f.Evidence {
 		ew.printf("%s  %s\n", indent, e)
 	}
