@@ -257,8 +257,8 @@ func digits(b []byte) int {
 // or 0. Dates are year first with -, / or . ("2008-06-13", "2019/06/05")
 // or year last ("06/13/2008", "13.06.2008"); a T or white space separates
 // the clock, whose fraction of a second may follow a dot, a comma (the
-// decimal separator of many locales) or a colon (WUA 5-7). clock is the
-// byte after the seconds, 0 without a fraction.
+// decimal separator of many locales) or a colon (WUA 5-7). frac is that
+// separator, 0 without a fraction.
 func timestampAt(b []byte) (n int, frac byte) {
 	i := 0
 	a := digits(b)
