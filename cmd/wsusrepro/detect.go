@@ -56,18 +56,23 @@ Flags:
 func detectLogs(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("wsusrepro detect", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), detectUsage)
+	// The usage is printed here, not by the flag package: asked for, it
+	// goes to stdout; after a bad flag, to stderr.
+	fs.Usage = func() {}
+	usage := func(w io.Writer) {
+		fmt.Fprint(w, detectUsage)
+		fs.SetOutput(w)
 		fs.PrintDefaults()
+		fs.SetOutput(stderr)
 	}
 	asJSON := fs.Bool("json", false, "print the report as JSON (for tools)")
 	paths, err := parseInterleaved(fs, args)
 	if errors.Is(err, flag.ErrHelp) {
-		fs.SetOutput(stdout)
-		fs.Usage()
+		usage(stdout)
 		return nil
 	}
 	if err != nil {
+		usage(stderr)
 		return exitError(detect.ExitError)
 	}
 	if len(paths) == 0 {

@@ -145,10 +145,16 @@ func TestDetectHelp(t *testing.T) {
 	if code != 0 {
 		t.Errorf("exit %d", code)
 	}
-	for _, want := range []string{"confirmed", "probable", "possible", "SqlException", "0  confirmed or probable", "3  only possible", "1  none", "2  nothing could be read", "--json"} {
+	for _, want := range []string{"confirmed", "probable", "possible", "SqlException", "0  confirmed or probable", "3  only possible", "1  none", "2  nothing could be read", "-json"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("help lacks %q:\n%s", want, out)
 		}
+	}
+	if strings.Count(out, "usage:") != 1 {
+		t.Errorf("help printed %d times:\n%s", strings.Count(out, "usage:"), out)
+	}
+	if out, code := runCmd(t, "detect", "--bogus", "x"); code != 2 || !strings.Contains(out, "not defined: -bogus") || !strings.Contains(out, "usage: wsusrepro detect") {
+		t.Errorf("bad flag: exit %d\n%s", code, out)
 	}
 }
 
