@@ -464,7 +464,14 @@ func runCommand(ctx context.Context, command, dir string) (v Verdict, stderrTail
 	if code == 126 || code == 127 {
 		return "", tail, errCannotStart
 	}
-	jv, found, bad := parseVerdict(stdout.Bytes())
+	// A report larger than the cap cannot be parsed whole: its exit
+	// status answers.
+	var jv Verdict
+	var found bool
+	var bad string
+	if !stdout.cut {
+		jv, found, bad = parseVerdict(stdout.Bytes())
+	}
 	if bad != "" {
 		return "", tail, fmt.Errorf("detect: detector printed output that is not a valid JSON verdict (exit status %d): %s", code, bad)
 	}
@@ -573,6 +580,7 @@ type capBuffer struct {
 	buf  []byte
 	max  int
 	tail bool
+	cut  bool // something was dropped
 }
 
 func (c *capBuffer) Write(p []byte) (int, error) {
@@ -584,9 +592,9 @@ func (c *capBuffer) Write(p []byte) (int, error) {
 		}
 		return n, nil
 	}
-	if room := c.max - len(c.buf); room > 0 {
-		c.buf = append(c.buf, p[:min(room, len(p))]...)
-	}
+	room := max(c.max-len(c.buf), 0)
+	c.buf = append(c.buf, p[:min(room, len(p))]...)
+	c.cut = c.cut || len(p) > room
 	return n, nil
 }
 
