@@ -181,6 +181,8 @@ func TestScoreCommandProtocol(t *testing.T) {
 		{"detected not a boolean is an error", `: {case}; echo '{"detected": "yes"}'`, detect.OutcomeError, detect.OutcomeError},
 		{"unknown verdict is an error", `: {case}; echo '{"verdict": "likely"}'`, detect.OutcomeError, detect.OutcomeError},
 		{"JSON array is an error", `: {case}; echo '[true]'`, detect.OutcomeError, detect.OutcomeError},
+		{"output over the cap: the exit status answers", `head -c 9000000 /dev/zero | tr '\0' '{'; grep -q true {case}/marker`,
+			detect.TruePositive, detect.TrueNegative},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
