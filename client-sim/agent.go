@@ -2,6 +2,8 @@ package clientsim
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -10,14 +12,21 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wsusmock/wsusmock/client-sim/profile"
 	"github.com/wsusmock/wsusmock/client-sim/wulog"
 	"github.com/wsusmock/wsusmock/internal/clock"
+	"github.com/wsusmock/wsusmock/internal/ids"
 	"github.com/wsusmock/wsusmock/soap/clientws"
 	"github.com/wsusmock/wsusmock/soap/simpleauth"
 )
 
-// plugInSimpleTargeting is the SimpleAuth plug-in WSUS names in GetConfig.
-const plugInSimpleTargeting = "SimpleTargeting"
+// The authorization plug-ins MS-WUSP defines (2.2.2.2.1 GetConfig,
+// AuthPlugInInfo): SimpleTargeting, whose cookie comes from the SimpleAuth
+// web service at its ServiceUrl, and Anonymous, which has no web service.
+const (
+	plugInSimpleTargeting = "SimpleTargeting"
+	plugInAnonymous       = "Anonymous"
+)
 
 // defaultMaxExtendedUpdates applies when GetConfig has no usable
 // MaxExtendedUpdatesPerRequest (the MS-WUSP example's 50).
@@ -35,13 +44,23 @@ type Agent struct {
 	stopwatch clock.Clock
 	log       *wulog.Writer
 	client    *http.Client
+	transport *http.Transport // the agent's own connections; nil when the caller's RoundTripper is used as is
 	userAgent string
-	locales   []string
-	started   bool
+	// protocolVersion is sent in GetConfig and GetCookie and as the
+	// User-Agent's Client-Protocol.
+	protocolVersion string
+	wua10           bool
+	flavour         wulog.Flavour
+	// cv is the base of the MS-CV correlation vector WUA 10 sends; cvSeq
+	// numbers the requests of a search.
+	cv      string
+	cvSeq   int
+	locales []string
+	started bool
 
 	// State kept between searches.
 	config      *clientws.Config
-	authURL     string
+	plugIns     []authPlugIn
 	maxExtended int
 	cookie      *clientws.Cookie
 	registered  bool
@@ -78,16 +97,29 @@ func New(cfg Config) (*Agent, error) {
 	if len(cfg.Locales) == 0 {
 		cfg.Locales = DefaultLocales
 	}
-	if cfg.LogFormat != wulog.Classic && cfg.LogFormat != wulog.WUA10 {
-		return nil, fmt.Errorf("clientsim: unknown log format %v (want wulog.Classic or wulog.WUA10)", cfg.LogFormat)
+	wua10 := cfg.Profile.Agent.Generation == profile.WUA10
+	flavour := cfg.LogFormat
+	switch flavour {
+	case wulog.Default:
+		flavour = wulog.Classic
+		if wua10 {
+			flavour = wulog.WUA10
+		}
+	case wulog.Classic, wulog.WUA10:
+	default:
+		return nil, fmt.Errorf("clientsim: unknown log format %v (want wulog.Default, wulog.Classic or wulog.WUA10)", cfg.LogFormat)
 	}
+	client, transport := newHTTPClient(cfg.HTTPClient, cfg.MaxRedirects)
 	a := &Agent{
 		cfg:       cfg,
 		id:        cfg.identity(),
 		urls:      urls,
 		clk:       cfg.Clock,
 		stopwatch: cfg.Stopwatch,
-		client:    newHTTPClient(cfg.HTTPClient, cfg.MaxRedirects),
+		client:    client,
+		transport: transport,
+		wua10:     wua10,
+		flavour:   flavour,
 		locales:   cfg.Locales,
 		cache:     newUpdateCache(),
 	}
@@ -95,14 +127,41 @@ func New(cfg Config) (*Agent, error) {
 	if out == nil {
 		out = io.Discard
 	}
-	a.log = wulog.New(out, cfg.LogFormat, cfg.Clock, a.id.pid, a.id.tid)
+	a.log = wulog.New(out, flavour, cfg.Clock, a.id.pid, a.id.tid)
 	if cfg.LogLocation != nil {
 		a.log = a.log.WithLocation(cfg.LogLocation)
 	}
 	// The User-Agent of a WUA 7 is not known (protocol notes, open question
-	// 10); this follows the shape of the captured WUA 10 one.
-	a.userAgent = fmt.Sprintf("Windows-Update-Agent/%s Client-Protocol/%s", cfg.Profile.AgentVersion, ProtocolVersion)
+	// 10); this follows the shape of the captured WUA 10 one, which the
+	// WUA 10 profiles send as captured.
+	ag := cfg.Profile.Agent
+	a.protocolVersion = ProtocolVersion
+	if ag.ClientProtocol != "" {
+		a.protocolVersion = ag.ClientProtocol
+	}
+	uaVersion := cfg.Profile.AgentVersion
+	if ag.UserAgentVersion != "" {
+		uaVersion = ag.UserAgentVersion
+	}
+	a.userAgent = fmt.Sprintf("Windows-Update-Agent/%s Client-Protocol/%s", uaVersion, a.protocolVersion)
+	a.cv = base64.StdEncoding.EncodeToString(ids.Derive(cfg.Seed, computerLabel(cfg.Index)+"ms-cv").Bytes(12))
 	return a, nil
+}
+
+// callerID is the COM API client whose search the agent runs.
+func (a *Agent) callerID() string {
+	if a.wua10 {
+		return CallerIDWUA10
+	}
+	return CallerID
+}
+
+// Close closes the agent's idle connections, as the agent closes its
+// WinHTTP session. An Agent may Sync again after Close.
+func (a *Agent) Close() {
+	if a.transport != nil {
+		a.transport.CloseIdleConnections()
+	}
 }
 
 // ClientID returns the agent's SusClientId.
@@ -111,12 +170,13 @@ func (a *Agent) ClientID() string { return a.id.clientID }
 // ComputerName returns the agent's DNS name.
 func (a *Agent) ComputerName() string { return a.id.computer }
 
-// Run is New followed by one Sync.
+// Run is New followed by one Sync and Close.
 func Run(ctx context.Context, cfg Config) (*Result, error) {
 	a, err := New(cfg)
 	if err != nil {
 		return nil, err
 	}
+	defer a.Close()
 	return a.Sync(ctx)
 }
 
@@ -138,9 +198,10 @@ type session struct {
 // not an error; the error is non-nil only when ctx was cancelled or the log
 // could not be written.
 func (a *Agent) Sync(ctx context.Context) (*Result, error) {
+	a.cvSeq = 0
 	s := &session{
 		Agent:       a,
-		flavour:     a.cfg.LogFormat,
+		flavour:     a.flavour,
 		maxTrips:    a.cfg.MaxRoundTrips,
 		maxBody:     a.cfg.MaxResponseBytes,
 		callTimeout: a.cfg.CallTimeout,
@@ -154,7 +215,7 @@ func (a *Agent) Sync(ctx context.Context) (*Result, error) {
 		a.started = true
 		a.log.LoggingInitialized(a.cfg.Profile.AgentVersion, a.tzOffset())
 	}
-	a.log.SearchStart(CallerID)
+	a.log.SearchStart(a.callerID())
 	fail := s.search(ctx)
 	s.finish(ctx, fail)
 	s.res.Timings = summariseTimings(s.res.latencies)
@@ -186,7 +247,9 @@ func (a *Agent) tzOffset() string {
 // search runs the search up to the result; it returns the failure that
 // ended it, or nil.
 func (s *session) search(ctx context.Context) *exchangeError {
-	if !s.cfg.SkipSelfUpdate {
+	// WUA 10 has no self-update check against WSUS: the captured native
+	// Windows 11 flow has no /selfupdate request.
+	if !s.cfg.SkipSelfUpdate && !s.wua10 {
 		if e := s.selfUpdate(ctx); e != nil {
 			return e
 		}
@@ -266,52 +329,70 @@ func (s *session) ensureCookie(ctx context.Context) *exchangeError {
 	return nil
 }
 
-// authorize gets an authorization cookie from SimpleAuth and exchanges it
-// for a client web service cookie.
+// authPlugIn is one authorization plug-in GetConfig offered that the agent
+// can use: its ID as the server spelled it and, for SimpleTargeting, the
+// resolved SimpleAuth URL.
+type authPlugIn struct {
+	id  string
+	url string
+}
+
+// authorize gets one authorization cookie per plug-in the server offered,
+// in GetConfig's order, and exchanges them for a client web service cookie
+// (MS-WUSP 3.1.5.4 GetCookie: authCookies holds the cookies of the
+// plug-ins). SimpleTargeting asks the SimpleAuth web service
+// (GetAuthorizationCookie); Anonymous has no web service, so the agent makes
+// its cookie itself and calls nothing (see anonymousCookie).
 func (s *session) authorize(ctx context.Context) *exchangeError {
-	var auth *simpleauth.AuthorizationCookie
-	e := s.withRecovery(ctx, simpleauth.OpGetAuthorizationCookie, func() *exchangeError {
-		var err *exchangeError
-		auth, err = s.getAuthorizationCookie(ctx)
-		return err
-	})
-	if e != nil {
-		return e
+	var cookies []*clientws.AuthorizationCookie
+	for _, p := range s.plugIns {
+		if !strings.EqualFold(p.id, plugInSimpleTargeting) {
+			cookies = append(cookies, s.anonymousCookie(p.id))
+			continue
+		}
+		var auth *simpleauth.AuthorizationCookie
+		e := s.withRecovery(ctx, simpleauth.OpGetAuthorizationCookie, func() *exchangeError {
+			var err *exchangeError
+			auth, err = s.getAuthorizationCookie(ctx, p.url)
+			return err
+		})
+		if e != nil {
+			return e
+		}
+		if auth == nil {
+			// A recovery inside GetAuthorizationCookie already got a cookie.
+			return nil
+		}
+		cookies = append(cookies, &clientws.AuthorizationCookie{PlugInId: auth.PlugInId, CookieData: auth.CookieData})
 	}
-	if auth == nil {
-		// A recovery inside GetAuthorizationCookie already got a cookie.
-		return nil
-	}
-	return s.withRecovery(ctx, clientws.OpGetCookie, func() *exchangeError { return s.getCookie(ctx, auth) })
+	return s.withRecovery(ctx, clientws.OpGetCookie, func() *exchangeError { return s.getCookie(ctx, cookies) })
+}
+
+// anonymousCookie is the authorization cookie of the Anonymous plug-in,
+// which the agent makes itself: MS-WUSP 2.2.3.4 wants PlugInId to name the
+// plug-in and CookieData to be present, one or more bytes that SHOULD carry
+// the client ID; the agent puts the SusClientId there, as the 16 bytes of
+// the GUID in Windows' (mixed-endian) layout [I: the real bytes are not
+// published; a server that offers Anonymous does not read them].
+func (s *session) anonymousCookie(id string) *clientws.AuthorizationCookie {
+	return &clientws.AuthorizationCookie{PlugInId: id, CookieData: guidBytes(s.id.clientID)}
 }
 
 func (s *session) getConfig(ctx context.Context) *exchangeError {
 	var resp clientws.GetConfigResponse
 	op := clientws.OpGetConfig
-	if e := s.soapCall(ctx, op, s.urls.client, clientws.ActionGetConfig, &clientws.GetConfig{ProtocolVersion: ProtocolVersion}, &resp); e != nil {
+	if e := s.soapCall(ctx, op, s.urls.client, clientws.ActionGetConfig, &clientws.GetConfig{ProtocolVersion: s.protocolVersion}, &resp); e != nil {
 		return e
 	}
 	cfg := resp.GetConfigResult
 	if cfg == nil {
 		return protocolError(op, HRSoapClientParse, "GetConfigResponse has no GetConfigResult")
 	}
-	authURL := ""
-	if cfg.AuthInfo != nil {
-		for _, p := range cfg.AuthInfo.AuthPlugInInfo {
-			if p != nil && strings.EqualFold(p.PlugInID, plugInSimpleTargeting) {
-				u, err := s.urls.resolve(p.ServiceUrl)
-				if err != nil {
-					return protocolError(op, HRInvalidConfigProp, err.Error())
-				}
-				authURL = u
-				break
-			}
-		}
+	plugIns, e := s.usablePlugIns(op, cfg)
+	if e != nil {
+		return e
 	}
-	if authURL == "" {
-		return protocolError(op, HRNoAuthPlugins, "GetConfig names no SimpleTargeting authorization plug-in")
-	}
-	s.config, s.authURL, s.maxExtended = cfg, authURL, defaultMaxExtendedUpdates
+	s.config, s.plugIns, s.maxExtended = cfg, plugIns, defaultMaxExtendedUpdates
 	if cfg.Properties != nil {
 		for _, p := range cfg.Properties.ConfigurationProperty {
 			if p != nil && p.Name == "MaxExtendedUpdatesPerRequest" {
@@ -324,17 +405,55 @@ func (s *session) getConfig(ctx context.Context) *exchangeError {
 	return nil
 }
 
+// usablePlugIns picks the plug-ins of GetConfig's AuthInfo the agent knows
+// (SimpleTargeting, Anonymous; MS-WUSP 2.2.2.2.1), in the server's order.
+// No plug-in at all is WU_E_PT_NO_AUTH_PLUGINS_REQUESTED; only plug-ins the
+// agent does not know is WU_E_PT_NO_AUTH_COOKIES_CREATED (wuerror.h).
+func (s *session) usablePlugIns(op string, cfg *clientws.Config) ([]authPlugIn, *exchangeError) {
+	var offered, usable []authPlugIn
+	if cfg.AuthInfo != nil {
+		for _, p := range cfg.AuthInfo.AuthPlugInInfo {
+			if p == nil {
+				continue
+			}
+			id := strings.TrimSpace(p.PlugInID)
+			offered = append(offered, authPlugIn{id: id})
+			switch {
+			case strings.EqualFold(id, plugInSimpleTargeting):
+				u, err := s.urls.resolve(p.ServiceUrl)
+				if err != nil {
+					return nil, protocolError(op, HRInvalidConfigProp, err.Error())
+				}
+				usable = append(usable, authPlugIn{id: id, url: u})
+			case strings.EqualFold(id, plugInAnonymous):
+				usable = append(usable, authPlugIn{id: id})
+			}
+		}
+	}
+	switch {
+	case len(offered) == 0:
+		return nil, protocolError(op, HRNoAuthPlugins, "GetConfig names no authorization plug-in (AuthInfo is empty)")
+	case len(usable) == 0:
+		ids := make([]string, len(offered))
+		for i, p := range offered {
+			ids[i] = p.id
+		}
+		return nil, protocolError(op, HRNoAuthCookies, fmt.Sprintf("GetConfig names only authorization plug-ins the agent does not know (%s); it knows SimpleTargeting and Anonymous", strings.Join(ids, ", ")))
+	}
+	return usable, nil
+}
+
 // protocolError is an answer that parsed but lacks what the agent needs.
 func protocolError(op string, hr HResult, reason string) *exchangeError {
 	return &exchangeError{op: op, hr: hr, status: http.StatusOK, reason: reason, detail: reason, protocol: true}
 }
 
-func (s *session) getAuthorizationCookie(ctx context.Context) (*simpleauth.AuthorizationCookie, *exchangeError) {
+func (s *session) getAuthorizationCookie(ctx context.Context, authURL string) (*simpleauth.AuthorizationCookie, *exchangeError) {
 	op := simpleauth.OpGetAuthorizationCookie
-	s.log.SimpleTargetingCookie(s.id.clientID, s.cfg.TargetGroup, s.id.computer, s.authURL)
+	s.log.SimpleTargetingCookie(s.id.clientID, s.cfg.TargetGroup, s.id.computer, authURL)
 	var resp simpleauth.GetAuthorizationCookieResponse
 	req := &simpleauth.GetAuthorizationCookie{ClientId: s.id.clientID, TargetGroupName: s.cfg.TargetGroup, DnsName: s.id.computer}
-	if e := s.soapCall(ctx, op, s.authURL, simpleauth.ActionGetAuthorizationCookie, req, &resp); e != nil {
+	if e := s.soapCall(ctx, op, authURL, simpleauth.ActionGetAuthorizationCookie, req, &resp); e != nil {
 		return nil, e
 	}
 	if resp.GetAuthorizationCookieResult == nil {
@@ -343,16 +462,14 @@ func (s *session) getAuthorizationCookie(ctx context.Context) (*simpleauth.Autho
 	return resp.GetAuthorizationCookieResult, nil
 }
 
-func (s *session) getCookie(ctx context.Context, auth *simpleauth.AuthorizationCookie) *exchangeError {
+func (s *session) getCookie(ctx context.Context, auth []*clientws.AuthorizationCookie) *exchangeError {
 	op := clientws.OpGetCookie
 	req := &clientws.GetCookie{
-		AuthCookies: &clientws.ArrayOfAuthorizationCookie{AuthorizationCookie: []*clientws.AuthorizationCookie{
-			{PlugInId: auth.PlugInId, CookieData: auth.CookieData},
-		}},
+		AuthCookies:     &clientws.ArrayOfAuthorizationCookie{AuthorizationCookie: auth},
 		OldCookie:       s.cookie,
 		LastChange:      s.config.LastChange,
 		CurrentTime:     clientws.NewDateTime(s.clk.Now()),
-		ProtocolVersion: ProtocolVersion,
+		ProtocolVersion: s.protocolVersion,
 	}
 	var resp clientws.GetCookieResponse
 	if e := s.soapCall(ctx, op, s.urls.client, clientws.ActionGetCookie, req, &resp); e != nil {
@@ -454,7 +571,7 @@ func (s *session) syncUpdates(ctx context.Context, drivers bool) (*clientws.Sync
 	e := s.withRecovery(ctx, op, func() *exchangeError {
 		installed, other := s.cache.syncIDs()
 		resp = clientws.SyncUpdatesResponse{}
-		return s.soapCall(ctx, op, s.urls.client, clientws.ActionSyncUpdates, syncUpdatesRequest(s.cookie, installed, other, drivers), &resp)
+		return s.soapCall(ctx, op, s.urls.client, clientws.ActionSyncUpdates, s.syncUpdatesRequest(installed, other, drivers), &resp)
 	})
 	if e != nil {
 		return nil, e
@@ -533,7 +650,7 @@ func (s *session) extendedInfo(ctx context.Context) *exchangeError {
 		var resp clientws.GetExtendedUpdateInfoResponse
 		e := s.withRecovery(ctx, op, func() *exchangeError {
 			resp = clientws.GetExtendedUpdateInfoResponse{}
-			return s.soapCall(ctx, op, s.urls.client, clientws.ActionGetExtendedUpdateInfo, extendedInfoRequest(s.cookie, batch, s.locales), &resp)
+			return s.soapCall(ctx, op, s.urls.client, clientws.ActionGetExtendedUpdateInfo, s.extendedInfoRequest(batch), &resp)
 		})
 		if e != nil {
 			return e
@@ -579,31 +696,105 @@ func (s *session) refreshCache(ctx context.Context) *exchangeError {
 }
 
 // syncUpdatesRequest builds a SyncUpdates request: a software round, or the
-// driver pass (SkipSoftwareSync with the machine's devices, none for the
-// simulated machines). The generated types marshal in WSDL order, which is
-// the order of the captured native requests.
-func syncUpdatesRequest(cookie *clientws.Cookie, installed, other []int32, drivers bool) *clientws.SyncUpdates {
+// driver pass (SkipSoftwareSync with the machine's devices). The generated
+// types marshal in WSDL order, which is the order of the captured native
+// requests.
+//
+// WUA 7 sends the historical core parameters (ExpressQuery, the two ID
+// lists, SystemSpec, SkipSoftwareSync) and no devices. WUA 10 sends what the
+// captured Windows 11 requests carry (flow/000001-000013 software rounds,
+// 000014 the driver pass): NeedTwoGroupOutOfScopeUpdates and
+// AlsoPerformRegularSync true, ComputerSpec (empty in software rounds; the
+// computer hardware IDs in the driver pass, with FeatureScoreMatchingKey),
+// ProductsParameters (SyncCurrentVersionOnly false, DeviceAttributes,
+// CallerAttributes, Products), and in the driver pass the devices and no
+// OtherCachedUpdateIDs.
+func (s *session) syncUpdatesRequest(installed, other []int32, drivers bool) *clientws.SyncUpdates {
 	params := &clientws.SyncUpdateParameters{
 		ExpressQuery:              false,
 		InstalledNonLeafUpdateIDs: &clientws.ArrayOfInt{Int: installed},
 		OtherCachedUpdateIDs:      &clientws.ArrayOfInt{Int: other},
 		SkipSoftwareSync:          drivers,
 	}
-	if drivers {
-		params.SystemSpec = &clientws.ArrayOfDevice{}
+	if !s.wua10 {
+		if drivers {
+			params.SystemSpec = &clientws.ArrayOfDevice{}
+		}
+		return &clientws.SyncUpdates{Cookie: s.cookie, Parameters: params}
 	}
-	return &clientws.SyncUpdates{Cookie: cookie, Parameters: params}
+	ag := s.cfg.Profile.Agent
+	params.NeedTwoGroupOutOfScopeUpdates = true
+	params.AlsoPerformRegularSync = true
+	params.ComputerSpec = &clientws.ComputerHardwareSpecification{}
+	params.ProductsParameters = &clientws.SyncProductsParameters{
+		DeviceAttributes: ag.DeviceAttributes,
+		CallerAttributes: ag.CallerAttributes,
+		Products:         ag.Products,
+	}
+	if drivers {
+		params.OtherCachedUpdateIDs = nil
+		params.SystemSpec = wireDevices(ag.Devices)
+		ids := make([]clientws.Guid, len(ag.HardwareIDs))
+		for i, id := range ag.HardwareIDs {
+			ids[i] = clientws.Guid(id)
+		}
+		params.ComputerSpec.HardwareIDs = &clientws.ArrayOfGuid{Guid: ids}
+		params.FeatureScoreMatchingKey = ag.FeatureScoreMatchingKey
+	}
+	return &clientws.SyncUpdates{Cookie: s.cookie, Parameters: params}
+}
+
+// wireDevices is the SystemSpec of the driver pass.
+func wireDevices(devices []profile.Device) *clientws.ArrayOfDevice {
+	out := &clientws.ArrayOfDevice{}
+	for _, d := range devices {
+		w := &clientws.Device{DeviceFlags: d.Flags}
+		if len(d.HardwareIDs) > 0 {
+			w.HardwareIDs = &clientws.ArrayOfString{String: d.HardwareIDs}
+		}
+		if len(d.CompatibleIDs) > 0 {
+			w.CompatibleIDs = &clientws.ArrayOfString{String: d.CompatibleIDs}
+		}
+		if drv := d.Driver; drv != nil {
+			w.InstalledDriver = &clientws.InstalledDriver{
+				MatchingID: drv.MatchingID, DriverVerDate: clientws.NewDateTime(drv.Date), DriverVerVersion: drv.Version,
+				Class: drv.Class, Manufacturer: drv.Manufacturer, Provider: drv.Provider, Model: drv.Model, DriverRank: drv.Rank,
+			}
+		}
+		out.Device = append(out.Device, w)
+	}
+	return out
 }
 
 // extendedInfoRequest builds a GetExtendedUpdateInfo request for the
-// Extended and LocalizedProperties fragments of revs.
-func extendedInfoRequest(cookie *clientws.Cookie, revs []int32, locales []string) *clientws.GetExtendedUpdateInfo {
-	return &clientws.GetExtendedUpdateInfo{
-		Cookie:      cookie,
+// Extended and LocalizedProperties fragments of revs; WUA 10 adds
+// deviceAttributes, GeoId and callerAttributes (captured flow/000015).
+func (s *session) extendedInfoRequest(revs []int32) *clientws.GetExtendedUpdateInfo {
+	req := &clientws.GetExtendedUpdateInfo{
+		Cookie:      s.cookie,
 		RevisionIDs: &clientws.ArrayOfInt{Int: revs},
 		InfoTypes: &clientws.ArrayOfXmlUpdateFragmentType{XmlUpdateFragmentType: []clientws.XmlUpdateFragmentType{
 			clientws.XmlUpdateFragmentTypeExtended, clientws.XmlUpdateFragmentTypeLocalizedProperties,
 		}},
-		Locales: &clientws.ArrayOfString{String: locales},
+		Locales: &clientws.ArrayOfString{String: s.locales},
 	}
+	if s.wua10 {
+		ag := s.cfg.Profile.Agent
+		req.DeviceAttributes, req.GeoId, req.CallerAttributes = ag.DeviceAttributes, ag.GeoID, ag.CallerAttributes
+	}
+	return req
+}
+
+// guidBytes is the 16-byte Windows layout of a GUID string (Data1, Data2 and
+// Data3 little-endian, Data4 as written); a malformed GUID gives its text.
+func guidBytes(g string) []byte {
+	h := strings.ReplaceAll(strings.Trim(g, "{}"), "-", "")
+	b, err := hex.DecodeString(h)
+	if err != nil || len(b) != 16 {
+		return []byte(g)
+	}
+	b[0], b[1], b[2], b[3] = b[3], b[2], b[1], b[0]
+	b[4], b[5] = b[5], b[4]
+	b[6], b[7] = b[7], b[6]
+	return b
 }

@@ -31,8 +31,13 @@ const (
 	DefaultMaxResponseBytes = 64 << 20
 	// DefaultDomain is appended to derived computer names.
 	DefaultDomain = "lab.local"
-	// CallerID is the COM API client that searches: Automatic Updates.
+	// CallerID is the COM API client that searches on WUA 7: Automatic
+	// Updates.
 	CallerID = "AutomaticUpdates"
+	// CallerIDWUA10 is the one that searches on Windows 10 and 11: the
+	// Update Orchestrator (usoclient StartScan), which replaced Automatic
+	// Updates.
+	CallerIDWUA10 = "UpdateOrchestrator"
 	// ProtocolVersion is what the agent sends as protocolVersion in
 	// GetConfig and GetCookie: "1.0", as in the MS-WUSP example exchange.
 	// The value a WUA 7.x really sent is not known (protocol notes, open

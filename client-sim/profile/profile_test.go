@@ -122,7 +122,7 @@ func TestMachineLookups(t *testing.T) {
 }
 
 func TestBuiltins(t *testing.T) {
-	want := []string{"server2003-sp2", "server2008", "vista-sp1", "xp-sp3", "xp-sp3-office2003"}
+	want := []string{"server2003-sp2", "server2008", "vista-sp1", "win10", "win11", "xp-sp3", "xp-sp3-office2003"}
 	if got := Names(); !slices.Equal(got, want) {
 		t.Fatalf("Names() = %v, want %v", got, want)
 	}
@@ -132,6 +132,8 @@ func TestBuiltins(t *testing.T) {
 		"server2003-sp2":    {Major: 5, Minor: 2, Build: 3790, SPMajor: 2, ProductType: 3},
 		"vista-sp1":         {Major: 6, Minor: 0, Build: 6001, SPMajor: 1, ProductType: 1},
 		"server2008":        {Major: 6, Minor: 0, Build: 6001, SPMajor: 1, ProductType: 3},
+		"win10":             {Major: 10, Minor: 0, Build: 19045, ProductType: 1},
+		"win11":             {Major: 10, Minor: 0, Build: 26100, ProductType: 1},
 	}
 	for _, name := range Names() {
 		p := mustBuiltin(t, name)

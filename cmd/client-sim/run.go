@@ -125,7 +125,7 @@ type common struct {
 
 func (c *common) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.server, "server", "", "WSUS server URL, the WUServer policy value (e.g. http://wsus01:8530); required")
-	fs.StringVar(&c.logFormat, "log-format", "classic", "WindowsUpdate.log flavour: classic (WUA 7) or wua10 (Get-WindowsUpdateLog; also reports every SOAP fault as 0x80244007, as WUA 10 does)")
+	fs.StringVar(&c.logFormat, "log-format", "", "WindowsUpdate.log flavour: classic (WUA 7) or wua10 (Get-WindowsUpdateLog; also reports every SOAP fault as 0x80244007, as WUA 10 does); default: the profile's agent (wua10 for win10 and win11, classic for the others)")
 	fs.BoolVar(&c.json, "json", false, "print the result as JSON")
 	fs.Uint64Var(&c.seed, "seed", 1, "seed of the computers' identities; giving it also selects the virtual clock")
 	fs.StringVar(&c.clockMode, "clock", "auto", "auto (virtual with --seed, else real), virtual or real")
@@ -146,7 +146,10 @@ func (c *common) check(fs *flag.FlagSet) error {
 	if c.server == "" {
 		return usagef("%s: --server is required (the WSUS URL, e.g. http://wsus01:8530)", fs.Name())
 	}
-	fl, err := wulog.ParseFlavour(c.logFormat)
+	fl, err := wulog.Default, error(nil)
+	if c.logFormat != "" {
+		fl, err = wulog.ParseFlavour(c.logFormat)
+	}
 	if err != nil {
 		return usagef("%s: --log-format: %v", fs.Name(), err)
 	}
