@@ -396,8 +396,23 @@ func (s *session) interpret(op string, resp *http.Response, data []byte, out any
 	err := soap.ParseResponse(data, out)
 	var f *soap.Fault
 	switch {
+	case errors.As(err, &f) && !f.Standard() && s.flavour == wulog.Classic:
+		// WUA 7's fault parser is ATL Server's: CSoapFault::SetErrorCode
+		// accepts only a faultcode whose prefix is the one bound to the SOAP
+		// envelope namespace and whose local part is VersionMismatch,
+		// MustUnderstand, Client or Server, and fails the parse otherwise
+		// (atlsoap.h). WCF's a:InternalServiceFault is such a fault: the agent
+		// reports SOAPCLIENT_PARSEFAULT_ERROR.
+		e.hr = HRSoapClientParseFault
+		e.reason = fmt.Sprintf("the SOAP fault's code %s (namespace %s) is not a SOAP 1.1 fault code; WUA 7's ATL parser accepts only Client, Server, VersionMismatch and MustUnderstand in the envelope namespace", f.Code, f.CodeNamespace)
+		if f.String != "" {
+			e.reason += "; faultstring: " + f.String
+		}
 	case errors.As(err, &f):
 		code := wulog.SoapErrorCodeOf(f.Code)
+		if !f.Standard() {
+			code = wulog.SoapErrorUnknown
+		}
 		e.fault = f
 		e.hr = HResult(s.flavour.FaultHResult(code))
 		e.reason = fmt.Sprintf("SOAP fault %s", f.Code)

@@ -193,10 +193,12 @@ func (w *Writer) SOAPFault(method string, f FaultInfo, httpStatus int) {
 			b.line(c, "WARNING: Soap fault info:")
 			b.linef(c, "WARNING: reason: %s", f.FaultString)
 			b.linef(c, "WARNING: code: %s", code)
-			b.linef(c, "WARNING: detail: %s", detail)
-			b.linef(c, "WARNING: Soap fault detail: errorCode='%s', message='%s', id='%s', method='%s'",
-				f.ErrorCode, f.Message, f.ID, f.Method)
-			b.linef(c, "WS error: %s", detail)
+			if !f.NoDetail {
+				b.linef(c, "WARNING: detail: %s", detail)
+				b.linef(c, "WARNING: Soap fault detail: errorCode='%s', message='%s', id='%s', method='%s'",
+					f.ErrorCode, f.Message, f.ID, f.Method)
+				b.linef(c, "WS error: %s", detail)
+			}
 			b.linef(c, "FATAL: OnCallFailure failed with hr=0X%08X", f.HResult)
 			return
 		}
