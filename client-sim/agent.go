@@ -759,6 +759,15 @@ func wireDevices(devices []profile.Device) *clientws.ArrayOfDevice {
 			w.InstalledDriver = &clientws.InstalledDriver{
 				MatchingID: drv.MatchingID, DriverVerDate: clientws.NewDateTime(drv.Date), DriverVerVersion: drv.Version,
 				Class: drv.Class, Manufacturer: drv.Manufacturer, Provider: drv.Provider, Model: drv.Model, DriverRank: drv.Rank,
+				SkipProviderFiltering: drv.Generic, IsGeneric: drv.Generic,
+			}
+		}
+		if len(d.Extensions) > 0 {
+			w.ExtensionDrivers = &clientws.ArrayOfExtensionDriver{}
+			for _, x := range d.Extensions {
+				w.ExtensionDrivers.ExtensionDriver = append(w.ExtensionDrivers.ExtensionDriver, &clientws.ExtensionDriver{
+					ExtensionId: x.ID, DriverVerDate: clientws.NewDateTime(x.Date), DriverVerVersion: x.Version, Class: x.Class, DriverRank: x.Rank,
+				})
 			}
 		}
 		out.Device = append(out.Device, w)

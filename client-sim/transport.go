@@ -76,6 +76,9 @@ func newHTTPClient(base *http.Client, maxRedirects int) (*http.Client, *http.Tra
 		}
 	}
 	if own != nil {
+		// WinHTTP offers no gzip: the agent's only Accept-Encoding is its own
+		// (xpress), never net/http's transparent one.
+		own.DisableCompression = true
 		rt = own
 	}
 	c := &http.Client{Transport: rt}

@@ -121,8 +121,19 @@ type Device struct {
 	CompatibleIDs []string
 	// Driver is the installed driver; nil for a device without one.
 	Driver *Driver
+	// Extensions are the device's extension drivers (extension INFs).
+	Extensions []Extension
 	// Flags is the DeviceFlags value; 0 is not sent.
 	Flags int32
+}
+
+// Extension is an extension driver of a device.
+type Extension struct {
+	ID      string // the extension ID GUID, with braces
+	Date    time.Time
+	Version int64
+	Class   string
+	Rank    int32
 }
 
 // Driver is a device's installed driver.
@@ -135,6 +146,9 @@ type Driver struct {
 	Provider     string
 	Model        string
 	Rank         int32
+	// Generic marks a driver matched on a compatible ID of a class (USB
+	// input devices): sent as SkipProviderFiltering and IsGeneric.
+	Generic bool
 }
 
 var _ updatexml.Machine = (*Profile)(nil)
@@ -158,6 +172,7 @@ func (p *Profile) Clone() *Profile {
 	c.Agent.Devices = make([]Device, len(p.Agent.Devices))
 	for i, d := range p.Agent.Devices {
 		d.HardwareIDs, d.CompatibleIDs = slices.Clone(d.HardwareIDs), slices.Clone(d.CompatibleIDs)
+		d.Extensions = slices.Clone(d.Extensions)
 		if d.Driver != nil {
 			drv := *d.Driver
 			d.Driver = &drv

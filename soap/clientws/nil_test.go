@@ -42,17 +42,25 @@ func TestInstalledDriverNilHWID(t *testing.T) {
 	}
 }
 
-// TestInstalledDriverMirror: MarshalXML lists InstalledDriver's fields by
-// hand; a field added to the generated type must be added there too.
-func TestInstalledDriverMirror(t *testing.T) {
-	typ := reflect.TypeOf(InstalledDriver{})
-	var names []string
-	for i := range typ.NumField() {
-		names = append(names, typ.Field(i).Name)
-	}
-	want := []string{"MatchingID", "DriverVerDate", "DriverVerVersion", "Class", "Manufacturer", "Provider", "Model",
-		"MatchingComputerHWID", "DriverRank", "SkipProviderFiltering", "IsGeneric"}
-	if !reflect.DeepEqual(names, want) {
-		t.Errorf("InstalledDriver fields %v; MarshalXML writes %v: update it", names, want)
+// TestNilGuidMirrors: the MarshalXML methods list InstalledDriver's and
+// ExtensionDriver's fields by hand; a field added to a generated type must
+// be added there too.
+func TestNilGuidMirrors(t *testing.T) {
+	for _, tt := range []struct {
+		v    any
+		want []string
+	}{
+		{InstalledDriver{}, []string{"MatchingID", "DriverVerDate", "DriverVerVersion", "Class", "Manufacturer", "Provider", "Model",
+			"MatchingComputerHWID", "DriverRank", "SkipProviderFiltering", "IsGeneric"}},
+		{ExtensionDriver{}, []string{"ExtensionId", "DriverVerDate", "DriverVerVersion", "Class", "DriverRank", "MatchingComputerHWID"}},
+	} {
+		typ := reflect.TypeOf(tt.v)
+		var names []string
+		for i := range typ.NumField() {
+			names = append(names, typ.Field(i).Name)
+		}
+		if !reflect.DeepEqual(names, tt.want) {
+			t.Errorf("%s fields %v; its MarshalXML writes %v: update it", typ.Name(), names, tt.want)
+		}
 	}
 }

@@ -161,3 +161,22 @@ func (nilGuid) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
 	}
 	return e.EncodeToken(start.End())
 }
+
+// MarshalXML writes an extension driver as the agent does: an absent
+// MatchingComputerHWID as xsi:nil (captured driver pass), in its WSDL place
+// (the last field).
+func (d ExtensionDriver) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	type plain ExtensionDriver
+	if d.MatchingComputerHWID != "" {
+		return e.EncodeElement(plain(d), start)
+	}
+	aux := struct {
+		ExtensionId          string   `xml:"ExtensionId,omitempty"`
+		DriverVerDate        DateTime `xml:"DriverVerDate"`
+		DriverVerVersion     int64    `xml:"DriverVerVersion"`
+		Class                string   `xml:"Class,omitempty"`
+		DriverRank           int32    `xml:"DriverRank"`
+		MatchingComputerHWID nilGuid  `xml:"MatchingComputerHWID"`
+	}{d.ExtensionId, d.DriverVerDate, d.DriverVerVersion, d.Class, d.DriverRank, nilGuid{}}
+	return e.EncodeElement(aux, start)
+}
