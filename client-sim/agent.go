@@ -1,6 +1,7 @@
 package clientsim
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/hex"
@@ -8,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -267,44 +269,93 @@ func (s *session) search(ctx context.Context) *exchangeError {
 	return s.extendedInfo(ctx)
 }
 
-// selfUpdate is the agent's self-update check: it fetches wuident.cab from
-// the server's self-update tree. The cab says whether a newer agent is
-// offered; the simulated agent never updates itself, so only the fetch
-// matters. A failure ends the search, as "Skipping scan, self-update check
-// returned" shows in real logs.
+// selfUpdate is the agent's self-update check: it fetches wuident.cab
+// from the server's self-update tree and checks what it got before it
+// reads it: a cabinet (MSCF, a well-formed header), signed (an
+// Authenticode PKCS#7 block the header's reserve points to) by Microsoft
+// (a certificate issued to Microsoft Corporation; the simulator reads the
+// certificates but does not verify the signature's digest or chain, having
+// no Microsoft roots), then wuident.txt in it. The simulated agent never
+// updates itself: a wuident.txt with the /SKIP directive says so, as the
+// log then does; without one the check ends with no claim about it. A
+// failure ends the search, as "Skipping scan, self-update check returned"
+// shows in real logs.
 //
 // Log lines [S: a WUA 7.6 log (theorypc.ca 2016) for the success lines;
 // jjameson's 2008 WSUS SP1 post and the support article on 0x8024402C for
-// the failure lines]; the signature lines of the success path are WUA 7.2's
-// shorter form [I].
+// the download failure lines]; the signature lines of the success path are
+// WUA 7.2's shorter form [I]; "WARNING: Digital Signatures on file F are
+// not trusted: Error 0x%08x" for a file that fails the check [I: WUA 7's
+// wording as remembered; no copy found], with the WinVerifyTrust error
+// (winerror.h: TRUST_E_SUBJECT_FORM_UNKNOWN for a file that is not a
+// cabinet, TRUST_E_NOSIGNATURE for an unsigned one, TRUST_E_SUBJECT_NOT_TRUSTED
+// for one signed by someone else). A wuident.cab starts with a
+// [SusClientUpdate] section (public vulnerability checks look for it in
+// SoftwareDistribution\SelfUpdate\wuident.txt).
 func (s *session) selfUpdate(ctx context.Context) *exchangeError {
 	v := s.cfg.Profile.AgentVersion
 	s.log.Line("Setup", "Checking for agent SelfUpdate")
 	s.log.Line("Setup", fmt.Sprintf("Client version: Core: %s  Aux: %s", v, v))
-	e := s.getFile(ctx, "SelfUpdate", s.urls.selfUpd)
+	data, e := s.getFile(ctx, "SelfUpdate", s.urls.selfUpd)
 	if e == nil {
-		cab := `C:\WINDOWS\SoftwareDistribution\SelfUpdate\wuident.cab`
+		const cab = `C:\WINDOWS\SoftwareDistribution\SelfUpdate\wuident.cab`
 		s.log.Line("Misc", "Validating signature for "+cab+":")
-		s.log.Line("Misc", " Microsoft signed: Yes")
-		s.log.Line("Setup", "Skipping SelfUpdate check based on the /SKIP directive in wuident")
-		s.log.Line("Setup", "SelfUpdate check completed.  SelfUpdate is NOT required.")
-		return nil
+		skip, err := checkWuident(data)
+		if err != nil {
+			var ce *cabError
+			errors.As(err, &ce)
+			s.log.Line("Misc", fmt.Sprintf("WARNING: Digital Signatures on file %s are not trusted: Error 0x%08x", cab, uint32(ce.hr)))
+			e = &exchangeError{op: "SelfUpdate", hr: ce.hr, status: http.StatusOK, reason: ce.reason, detail: ce.reason, protocol: true}
+		} else {
+			s.log.Line("Misc", " Microsoft signed: Yes")
+			if skip {
+				s.log.Line("Setup", "Skipping SelfUpdate check based on the /SKIP directive in wuident")
+				s.log.Line("Setup", "SelfUpdate check completed.  SelfUpdate is NOT required.")
+			}
+			return nil
+		}
 	}
 	low := e.hr
-	if e.status != 0 {
+	switch {
+	case e.protocol:
+	case e.status != 0:
 		// The downloader reports the HTTP status as BG_E_HTTP_ERROR_*.
 		low = bitsHTTPError(e.status)
-	} else {
+	default:
 		s.log.Line("Misc", "WARNING: "+e.detail)
 	}
-	s.log.Line("Misc", fmt.Sprintf("WARNING: WinHttp: SendRequestToServerForFileInformation failed with 0x%08x", uint32(low)))
-	s.log.Line("Misc", fmt.Sprintf("WARNING: WinHttp: ShouldFileBeDownloaded failed with 0x%08x", uint32(low)))
-	s.log.Line("Misc", fmt.Sprintf("WARNING: DownloadFileInternal failed for %s: error 0x%08x", s.urls.selfUpd, uint32(low)))
+	if !e.protocol {
+		s.log.Line("Misc", fmt.Sprintf("WARNING: WinHttp: SendRequestToServerForFileInformation failed with 0x%08x", uint32(low)))
+		s.log.Line("Misc", fmt.Sprintf("WARNING: WinHttp: ShouldFileBeDownloaded failed with 0x%08x", uint32(low)))
+		s.log.Line("Misc", fmt.Sprintf("WARNING: DownloadFileInternal failed for %s: error 0x%08x", s.urls.selfUpd, uint32(low)))
+	}
 	s.log.Line("Setup", fmt.Sprintf("FATAL: IsUpdateRequired failed with error 0x%08x", uint32(e.hr)))
 	s.log.Line("Setup", fmt.Sprintf("WARNING: SelfUpdate: Default Service: IsUpdateRequired failed: 0x%08x", uint32(e.hr)))
 	s.log.Line("Setup", fmt.Sprintf("WARNING: SelfUpdate: Default Service: IsUpdateRequired failed, error = 0x%08X", uint32(e.hr)))
 	e.reason = "self-update check failed: " + e.reason
 	return e
+}
+
+// checkWuident checks a downloaded wuident.cab (see selfUpdate) and reports
+// whether its wuident.txt has the /SKIP directive. The errors are
+// *cabError.
+func checkWuident(data []byte) (skip bool, err error) {
+	cab, err := readCabinet(data)
+	if err != nil {
+		return false, err
+	}
+	orgs, err := cab.signers()
+	if err != nil {
+		return false, err
+	}
+	if !slices.Contains(orgs, microsoftSigned) {
+		return false, &cabError{hr: HRTrustSubjectNotTrusted, reason: fmt.Sprintf("signed by %q, not by %s", orgs, microsoftSigned)}
+	}
+	txt, ok := cab.files["wuident.txt"]
+	if !ok || !bytes.HasPrefix(bytes.TrimSpace(txt), []byte("[SusClientUpdate]")) {
+		return false, &cabError{hr: HRTrustSubjectFormUnknown, reason: "the cabinet holds no wuident.txt starting with [SusClientUpdate]"}
+	}
+	return bytes.Contains(bytes.ToUpper(txt), []byte("/SKIP")), nil
 }
 
 // ensureCookie makes sure the agent holds a cookie that has not expired:

@@ -3,11 +3,13 @@ package clientsim_test
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -17,6 +19,7 @@ import (
 	clientsim "github.com/wsusmock/wsusmock/client-sim"
 	"github.com/wsusmock/wsusmock/client-sim/profile"
 	"github.com/wsusmock/wsusmock/internal/clock"
+	"github.com/wsusmock/wsusmock/mockwsus"
 	"github.com/wsusmock/wsusmock/soap"
 	"github.com/wsusmock/wsusmock/soap/clientws"
 	"github.com/wsusmock/wsusmock/soap/reporting"
@@ -42,6 +45,9 @@ type fixture struct {
 	// singleThreaded serves one request at a time, as a one-threaded
 	// development server does.
 	singleThreaded bool
+	// selfUpdate, when set, is served as /selfupdate/wuident.cab; nil
+	// means no self-update files (404).
+	selfUpdate []byte
 	// wcfOps answer with WCF's own fault (faultcode a:InternalServiceFault,
 	// the prefix declared on faultcode, no WSUS detail, HTTP 500), as do
 	// operations the fixture does not implement.
@@ -130,6 +136,10 @@ func (f *fixture) serve(w http.ResponseWriter, r *http.Request) {
 	f.served.Add(1)
 
 	if strings.HasPrefix(strings.ToLower(r.URL.Path), "/selfupdate/") {
+		if f.selfUpdate != nil && strings.HasSuffix(strings.ToLower(r.URL.Path), "/wuident.cab") {
+			w.Write(f.selfUpdate)
+			return
+		}
 		// No self-update files.
 		http.NotFound(w, r)
 		return
@@ -464,6 +474,70 @@ func TestEachComputerItsOwnConnections(t *testing.T) {
 			}
 			if sum.Succeeded != 5 || f.conns.Load() != 5 {
 				t.Errorf("%d of 5 succeeded over %d connections; want 5 over 5", sum.Succeeded, f.conns.Load())
+			}
+		})
+	}
+}
+
+// TestSelfUpdateCheck: the WUA 7 self-update check looks at what it
+// downloaded and reacts as the real agent does; the log claims a
+// Microsoft signature and the /SKIP directive only when it found them.
+func TestSelfUpdateCheck(t *testing.T) {
+	good, err := mockwsus.SelfUpdateCabinet(1, "wuident.cab")
+	if err != nil {
+		t.Fatal(err)
+	}
+	replace := func(old, new string) []byte {
+		if len(old) != len(new) || !bytes.Contains(good, []byte(old)) {
+			t.Fatalf("cannot replace %q by %q in the cabinet", old, new)
+		}
+		return bytes.ReplaceAll(slices.Clone(good), []byte(old), []byte(new))
+	}
+	// A cabinet without its signature: cut at cbCabinet, reserve zeroed.
+	unsigned := slices.Clone(good[:binary.LittleEndian.Uint32(good[8:])])
+	clear(unsigned[44:52])
+	signedLine, skipLine := " Microsoft signed: Yes", "/SKIP directive in wuident"
+	tests := []struct {
+		name     string
+		cab      []byte
+		wantHR   clientsim.HResult
+		want     []string
+		wantNone []string
+	}{
+		{"missing", nil, clientsim.HRHTTPNotFound, []string{"Skipping scan, self-update check returned 0x80244019"}, []string{signedLine}},
+		{"an HTML page", []byte("<html><body>It works!</body></html>"), clientsim.HRTrustSubjectFormUnknown,
+			[]string{"are not trusted: Error 0x800b0003", "Skipping scan, self-update check returned 0x800B0003"}, []string{signedLine, skipLine}},
+		{"a fake EXE", append([]byte("MZ\x90\x00"), make([]byte, 500)...), clientsim.HRTrustSubjectFormUnknown,
+			[]string{"are not trusted: Error 0x800b0003"}, []string{signedLine}},
+		{"a cabinet without a signature", unsigned, clientsim.HRTrustNoSignature,
+			[]string{"are not trusted: Error 0x800b0100"}, []string{signedLine, skipLine}},
+		{"a cabinet signed by someone else", replace("Microsoft Corporation", "Microsoft Corporatiom"), clientsim.HRTrustSubjectNotTrusted,
+			[]string{"are not trusted: Error 0x800b0004"}, []string{signedLine, skipLine}},
+		{"a signed cabinet without /SKIP", replace("/SKIP", "/NONE"), clientsim.HRSuccess, []string{signedLine}, []string{skipLine}},
+		{"a signed cabinet with /SKIP", good, clientsim.HRSuccess, []string{signedLine, skipLine, "SelfUpdate is NOT required"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := &fixture{plugIns: []string{"Anonymous"}, selfUpdate: tt.cab}
+			var log bytes.Buffer
+			cfg := fixtureConfig(f.start(t), "xp-sp3", 0)
+			cfg.Log = &log
+			res, err := clientsim.Run(context.Background(), cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if clientsim.HResult(res.HResultCode) != tt.wantHR {
+				t.Fatalf("search ended %s (%s), want %s", res.HResult, res.Reason, tt.wantHR)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(log.String(), w) {
+					t.Errorf("log lacks %q:\n%s", w, log.String())
+				}
+			}
+			for _, w := range tt.wantNone {
+				if strings.Contains(log.String(), w) {
+					t.Errorf("log claims %q:\n%s", w, log.String())
+				}
 			}
 		})
 	}

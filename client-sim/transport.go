@@ -449,33 +449,33 @@ func (s *session) interpret(op string, resp *http.Response, data []byte, out any
 }
 
 // getFile fetches a file (the self-update wuident.cab) as the agent's
-// downloader does: any 2xx is success; the body is read and dropped.
-func (s *session) getFile(ctx context.Context, op, url string) *exchangeError {
+// downloader does: any 2xx is success; the body is returned.
+func (s *session) getFile(ctx context.Context, op, url string) ([]byte, *exchangeError) {
 	if s.res.RoundTrips >= s.maxTrips {
 		e := &exchangeError{op: op, hr: HRExceededMaxServerTrips,
 			reason: fmt.Sprintf("more than %d round trips to the server in one search", s.maxTrips)}
 		s.call(op, 0, e.hr.String())
-		return e
+		return nil, e
 	}
 	cctx, cancel := context.WithTimeout(ctx, s.callTimeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(cctx, http.MethodGet, url, nil)
 	if err != nil {
-		return &exchangeError{op: op, hr: HRSoapClientSend, reason: err.Error(), detail: err.Error()}
+		return nil, &exchangeError{op: op, hr: HRSoapClientSend, reason: err.Error(), detail: err.Error()}
 	}
 	req.Header.Set("User-Agent", s.userAgent)
-	resp, _, xerr := s.exchange(ctx, op, req)
+	resp, data, xerr := s.exchange(ctx, op, req)
 	if xerr != nil {
-		return xerr
+		return nil, xerr
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		e := &exchangeError{op: op, status: resp.StatusCode, hr: HTTPStatusHResult(resp.StatusCode),
 			reason: fmt.Sprintf("HTTP status %d %s for %s", resp.StatusCode, http.StatusText(resp.StatusCode), url)}
 		s.call(op, resp.StatusCode, e.hr.String())
-		return e
+		return nil, e
 	}
 	s.call(op, resp.StatusCode, "ok")
-	return nil
+	return data, nil
 }
 
 // call records an exchange in the Result.
