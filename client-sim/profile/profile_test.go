@@ -209,3 +209,28 @@ func TestResolve(t *testing.T) {
 		t.Fatalf("Resolve(unknown) error = %v, want the list of built-ins", err)
 	}
 }
+
+// TestWUA10BuiltinsAndBase: win10 and win11 are WUA 10 machines with the
+// captured agent's Client-Protocol; a file based on one keeps its agent,
+// and Clone copies the devices deeply.
+func TestWUA10BuiltinsAndBase(t *testing.T) {
+	for name, proto := range map[string]string{"win10": ClientProtocolWin10, "win11": ClientProtocolWin11} {
+		p := mustBuiltin(t, name)
+		if p.Agent.Generation != WUA10 || p.Agent.ClientProtocol != proto || len(p.Agent.Devices) == 0 {
+			t.Errorf("%s: agent %+v", name, p.Agent)
+		}
+		c := p.Clone()
+		c.Agent.Devices[0].HardwareIDs[0] = "changed"
+		c.Agent.Devices[0].Driver.Model = "changed"
+		if p.Agent.Devices[0].HardwareIDs[0] == "changed" || p.Agent.Devices[0].Driver.Model == "changed" {
+			t.Errorf("%s: Clone shares the devices", name)
+		}
+	}
+	p, err := Parse([]byte("base: win11\nname: lab-pc\nmsiProducts: ['{90110409-6000-11D3-8CFE-0150048383C9}']\n"), "lab.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Agent.Generation != WUA10 || p.Agent.UserAgentVersion != UserAgentWin11 || p.Name != "lab-pc" {
+		t.Errorf("base: win11 gave agent %+v, name %s", p.Agent, p.Name)
+	}
+}
