@@ -27,6 +27,8 @@ type harness struct {
 	http  *httptest.Server
 	clk   *clock.Virtual
 	sdlog *bytes.Buffer
+	// protocol is the protocolVersion its handshakes send; "" means 1.0.
+	protocol string
 }
 
 func newHarness(t testing.TB, cfg mockwsus.Config) *harness {
@@ -116,8 +118,12 @@ func (h *harness) register(clientID, dns, group string) *session {
 // as registered.
 func (h *harness) unregistered(clientID, dns, group string) *session {
 	h.t.Helper()
+	protocol := h.protocol
+	if protocol == "" {
+		protocol = "1.0"
+	}
 	var cfg clientws.GetConfigResponse
-	if _, err := h.post(clientPath, clientws.Action("GetConfig"), &clientws.GetConfig{ProtocolVersion: "1.0"}, &cfg); err != nil {
+	if _, err := h.post(clientPath, clientws.Action("GetConfig"), &clientws.GetConfig{ProtocolVersion: protocol}, &cfg); err != nil {
 		h.t.Fatalf("GetConfig: %v", err)
 	}
 	var auth simpleauth.GetAuthorizationCookieResponse
@@ -128,7 +134,7 @@ func (h *harness) unregistered(clientID, dns, group string) *session {
 	var ck clientws.GetCookieResponse
 	if _, err := h.post(clientPath, clientws.Action("GetCookie"), &clientws.GetCookie{
 		AuthCookies: &clientws.ArrayOfAuthorizationCookie{AuthorizationCookie: []*clientws.AuthorizationCookie{{PlugInId: ac.PlugInId, CookieData: clientws.Base64Binary(ac.CookieData)}}},
-		LastChange:  cfg.GetConfigResult.LastChange, CurrentTime: clientws.NewDateTime(h.clk.Peek()), ProtocolVersion: "1.0",
+		LastChange:  cfg.GetConfigResult.LastChange, CurrentTime: clientws.NewDateTime(h.clk.Peek()), ProtocolVersion: protocol,
 	}, &ck); err != nil {
 		h.t.Fatalf("GetCookie: %v", err)
 	}
@@ -158,23 +164,31 @@ func (s *session) syncOnce(installed, cached []int32) (*clientws.SyncInfo, error
 // actions, or the first fault.
 func (s *session) sync(installedNonLeaf ...int32) (map[int32]string, error) {
 	s.h.t.Helper()
+	leaves, _, _, err := s.syncState(installedNonLeaf...)
+	return leaves, err
+}
+
+// syncState is sync that also returns what the agent ends with: the
+// revisions it reports installed and the ones it caches, as it would send
+// them in its next SyncUpdates.
+func (s *session) syncState(installedNonLeaf ...int32) (leaves map[int32]string, installed, cached []int32, err error) {
+	s.h.t.Helper()
 	want := map[int32]bool{}
 	for _, id := range installedNonLeaf {
 		want[id] = true
 	}
-	var installed, cached []int32
-	leaves := map[int32]string{}
+	leaves = map[int32]string{}
 	for round := 0; round < 50; round++ {
 		info, err := s.syncOnce(installed, cached)
 		if err != nil {
-			return leaves, err
+			return leaves, installed, cached, err
 		}
 		var infos []*clientws.UpdateInfo
 		if info.NewUpdates != nil {
 			infos = info.NewUpdates.UpdateInfo
 		}
 		if len(infos) == 0 && !info.Truncated {
-			return leaves, nil
+			return leaves, installed, cached, nil
 		}
 		for _, u := range infos {
 			switch {
@@ -189,7 +203,7 @@ func (s *session) sync(installedNonLeaf ...int32) (map[int32]string, error) {
 		}
 	}
 	s.h.t.Fatal("sync did not end in 50 rounds")
-	return nil, nil
+	return nil, nil, nil, nil
 }
 
 // Revision IDs of the default catalog's detectoids.

@@ -294,6 +294,9 @@ func win10() *Profile {
 	p := wua10Machine("win10", "19045", "5737", "Windows 10 Pro 22H2", "Windows 10 Pro")
 	p.AgentVersion = "10.0.19041.5737"
 	p.Agent = wua10Agent(UserAgentWin10, ClientProtocolWin10, "10.0.19045.5737", "Client.OS.rs2.amd64")
+	// The Windows 10 request of the protocol notes (S16) says
+	// Accept-Encoding: xpress.
+	p.AcceptXpress = true
 	return p
 }
 
@@ -303,5 +306,7 @@ func win11() *Profile {
 	p := wua10Machine("win11", "26100", "8037", "Windows 11 Pro 24H2", "Windows 11 Pro")
 	p.AgentVersion = "10.0.26100.8037"
 	p.Agent = wua10Agent(UserAgentWin11, ClientProtocolWin11, "10.0.26100.8037", "Client.OS.rs2.amd64")
+	// Every captured request says Accept-Encoding: xpress.
+	p.AcceptXpress = true
 	return p
 }

@@ -68,6 +68,12 @@ type Profile struct {
 	// (besides what the rules detect).
 	InstalledUpdates []string
 
+	// AcceptXpress makes the agent ask for Xpress-compressed answers
+	// (Accept-Encoding: xpress on its SOAP requests), as the Windows 10/11
+	// agent of the captures does. The WUA 7 built-ins leave it false, so
+	// their requests stay as they were.
+	AcceptXpress bool
+
 	// Agent is how the machine's Windows Update Agent talks: WUA 7 (the
 	// zero value) or WUA 10, with what the captured WUA 10 requests carry.
 	Agent Agent

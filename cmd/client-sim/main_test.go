@@ -35,7 +35,9 @@ func startMock(t *testing.T, version string) string {
 func runCLI(t *testing.T, args ...string) (string, string, error) {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
-	err := run(context.Background(), args, env{stdout: &stdout, stderr: &stderr})
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	err := run(ctx, args, env{stdout: &stdout, stderr: &stderr})
 	return stdout.String(), stderr.String(), err
 }
 
@@ -66,6 +68,8 @@ func TestSync(t *testing.T) {
 		// write the wua10 log by default.
 		{"win11/buggy", mockwsus.VersionWSUS30SP1, "win11", 0, "0x00000000", "* END * Finding updates CallerId = UpdateOrchestrator"},
 		{"win10/fixed", mockwsus.VersionFixed, "win10", 0, "0x00000000", "* END * Finding updates CallerId = UpdateOrchestrator"},
+		{"win11/modern", mockwsus.VersionWSUS2025, "win11", 0, "0x00000000", "* END * Finding updates CallerId = UpdateOrchestrator"},
+		{"win10/modern", mockwsus.VersionWSUS2025, "win10", 0, "0x00000000", "* END * Finding updates CallerId = UpdateOrchestrator"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
