@@ -220,6 +220,9 @@ func (a *Agent) Sync(ctx context.Context) (*Result, error) {
 	a.log.SearchStart(a.callerID())
 	fail := s.search(ctx)
 	s.finish(ctx, fail)
+	// The protocol talker's WinHTTP session ends with the search: no
+	// connection stays open until the next detection cycle.
+	a.Close()
 	s.res.Timings = summariseTimings(s.res.latencies)
 	var err error
 	if ctx.Err() != nil {

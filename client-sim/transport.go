@@ -281,6 +281,11 @@ func transportError(parent context.Context, op string, err error) *exchangeError
 	case errors.Is(err, errBodyTooLarge), errors.Is(err, errBadContentEncoding):
 		// The answer came but cannot be read: WU_E_PT_SOAPCLIENT_READ.
 		e.hr, e.reason = HRSoapClientRead, err.Error()
+	case errors.Is(err, syscall.EPIPE):
+		// The server closed the connection while the request was being
+		// written: WinHTTP fails the send with ERROR_WINHTTP_CONNECTION_ERROR,
+		// as it does a reset, whichever of the two the kernel reports first.
+		e.hr, e.reason = HRConnectionError, "the server closed the connection while the request was sent (broken pipe)"
 	case errors.Is(err, syscall.ECONNRESET):
 		// The reason leaves out the socket addresses: an ephemeral port in
 		// the log would make two runs of one scenario differ.
