@@ -62,7 +62,7 @@ type Agent struct {
 
 	// State kept between searches.
 	config      *clientws.Config
-	plugIns     []authPlugIn
+	plugIn      authPlugIn
 	maxExtended int
 	cookie      *clientws.Cookie
 	registered  bool
@@ -391,19 +391,19 @@ type authPlugIn struct {
 	url string
 }
 
-// authorize gets one authorization cookie per plug-in the server offered,
-// in GetConfig's order, and exchanges them for a client web service cookie
-// (MS-WUSP 3.1.5.4 GetCookie: authCookies holds the cookies of the
-// plug-ins). SimpleTargeting asks the SimpleAuth web service
-// (GetAuthorizationCookie); Anonymous has no web service, so the agent makes
-// its cookie itself and calls nothing (see anonymousCookie).
+// authorize gets the authorization cookie of the plug-in the agent uses
+// and exchanges it for a client web service cookie. MS-WUSP has the server
+// offer exactly one plug-in, SimpleTargeting (2.2.2.2.1), and the client
+// send exactly one AuthorizationCookie in GetCookie (2.2.2.2.2); servers
+// written elsewhere offer Anonymous instead, which real agents accept. The
+// agent uses the first plug-in it knows in the server's order:
+// SimpleTargeting asks the SimpleAuth web service (GetAuthorizationCookie);
+// Anonymous has no web service, so the agent makes its cookie itself and
+// calls nothing (see anonymousCookie).
 func (s *session) authorize(ctx context.Context) *exchangeError {
-	var cookies []*clientws.AuthorizationCookie
-	for _, p := range s.plugIns {
-		if !strings.EqualFold(p.id, plugInSimpleTargeting) {
-			cookies = append(cookies, s.anonymousCookie(p.id))
-			continue
-		}
+	var cookie *clientws.AuthorizationCookie
+	switch p := s.plugIn; {
+	case strings.EqualFold(p.id, plugInSimpleTargeting):
 		var auth *simpleauth.AuthorizationCookie
 		e := s.withRecovery(ctx, simpleauth.OpGetAuthorizationCookie, func() *exchangeError {
 			var err *exchangeError
@@ -417,17 +417,22 @@ func (s *session) authorize(ctx context.Context) *exchangeError {
 			// A recovery inside GetAuthorizationCookie already got a cookie.
 			return nil
 		}
-		cookies = append(cookies, &clientws.AuthorizationCookie{PlugInId: auth.PlugInId, CookieData: auth.CookieData})
+		cookie = &clientws.AuthorizationCookie{PlugInId: auth.PlugInId, CookieData: auth.CookieData}
+	default:
+		cookie = s.anonymousCookie(p.id)
 	}
-	return s.withRecovery(ctx, clientws.OpGetCookie, func() *exchangeError { return s.getCookie(ctx, cookies) })
+	return s.withRecovery(ctx, clientws.OpGetCookie, func() *exchangeError {
+		return s.getCookie(ctx, []*clientws.AuthorizationCookie{cookie})
+	})
 }
 
 // anonymousCookie is the authorization cookie of the Anonymous plug-in,
-// which the agent makes itself: MS-WUSP 2.2.3.4 wants PlugInId to name the
-// plug-in and CookieData to be present, one or more bytes that SHOULD carry
-// the client ID; the agent puts the SusClientId there, as the 16 bytes of
-// the GUID in Windows' (mixed-endian) layout [I: the real bytes are not
-// published; a server that offers Anonymous does not read them].
+// which the agent makes itself. MS-WUSP does not describe the plug-in; its
+// AuthorizationCookie (2.2.3.4) names the plug-in in PlugInId and wants
+// CookieData present, one or more bytes that SHOULD carry the client ID, so
+// the agent puts the SusClientId there, as the 16 bytes of the GUID in
+// Windows' (mixed-endian) layout [I: the real bytes are not published; a
+// server that offers Anonymous does not read them].
 func (s *session) anonymousCookie(id string) *clientws.AuthorizationCookie {
 	return &clientws.AuthorizationCookie{PlugInId: id, CookieData: guidBytes(s.id.clientID)}
 }
@@ -446,7 +451,7 @@ func (s *session) getConfig(ctx context.Context) *exchangeError {
 	if e != nil {
 		return e
 	}
-	s.config, s.plugIns, s.maxExtended = cfg, plugIns, defaultMaxExtendedUpdates
+	s.config, s.plugIn, s.maxExtended = cfg, plugIns[0], defaultMaxExtendedUpdates
 	if cfg.Properties != nil {
 		for _, p := range cfg.Properties.ConfigurationProperty {
 			if p != nil && p.Name == "MaxExtendedUpdatesPerRequest" {
@@ -460,7 +465,7 @@ func (s *session) getConfig(ctx context.Context) *exchangeError {
 }
 
 // usablePlugIns picks the plug-ins of GetConfig's AuthInfo the agent knows
-// (SimpleTargeting, Anonymous; MS-WUSP 2.2.2.2.1), in the server's order.
+// (SimpleTargeting, MS-WUSP 2.2.2.2.1; Anonymous), in the server's order.
 // No plug-in at all is WU_E_PT_NO_AUTH_PLUGINS_REQUESTED; only plug-ins the
 // agent does not know is WU_E_PT_NO_AUTH_COOKIES_CREATED (wuerror.h).
 func (s *session) usablePlugIns(op string, cfg *clientws.Config) ([]authPlugIn, *exchangeError) {

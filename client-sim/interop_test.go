@@ -329,17 +329,29 @@ func TestInteropOutcomes(t *testing.T) {
 		check        func(t *testing.T, f *fixture, res *clientsim.Result, log string)
 	}{
 		{
-			name: "both plug-ins: SimpleAuth called, both cookies in GetCookie", profile: "win11",
+			name: "SimpleTargeting then Anonymous: SimpleAuth, one cookie", profile: "win11",
 			fx: &fixture{plugIns: []string{"SimpleTargeting", "Anonymous"}}, wantHR: clientsim.HRSuccess,
 			check: func(t *testing.T, f *fixture, res *clientsim.Result, log string) {
 				if f.count(simpleauth.OpGetAuthorizationCookie) != 1 {
 					t.Errorf("GetAuthorizationCookie called %d times, want 1", f.count(simpleauth.OpGetAuthorizationCookie))
 				}
-				if _, ok := f.cookies.Load("SimpleTargeting,Anonymous"); !ok {
-					t.Error("GetCookie did not carry the SimpleTargeting then the Anonymous cookie")
+				if _, ok := f.cookies.Load("SimpleTargeting"); !ok {
+					t.Error("GetCookie did not carry exactly the SimpleTargeting cookie")
 				}
 				if !strings.Contains(log, "Initializing simple targeting cookie") {
 					t.Error("no simple targeting lines in the log")
+				}
+			},
+		},
+		{
+			name: "an unknown plug-in, then Anonymous: no SimpleAuth, the Anonymous cookie", profile: "xp-sp3", noSelfUpdate: true,
+			fx: &fixture{plugIns: []string{"KerberosTargeting", "Anonymous"}}, wantHR: clientsim.HRSuccess,
+			check: func(t *testing.T, f *fixture, res *clientsim.Result, log string) {
+				if n := f.count(simpleauth.OpGetAuthorizationCookie); n != 0 {
+					t.Errorf("GetAuthorizationCookie called %d times", n)
+				}
+				if _, ok := f.cookies.Load("Anonymous"); !ok || strings.Contains(log, "simple targeting") {
+					t.Error("GetCookie did not carry exactly the Anonymous cookie, or the log initialises a simple targeting cookie")
 				}
 			},
 		},
