@@ -99,6 +99,9 @@ func New(cfg Config) (*Agent, error) {
 	if len(cfg.Locales) == 0 {
 		cfg.Locales = DefaultLocales
 	}
+	if len(cfg.Categories) > 0 && cfg.Profile.Agent.Generation != profile.WUA10 {
+		return nil, fmt.Errorf("clientsim: profile %s: a search limited to categories needs a Windows 10/11 agent (profile win10 or win11): WUA 7 has no StartCategoryScan", cfg.Profile.Name)
+	}
 	wua10 := cfg.Profile.Agent.Generation == profile.WUA10
 	flavour := cfg.LogFormat
 	switch flavour {
@@ -193,6 +196,9 @@ type session struct {
 	// recovering is set while the agent runs the calls an ErrorCode
 	// prescribes; a fault inside a recovery is final, which bounds them.
 	recovering bool
+	// filter limits the software rounds to the categories StartCategoryScan
+	// preferred; nil for a full search.
+	filter *clientws.ArrayOfCategoryIdentifier
 }
 
 // Sync runs one search (Automatic Updates' detection) against the server
@@ -263,6 +269,9 @@ func (s *session) search(ctx context.Context) *exchangeError {
 	if e := s.ensureCookie(ctx); e != nil {
 		return e
 	}
+	if e := s.categoryScan(ctx); e != nil {
+		return e
+	}
 	if e := s.syncSoftware(ctx); e != nil {
 		return e
 	}
@@ -270,6 +279,79 @@ func (s *session) search(ctx context.Context) *exchangeError {
 		return e
 	}
 	return s.extendedInfo(ctx)
+}
+
+// categoryScan starts a search limited to Config.Categories: MS-WUSP
+// 3.1.5.6 has the client call StartCategoryScan before SyncUpdates, each
+// requested category its own AND group, and MUST NOT call it when GetConfig's
+// ProtocolVersion is below 3.2. GUIDs go out in lower case, as the captured
+// agent writes them. The preferred categories the server returns
+// become SyncUpdates' FilterCategoryIds; requested ones in error are logged
+// [I: wording]. Against an older server (WSUS 3.0 SP1 says 3.1) the search
+// is a full one.
+func (s *session) categoryScan(ctx context.Context) *exchangeError {
+	s.filter = nil
+	if len(s.cfg.Categories) == 0 {
+		return nil
+	}
+	if v := s.serverProtocolVersion(); !versionAtLeast(v, 3, 2) {
+		s.log.Line(s.pt(), fmt.Sprintf("Server protocol version %q is below 3.2: no category scan, the search is not limited to categories", v))
+		return nil
+	}
+	req := &clientws.StartCategoryScan{RequestedCategories: &clientws.ArrayOfCategoryRelationship{}}
+	for i, c := range s.cfg.Categories {
+		req.RequestedCategories.CategoryRelationship = append(req.RequestedCategories.CategoryRelationship,
+			&clientws.CategoryRelationship{IndexOfAndGroup: int32(i), CategoryId: clientws.Guid(strings.ToLower(strings.Trim(c, "{}")))})
+	}
+	op := clientws.OpStartCategoryScan
+	var resp clientws.StartCategoryScanResponse
+	e := s.withRecovery(ctx, op, func() *exchangeError {
+		resp = clientws.StartCategoryScanResponse{}
+		return s.soapCall(ctx, op, s.urls.client, clientws.ActionStartCategoryScan, req, &resp)
+	})
+	if e != nil {
+		return e
+	}
+	if bad := resp.RequestedCategoryIdsInError; bad != nil && len(bad.Guid) > 0 {
+		ids := make([]string, len(bad.Guid))
+		for i, g := range bad.Guid {
+			ids[i] = string(g)
+		}
+		s.log.Line(s.pt(), "WARNING: Categories the server does not know: "+strings.Join(ids, ", "))
+	}
+	s.filter = &clientws.ArrayOfCategoryIdentifier{}
+	if p := resp.PreferredCategoryIds; p != nil {
+		for _, g := range p.Guid {
+			s.filter.CategoryIdentifier = append(s.filter.CategoryIdentifier, &clientws.CategoryIdentifier{Id: g})
+		}
+	}
+	return nil
+}
+
+// serverProtocolVersion is GetConfig's ProtocolVersion property ("" when the
+// server gave none, as WSUS 2.0 did).
+func (s *session) serverProtocolVersion() string {
+	if s.config == nil || s.config.Properties == nil {
+		return ""
+	}
+	for _, p := range s.config.Properties.ConfigurationProperty {
+		if p != nil && p.Name == "ProtocolVersion" {
+			return strings.TrimSpace(p.Value)
+		}
+	}
+	return ""
+}
+
+// versionAtLeast compares a two-part version string with major.minor; a
+// malformed one is older than any.
+func versionAtLeast(v string, major, minor int) bool {
+	a, b, ok := strings.Cut(v, ".")
+	x, err1 := strconv.Atoi(a)
+	y, err2 := strconv.Atoi(b)
+	if !ok || err1 != nil || err2 != nil {
+		return false
+	}
+	return x > major || x == major && y >= minor
 }
 
 // selfUpdate is the agent's self-update check: it fetches wuident.cab
@@ -774,6 +856,9 @@ func (s *session) syncUpdatesRequest(installed, other []int32, drivers bool) *cl
 		InstalledNonLeafUpdateIDs: &clientws.ArrayOfInt{Int: installed},
 		OtherCachedUpdateIDs:      &clientws.ArrayOfInt{Int: other},
 		SkipSoftwareSync:          drivers,
+	}
+	if !drivers {
+		params.FilterCategoryIds = s.filter
 	}
 	if !s.wua10 {
 		if drivers {

@@ -117,6 +117,13 @@ type Config struct {
 	// Locales are asked for in GetExtendedUpdateInfo; nil means
 	// DefaultLocales.
 	Locales []string
+	// Categories, when set, make the search one limited to these update
+	// categories (GUIDs), as a WUA 10 caller may ask: the agent calls
+	// StartCategoryScan first and filters SyncUpdates by the categories the
+	// server prefers, when GetConfig's ProtocolVersion is 3.2 or later; an
+	// older server MUST NOT be asked (MS-WUSP 3.1.5.6), so the search is
+	// then a full one. Only WUA 10 profiles search by category.
+	Categories []string
 }
 
 // identity is the derived, per-computer part of a Config.

@@ -17,6 +17,7 @@ import (
 	"sync"
 	"testing"
 
+	clientsim "github.com/wsusmock/wsusmock/client-sim"
 	"github.com/wsusmock/wsusmock/client-sim/profile"
 	"github.com/wsusmock/wsusmock/internal/shared"
 	"github.com/wsusmock/wsusmock/mockwsus"
@@ -425,5 +426,67 @@ func compareShapes(t *testing.T, where string, capture, ours []byte) {
 				strings.Join(want[max(0, i-3):min(len(want), i+3)], "\n"))
 			return
 		}
+	}
+}
+
+// TestCategoryScan: a search limited to categories calls StartCategoryScan
+// before SyncUpdates and filters the software rounds by the categories the
+// server prefers, on a server of protocol 3.2 (WSUS 2025); a WSUS 3.0 SP1
+// server (3.1) MUST NOT be asked (MS-WUSP 3.1.5.6), and the search is a full
+// one. A WUA 7 profile cannot search by category.
+func TestCategoryScan(t *testing.T) {
+	cat, err := catalog.Default(42)
+	if err != nil {
+		t.Fatal(err)
+	}
+	product := cat.ByRevision(110).ID // Windows XP, a product category
+	const unknown = "00000000-1111-2222-3333-444444444444"
+	for _, tc := range []struct {
+		version  string
+		wantScan bool
+	}{{mockwsus.VersionWSUS2025, true}, {mockwsus.VersionFixed, false}} {
+		t.Run(tc.version, func(t *testing.T) {
+			rec := &wireRecorder{}
+			m := newMockWith(t, mockwsus.Config{Seed: 42, Version: tc.version}, rec.wrap)
+			cfg := m.agentConfig(t, "win11")
+			cfg.Categories = []string{"{" + strings.ToUpper(product) + "}", unknown}
+			var log bytes.Buffer
+			cfg.Log = &log
+			if res := sync1(t, cfg); !res.Success {
+				t.Fatalf("search %s: %s", res.HResult, res.Reason)
+			}
+			var ops []string
+			var firstSync []byte
+			for _, r := range rec.all() {
+				ops = append(ops, r.op())
+				if r.op() == "SyncUpdates" && firstSync == nil {
+					firstSync = r.body
+				}
+			}
+			scan := slices.Index(ops, "StartCategoryScan")
+			if !tc.wantScan {
+				if scan >= 0 {
+					t.Fatalf("StartCategoryScan sent to a server of protocol 3.1: %v", ops)
+				}
+				if bytes.Contains(firstSync, []byte("FilterCategoryIds")) || !strings.Contains(log.String(), "below 3.2") {
+					t.Errorf("the search against a 3.1 server is not a full one, or the log does not say why")
+				}
+				return
+			}
+			if scan < 0 || scan > slices.Index(ops, "SyncUpdates") {
+				t.Fatalf("StartCategoryScan not sent before SyncUpdates: %v", ops)
+			}
+			want := "<FilterCategoryIds><CategoryIdentifier><Id>" + product + "</Id></CategoryIdentifier></FilterCategoryIds>"
+			if !bytes.Contains(firstSync, []byte(want)) {
+				t.Errorf("first SyncUpdates lacks %s:\n%s", want, firstSync)
+			}
+			if !strings.Contains(log.String(), "Categories the server does not know: "+unknown) {
+				t.Errorf("log lacks the category in error:\n%s", log.String())
+			}
+		})
+	}
+	p := mustProfile("xp-sp3")
+	if _, err := clientsim.New(clientsim.Config{ServerURL: "http://wsus01:8530", Profile: p, Categories: []string{product}}); err == nil {
+		t.Error("a WUA 7 profile accepted a category search")
 	}
 }

@@ -207,6 +207,7 @@ func runSync(ctx context.Context, args []string, e env) error {
 	computer := fs.String("computer", "", "DNS name of the computer (default derived, e.g. XPSP3-0001.lab.local)")
 	clientID := fs.String("client-id", "", "SusClientId GUID (default derived from --seed and --index)")
 	group := fs.String("target-group", "", "client-side targeting group")
+	categories := fs.String("categories", "", "limit the search to these update categories (GUIDs, comma-separated; win10/win11): StartCategoryScan on servers of protocol 3.2 and later")
 	maxTrips := fs.Int("max-round-trips", clientsim.DefaultMaxRoundTrips, "round trips one search may make")
 	if err := parseFlags(fs, args); err != nil {
 		return helpOK(err)
@@ -226,6 +227,11 @@ func runSync(ctx context.Context, args []string, e env) error {
 		ComputerName: *computer, ClientID: *clientID, TargetGroup: *group,
 		Clock: c.newClock(), LogFormat: c.flavour, CallTimeout: c.timeout, MaxRoundTrips: *maxTrips, HTTPClient: c.httpClient,
 		SkipSelfUpdate: c.noSelfUpd, SkipReporting: c.noReport,
+	}
+	for _, id := range strings.Split(*categories, ",") {
+		if id = strings.TrimSpace(id); id != "" {
+			cfg.Categories = append(cfg.Categories, id)
+		}
 	}
 	var logFile *os.File
 	switch *logPath {
