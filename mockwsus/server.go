@@ -15,6 +15,7 @@ package mockwsus
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
@@ -82,8 +83,18 @@ type Config struct {
 	// Catalog builds the catalog; nil means catalog.Default. It is called
 	// again by Reset.
 	Catalog func(seed uint64) (*catalog.Catalog, error)
-	// Seed fixes cookie keys, fault IDs and catalog GUIDs. 0 means 1.
+	// Seed fixes fault IDs and catalog GUIDs, and cookie keys unless
+	// RandomCookieKeys. 0 means 1.
 	Seed uint64
+	// RandomCookieKeys seals cookies with keys from crypto/rand, new at
+	// start and at every Reset: no one can seal a cookie the server
+	// accepts, and another process refuses this one's cookies
+	// (InvalidCookie). cmd/mockwsus sets it unless --deterministic-cookies.
+	// False derives the keys from Seed, which keeps in-process runs
+	// byte-stable for a seed (wsusrepro run, golden tests) but lets anyone
+	// who knows the seed seal cookies for any computer: keep such a server
+	// on loopback.
+	RandomCookieKeys bool
 	// Clock is the server's time; nil means the real clock.
 	Clock clock.Clock
 	// PageSize, MaxInstalledPrerequisites, MaxCachedUpdates,
@@ -126,6 +137,9 @@ type Server struct {
 	groupModes map[string]map[string]behaviour.Mode // group ID -> name -> mode
 	computers  map[string]*computer
 	cookies    *sealer
+	// pastSealers are the keys of earlier incarnations (before Resets),
+	// newest last, so that their cookies are ServerChanged.
+	pastSealers []*sealer
 	faultIDs   *ids.Source
 	lastChange time.Time // GetConfig's LastChange
 	resets     int
@@ -215,16 +229,23 @@ func (s *Server) reset() error {
 	if err != nil {
 		return fmt.Errorf("mockwsus: building the catalog: %w", err)
 	}
-	// A key per incarnation: a cookie from before a Reset must not
-	// authenticate (it is ServerChanged), and one whose server ID was
-	// altered must (it is InvalidCookie); see sealer.open.
-	keyLabel := "cookie-key"
-	if s.resets > 0 {
-		keyLabel = fmt.Sprintf("cookie-key-%d", s.resets)
-	}
-	key := ids.Derive(s.cfg.Seed, keyLabel).Bytes(64)
+	// A key and server ID per incarnation: a cookie from before a Reset
+	// opens only under its own incarnation's key (ServerChanged), any
+	// other foreign one under none (InvalidCookie); see foreignCookieLocked.
+	var key []byte
 	var serverID [8]byte
-	copy(serverID[:], ids.Derive(s.cfg.Seed, fmt.Sprintf("server-id-%d", s.resets)).Bytes(8))
+	if s.cfg.RandomCookieKeys {
+		key = make([]byte, 64)
+		rand.Read(key) // crypto/rand.Read never fails (it crashes the program rather)
+		rand.Read(serverID[:])
+	} else {
+		keyLabel := "cookie-key"
+		if s.resets > 0 {
+			keyLabel = fmt.Sprintf("cookie-key-%d", s.resets)
+		}
+		key = ids.Derive(s.cfg.Seed, keyLabel).Bytes(64)
+		copy(serverID[:], ids.Derive(s.cfg.Seed, fmt.Sprintf("server-id-%d", s.resets)).Bytes(8))
+	}
 	sealer, err := newSealer(key, serverID)
 	if err != nil {
 		return err
@@ -240,6 +261,12 @@ func (s *Server) reset() error {
 	}
 	s.groupModes = map[string]map[string]behaviour.Mode{}
 	s.computers = map[string]*computer{}
+	if s.cookies != nil {
+		s.pastSealers = append(s.pastSealers, s.cookies)
+		if n := len(s.pastSealers); n > maxPastSealers {
+			s.pastSealers = append(s.pastSealers[:0], s.pastSealers[n-maxPastSealers:]...)
+		}
+	}
 	s.cookies = sealer
 	s.faultIDs = ids.Derive(s.cfg.Seed, fmt.Sprintf("fault-ids-%d", s.resets))
 	s.lastChange = time.Date(2008, 6, 10, 17, 0, 0, 0, time.UTC)

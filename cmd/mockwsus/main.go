@@ -1,7 +1,7 @@
 // Command mockwsus runs the WSUS 3.0 SP1 mock server.
 //
 //	mockwsus --addr 127.0.0.1:0 --admin-addr 127.0.0.1:0 --behaviour kb954960=buggy \
-//	    [--scenario FILE] [--seed N] [--log-dir DIR] [--tls [--tls-min-version 1.0|1.1|1.2|1.3]]
+//	    [--scenario FILE] [--seed N] [--deterministic-cookies] [--log-dir DIR] [--tls [--tls-min-version 1.0|1.1|1.2|1.3]]
 //	    [--record DIR | --replay DIR] [--drain D] [--read-header-timeout D] [--read-timeout D] [--idle-timeout D]
 //	    [--write-timeout D] [--max-body SIZE] [--max-header-bytes SIZE] [--max-elements N] [--page-size N]
 //	    [--max-installed-prerequisites N] [--max-cached-updates N] [--max-extended-updates N] [--cookie-lifetime D]
@@ -62,6 +62,7 @@ type options struct {
 	behaviours                  behaviourFlags
 	scenario                    string
 	seed                        uint64
+	deterministicCookies        bool
 	logDir                      string
 	tls                         bool
 	certFile, keyFile           string
@@ -91,7 +92,8 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.adminToken, "admin-token", "", "bearer token the admin API requires for changes (needed off loopback)")
 	fs.Var(o.behaviours, "behaviour", "behaviour mode as name=buggy|fixed; repeatable (known: "+strings.Join(behaviour.Names(), ", ")+")")
 	fs.StringVar(&o.scenario, "scenario", "", "scenario file or built-in name whose server section configures the server")
-	fs.Uint64Var(&o.seed, "seed", 1, "seed of GUIDs, cookie keys and fault IDs")
+	fs.Uint64Var(&o.seed, "seed", 1, "seed of GUIDs and fault IDs (and of cookie keys with --deterministic-cookies)")
+	fs.BoolVar(&o.deterministicCookies, "deterministic-cookies", false, "derive the cookie keys from --seed, for byte-stable runs, instead of crypto/rand (anyone who knows the seed can then seal cookies: keep such a server on loopback)")
 	fs.StringVar(&o.logDir, "log-dir", "", "directory for SoftwareDistribution.log and journal.jsonl")
 	fs.BoolVar(&o.tls, "tls", false, "serve HTTPS (self-signed certificate unless --tls-cert/--tls-key)")
 	fs.StringVar(&o.certFile, "tls-cert", "", "PEM certificate for --tls")
@@ -136,7 +138,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	cfg := mockwsus.Config{Version: o.version, Behaviours: o.behaviours, Seed: o.seed, JournalLimit: o.journalLimit}
+	cfg := mockwsus.Config{Version: o.version, Behaviours: o.behaviours, Seed: o.seed, JournalLimit: o.journalLimit,
+		RandomCookieKeys: !o.deterministicCookies}
 	// The log files, synced and closed once the listeners have drained:
 	// every request that finished is in them.
 	var closers []*os.File
@@ -216,6 +219,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if o.record != "" {
 		fmt.Fprintf(stdout, "recording in %s\n", o.record)
+	}
+	if o.deterministicCookies {
+		fmt.Fprintf(stdout, "cookie keys derived from seed %d (--deterministic-cookies): anyone who knows the seed can seal cookies\n", o.seed)
 	}
 	return serveUntilSignal(ctx, l, o.drain, stdout, flush)
 }
