@@ -140,9 +140,9 @@ type Server struct {
 	// pastSealers are the keys of earlier incarnations (before Resets),
 	// newest last, so that their cookies are ServerChanged.
 	pastSealers []*sealer
-	faultIDs   *ids.Source
-	lastChange time.Time // GetConfig's LastChange
-	resets     int
+	faultIDs    *ids.Source
+	lastChange  time.Time // GetConfig's LastChange
+	resets      int
 	// injectBase is, per transport fault injection (behaviour.
 	// ResponseInjector), the request count when it was last switched on:
 	// its n counts from there.
