@@ -70,6 +70,13 @@ const (
 	// 350,000 tiny elements would cost 85 MiB; the cap keeps any request
 	// under 25 MiB.
 	DefaultMaxElements = 100_000
+	// DefaultMaxDiscard is how large a request body over MaxBody may be
+	// and still be read (and thrown away) before the 413 answer: IIS's
+	// default maxAllowedContentLength (requestFiltering), up to which IIS
+	// reads a request before ASP.NET refuses it. A client that sends its
+	// whole body before it reads (WinHTTP, Python's urllib) then gets the
+	// answer instead of a reset.
+	DefaultMaxDiscard = 30_000_000
 )
 
 // Config configures a Server. The zero value is a WSUS 3.0 SP1 server with
@@ -110,6 +117,12 @@ type Config struct {
 	// before decoding. 0 means DefaultMaxElements, or twice
 	// MaxCachedUpdates+MaxInstalledPrerequisites when that is more.
 	MaxElements int
+	// MaxDiscard bounds the request body (its Content-Length, or what a
+	// chunked one turns out to be) that is read and thrown away before a
+	// 413 answer; a larger one is answered at once and its connection
+	// closed unread. 0 means DefaultMaxDiscard; negative reads nothing
+	// past MaxBody.
+	MaxDiscard int64
 	// RegistrationNotRequired makes GetConfig say IsRegistrationRequired
 	// false (WSUS says true).
 	RegistrationNotRequired bool
@@ -203,6 +216,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.MaxElements <= 0 {
 		cfg.MaxElements = max(DefaultMaxElements, 2*(cfg.MaxCachedUpdates+cfg.MaxInstalledPrerequisites))
+	}
+	if cfg.MaxDiscard == 0 {
+		cfg.MaxDiscard = DefaultMaxDiscard
 	}
 	if cfg.Logf == nil {
 		cfg.Logf = log.Printf
@@ -702,6 +718,11 @@ func (s *Server) serveSOAP(w http.ResponseWriter, r *http.Request, svc *service)
 			entry.ErrorCode, entry.FaultID = f.Detail.ErrorCode, f.Detail.ID
 		}
 		entry.Detail = err.Error()
+		if c.req == nil && errors.Is(err, soap.ErrTooLarge) {
+			// Too large by its size (an envelope over its element count
+			// has been read whole).
+			entry.Detail += "; " + s.discardOversize(w, r)
+		}
 		s.record(r, entry)
 		if f.Status() == http.StatusMethodNotAllowed {
 			w.Header().Set("Allow", http.MethodPost) // RFC 9110 15.5.6: a 405 lists the methods allowed
