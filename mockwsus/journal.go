@@ -60,6 +60,11 @@ type Journal struct {
 	events  []Event
 	sink    io.Writer
 	enc     *json.Encoder
+	// sinkErr is the sink's first write error; sinkLost counts the entries
+	// not written to it since (journalsink.go).
+	sinkErr     error
+	sinkLost    int
+	onSinkError func(err error, lost int)
 }
 
 // DefaultJournalLimit is how many exchanges the journal keeps in memory.
@@ -78,11 +83,19 @@ func (j *Journal) setSink(w io.Writer) {
 	defer j.mu.Unlock()
 	j.sink = w
 	j.enc = json.NewEncoder(w)
+	j.sinkErr, j.sinkLost = nil, 0
 }
 
 func (j *Journal) add(e Entry) Entry {
 	j.mu.Lock()
 	defer j.mu.Unlock()
+	e = j.appendLocked(e)
+	j.writeSinkLocked(e)
+	return e
+}
+
+// appendLocked numbers e and keeps it in memory.
+func (j *Journal) appendLocked(e Entry) Entry {
 	j.seq++
 	e.Seq = j.seq
 	if len(j.entries) >= j.limit {
@@ -92,9 +105,6 @@ func (j *Journal) add(e Entry) Entry {
 		j.entries = append(j.entries[:0], j.entries[n:]...)
 	}
 	j.entries = append(j.entries, e)
-	if j.enc != nil {
-		_ = j.enc.Encode(e) // a failing sink must not fail the exchange
-	}
 	return e
 }
 

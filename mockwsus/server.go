@@ -142,6 +142,7 @@ type Server struct {
 	clk     clock.Clock
 	sdl     *sdlog.Writer
 	journal *Journal
+	health  health
 
 	mu         sync.RWMutex
 	cat        *catalog.Catalog
@@ -233,6 +234,8 @@ func New(cfg Config) (*Server, error) {
 		w = io.Discard
 	}
 	s := &Server{cfg: cfg, clk: cfg.Clock, sdl: sdlog.New(w, cfg.Clock), journal: newJournal(cfg.JournalLimit)}
+	s.sdl.OnError(func(err error, lost int) { s.fail(sourceSDLog, err, lost) })
+	s.journal.onSinkError = func(err error, lost int) { s.fail(sourceJournal, err, lost) }
 	if err := s.reset(); err != nil {
 		return nil, err
 	}
@@ -531,7 +534,9 @@ var (
 )
 
 // ServeHTTP counts the request, applies the transport fault injections that
-// hit it, and serves it.
+// hit it, and serves it. The exchange's journal entry is kept in memory
+// before the answer goes out and corrected with what the client got once it
+// is out (journalsink.go, delivery.go).
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	n := s.requests.Add(1)
 	s.inFlight.Add(1)
@@ -540,11 +545,23 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("Server", "Microsoft-IIS/6.0")
 	h.Set("X-Powered-By", "ASP.NET")
 	h.Set("X-AspNet-Version", "2.0.50727")
+	x := &exchange{}
+	r = r.WithContext(context.WithValue(r.Context(), exchangeKey{}, x))
+	dw := &deliveryWriter{ResponseWriter: w, declared: -1}
+	defer func() {
+		// A handler that aborts (an injected reset or cut) panics with
+		// http.ErrAbortHandler: journal it, then let net/http see it.
+		p := recover()
+		s.finishExchange(x, dw, r, p != nil)
+		if p != nil {
+			panic(p)
+		}
+	}()
 	if hits := s.injections(n); len(hits) > 0 {
-		s.serveInjected(w, r, hits)
+		s.serveInjected(dw, r, x, hits)
 		return
 	}
-	s.route(w, r)
+	s.route(dw, r)
 }
 
 // injectorNames lists the registered transport fault injections, sorted.
@@ -587,33 +604,42 @@ func (s *Server) injections(n uint64) []injection {
 	return hits
 }
 
-// injected is what the journal needs of a request a fault was injected
-// into: the notes, and whether the server wrote an entry for it.
-type injected struct {
+// exchange is what the journal needs of a request being served: the
+// transport faults injected into it, whether one of them cuts the answer,
+// and the entry the server journaled for it.
+type exchange struct {
 	notes     []string
+	cuts      bool
 	journaled bool
+	entry     Entry
 }
 
-type injectedKey struct{}
+// deferSink: an exchange a transport fault was injected into goes to the
+// journal's sink once it has ended (its answer is likely cut or late), any
+// other at once (journalsink.go).
+func (x *exchange) deferSink() bool { return len(x.notes) > 0 }
+
+type exchangeKey struct{}
 
 // serveInjected serves a request through the injections that hit it, the
 // first outermost. The journal entry of the request carries the notes; when
 // an injection kept the request from the server (a reset, a 503), an entry
 // is written for it here.
-func (s *Server) serveInjected(w http.ResponseWriter, r *http.Request, hits []injection) {
-	st := &injected{}
+func (s *Server) serveInjected(w http.ResponseWriter, r *http.Request, x *exchange, hits []injection) {
 	reset := false
 	for _, h := range hits {
-		st.notes = append(st.notes, h.note)
+		x.notes = append(x.notes, h.note)
 		_, isReset := h.hook.(behaviour.InjectReset)
 		reset = reset || isReset
+		if c, ok := h.hook.(behaviour.AnswerCutter); ok && c.CutsAnswer() {
+			x.cuts = true
+		}
 	}
-	r = r.WithContext(context.WithValue(r.Context(), injectedKey{}, st))
 	sw := &statusWriter{ResponseWriter: w}
 	defer func() {
 		// Deferred: a reset ends with panic(http.ErrAbortHandler) when the
 		// connection cannot be taken over.
-		if !st.journaled {
+		if !x.journaled {
 			outcome := "http"
 			// What the injection did decides, not the request's context: a
 			// reset cancels that context too, sooner or later.
@@ -635,19 +661,26 @@ func (s *Server) serveInjected(w http.ResponseWriter, r *http.Request, hits []in
 	next(sw)
 }
 
-// record adds an entry to the journal, with the notes of the faults
-// injected into r.
+// record journals the entry of r's exchange, with the notes of the faults
+// injected into it. Served through ServeHTTP, the entry is kept in memory
+// now and finished (corrected, streamed to the sink) when the answer is
+// out.
 func (s *Server) record(r *http.Request, e Entry) {
-	if st, ok := r.Context().Value(injectedKey{}).(*injected); ok {
-		st.journaled = true
-		notes := strings.Join(st.notes, "; ")
+	x, ok := r.Context().Value(exchangeKey{}).(*exchange)
+	if !ok || x.journaled {
+		s.journal.add(e)
+		return
+	}
+	if len(x.notes) > 0 {
+		notes := strings.Join(x.notes, "; ")
 		if e.Detail == "" {
 			e.Detail = notes
 		} else {
 			e.Detail += "; " + notes
 		}
 	}
-	s.journal.add(e)
+	x.journaled = true
+	x.entry = s.journal.begin(e, x.deferSink())
 }
 
 // route routes by path, case-insensitively as IIS does.

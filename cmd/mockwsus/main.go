@@ -21,6 +21,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log"
 	"net/http"
 	"os"
 	"strings"
@@ -130,7 +131,12 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 	return o, nil
 }
 
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+// run serves until ctx ends or a signal comes. Its error covers the whole
+// life of the process: data the server failed to keep while it ran (a log
+// record, a journal line, a recording the disk refused) and a log file that
+// cannot be synced or closed at the end make it fail, so the process exits
+// nonzero; each loss is also on stderr when it happens and on /healthz.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
 	if len(args) > 0 && args[0] == "proxy" {
 		return runProxy(ctx, args[1:], stdout, stderr)
 	}
@@ -138,16 +144,27 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	logger := log.New(stderr, "", log.LstdFlags)
 	cfg := mockwsus.Config{Version: o.version, Behaviours: o.behaviours, Seed: o.seed, JournalLimit: o.journalLimit,
-		RandomCookieKeys: !o.deterministicCookies}
+		RandomCookieKeys: !o.deterministicCookies, Logf: logger.Printf}
 	// The log files, synced and closed once the listeners have drained:
 	// every request that finished is in them.
 	var closers []*os.File
+	var srv *mockwsus.Server
 	defer func() {
+		errs := []error{err}
 		for _, f := range closers {
-			f.Sync()
-			f.Close()
+			if serr := f.Sync(); serr != nil {
+				errs = append(errs, fmt.Errorf("syncing %w", serr))
+			}
+			if cerr := f.Close(); cerr != nil {
+				errs = append(errs, fmt.Errorf("closing %w", cerr))
+			}
 		}
+		if srv != nil {
+			errs = append(errs, srv.Health())
+		}
+		err = errors.Join(errs...)
 	}()
 	if o.logDir != "" {
 		if err := os.MkdirAll(o.logDir, 0o755); err != nil {
@@ -171,7 +188,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	o.limits.apply(&cfg)
-	srv, err := mockwsus.New(cfg)
+	srv, err = mockwsus.New(cfg)
 	if err != nil {
 		return err
 	}
@@ -188,12 +205,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	o.limits.applyListen(&lopts)
 	var flush func() error
 	if o.record != "" {
-		w, err := capture.NewWriter(o.record, capture.WriterOptions{Redact: o.redact.redaction()})
+		w, err := capture.NewWriter(o.record, capture.WriterOptions{Redact: o.redact.redaction(),
+			Logf: func(format string, args ...any) { srv.ReportFailure("recording", fmt.Errorf(format, args...)) }})
 		if err != nil {
 			return err
 		}
 		lopts.Wrap = func(h http.Handler) http.Handler { return capture.Record(h, w) }
-		flush = func() error { w.Wait(); return w.Err() }
+		// A recording that fails is reported to the server as it happens
+		// (stderr, /healthz) and again by Health at the end.
+		flush = func() error { w.Wait(); return nil }
 	}
 	var l *mockwsus.Listener
 	if o.replay != "" {

@@ -1,0 +1,127 @@
+package mockwsus
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strconv"
+)
+
+// deliveryWriter watches an answer on its way to the client: the status,
+// the Content-Length declared, the body bytes written and the first write
+// error, so that the journal records what the client got rather than what
+// the server meant to send (an answer cut by the drain, a client gone, a
+// write timeout).
+type deliveryWriter struct {
+	http.ResponseWriter
+	status   int
+	declared int64 // Content-Length at WriteHeader; -1 when none
+	written  int64
+	err      error
+	hijacked bool
+}
+
+func (w *deliveryWriter) WriteHeader(code int) {
+	if w.status == 0 && code >= 200 {
+		w.status = code
+		if cl, err := strconv.ParseInt(w.Header().Get("Content-Length"), 10, 64); err == nil && cl >= 0 {
+			w.declared = cl
+		}
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *deliveryWriter) Write(p []byte) (int, error) {
+	if w.status == 0 {
+		w.WriteHeader(http.StatusOK)
+	}
+	n, err := w.ResponseWriter.Write(p)
+	w.written += int64(n)
+	if err != nil && w.err == nil {
+		w.err = err
+	}
+	return n, err
+}
+
+// Flush and Hijack are found by http.ResponseController through Unwrap; the
+// writer keeps them to itself to see their errors and takeovers.
+func (w *deliveryWriter) FlushError() error {
+	err := http.NewResponseController(w.ResponseWriter).Flush()
+	if err != nil && !errors.Is(err, http.ErrNotSupported) && w.err == nil {
+		w.err = err
+	}
+	return err
+}
+
+func (w *deliveryWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	conn, rw, err := http.NewResponseController(w.ResponseWriter).Hijack()
+	if err == nil {
+		w.hijacked = true
+	}
+	return conn, rw, err
+}
+
+func (w *deliveryWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// cut says how the answer fell short of what was declared, or "" when it
+// went out whole (as far as the server can know: the kernel took it).
+func (w *deliveryWriter) cut(r *http.Request) string {
+	if w.hijacked {
+		return "" // the connection was taken over; its taker says
+	}
+	status := w.status
+	if status == 0 {
+		status = http.StatusOK
+	}
+	declared := "no Content-Length"
+	if w.declared >= 0 {
+		declared = strconv.FormatInt(w.declared, 10)
+	}
+	bodyExpected := r.Method != http.MethodHead && status != http.StatusNoContent && status != http.StatusNotModified
+	switch {
+	case w.err != nil && !errors.Is(w.err, http.ErrBodyNotAllowed):
+		return fmt.Sprintf("HTTP %d sent, %d of %s body bytes written, then: %v", status, w.written, declared, w.err)
+	case bodyExpected && w.declared >= 0 && w.written < w.declared:
+		return fmt.Sprintf("HTTP %d sent, %d of %s body bytes written (client gone, or the server closed the connection)", status, w.written, declared)
+	}
+	return ""
+}
+
+// finishExchange completes the exchange's journal entry with what the
+// client got, once the handler is done: the answer is flushed so that a
+// failure to send its last bytes is seen here rather than by net/http
+// alone, and an answer cut short is journaled as outcome "cut" with status
+// 0 (the client has no whole answer), its detail saying what was sent.
+func (s *Server) finishExchange(x *exchange, w *deliveryWriter, r *http.Request, aborted bool) {
+	if !x.journaled {
+		return
+	}
+	e := x.entry
+	if e.Outcome == "reset" || e.Outcome == "abandoned" {
+		s.journal.finish(e, false, x.deferSink())
+		return
+	}
+	// Flushing early changes nothing on the wire when the length is
+	// declared (net/http would write the same bytes when the handler
+	// returns); without one it would turn the answer chunked, so those
+	// answers are left to net/http.
+	if !aborted && !w.hijacked && w.err == nil && w.declared >= 0 {
+		w.FlushError()
+	}
+	why := w.cut(r)
+	if x.cuts {
+		why = fmt.Sprintf("HTTP %d sent with part of its body, then the connection was closed (injected fault)", e.Status)
+	}
+	if why == "" {
+		s.journal.finish(e, false, x.deferSink())
+		return
+	}
+	e.Outcome, e.Status = "cut", 0
+	if e.Detail != "" {
+		e.Detail += "; "
+	}
+	e.Detail += "answer cut: " + why
+	s.journal.finish(e, true, x.deferSink())
+}
