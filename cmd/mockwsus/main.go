@@ -155,10 +155,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 		errs := []error{err}
 		for _, f := range closers {
 			if serr := f.Sync(); serr != nil {
-				errs = append(errs, fmt.Errorf("syncing %w", serr))
+				errs = append(errs, fmt.Errorf("log file: %w", serr))
 			}
 			if cerr := f.Close(); cerr != nil {
-				errs = append(errs, fmt.Errorf("closing %w", cerr))
+				errs = append(errs, fmt.Errorf("log file: %w", cerr))
 			}
 		}
 		if srv != nil {
