@@ -156,6 +156,17 @@ func (w *Writer) claim(name string) error {
 	return nil
 }
 
+// releaseClaims gives back names claimed or reserved but never written
+// (an import that failed), so that the writer's pending count drops to
+// zero; the names stay taken.
+func (w *Writer) releaseClaims(names []string) {
+	for _, name := range names {
+		if name != "" {
+			w.pending.Done()
+		}
+	}
+}
+
 func (w *Writer) fail(err error) {
 	w.mu.Lock()
 	if w.err == nil {
