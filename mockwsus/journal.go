@@ -20,7 +20,9 @@ type Entry struct {
 	// Outcome is "ok", "fault" or "http"; "reset" when an injected
 	// transport fault closed the connection without an answer, "abandoned"
 	// when the client went away (or the server closed) during an injected
-	// wait.
+	// wait, "cut" (with Status 0) when the answer did not reach the client
+	// whole: cut by the drain, by a client gone or by an injected fault
+	// (Detail says what was sent; journalsink.go).
 	Outcome   string `json:"outcome"`
 	Status    int    `json:"status"`
 	ErrorCode string `json:"errorCode,omitempty"`
