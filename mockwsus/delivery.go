@@ -2,11 +2,13 @@ package mockwsus
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
 	"strconv"
+	"time"
 )
 
 // deliveryWriter watches an answer on its way to the client: the status,
@@ -124,4 +126,25 @@ func (s *Server) finishExchange(x *exchange, w *deliveryWriter, r *http.Request,
 	}
 	e.Detail += "answer cut: " + why
 	s.journal.finish(e, true, x.deferSink())
+}
+
+// WaitIdle waits until no request is being served, or ctx ends. After a
+// Listener's Shutdown has given up on its drain and closed the connections,
+// their handlers still finish (and journal what the client got) in the
+// background: the owner of the log files waits for them before closing
+// the files, so that their last lines are not lost.
+func (s *Server) WaitIdle(ctx context.Context) error {
+	t := time.NewTicker(5 * time.Millisecond)
+	defer t.Stop()
+	for {
+		n := s.inFlight.Load()
+		if n == 0 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("mockwsus: %d requests still being served: %w", n, ctx.Err())
+		case <-t.C:
+		}
+	}
 }

@@ -545,9 +545,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("Server", "Microsoft-IIS/6.0")
 	h.Set("X-Powered-By", "ASP.NET")
 	h.Set("X-AspNet-Version", "2.0.50727")
-	x := &exchange{}
+	x := &exchange{w: deliveryWriter{ResponseWriter: w, declared: -1}}
+	dw := &x.w
 	r = r.WithContext(context.WithValue(r.Context(), exchangeKey{}, x))
-	dw := &deliveryWriter{ResponseWriter: w, declared: -1}
 	defer func() {
 		// A handler that aborts (an injected reset or cut) panics with
 		// http.ErrAbortHandler: journal it, then let net/http see it.
@@ -612,6 +612,8 @@ type exchange struct {
 	cuts      bool
 	journaled bool
 	entry     Entry
+	// w watches the answer (one allocation with the exchange).
+	w deliveryWriter
 }
 
 // deferSink: an exchange a transport fault was injected into goes to the

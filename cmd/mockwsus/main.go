@@ -203,7 +203,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	lopts := mockwsus.ListenOptions{Addr: o.addr, AdminAddr: o.adminAddr, AdminToken: o.adminToken, TLS: o.tls, CertFile: o.certFile, KeyFile: o.keyFile,
 		TLSMinVersion: tlsVersions[o.tlsMin], ReadHeaderTimeout: o.readHeaderTimeout, ReadTimeout: o.readTimeout, IdleTimeout: o.idleTimeout}
 	o.limits.applyListen(&lopts)
-	var flush func() error
+	var recorder *capture.Writer
+	// flush runs once the listeners have stopped: the handlers the drain
+	// cut finish in the background (and journal what their clients got),
+	// and the recordings are written; only then are the files closed.
+	flush := func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		err := srv.WaitIdle(ctx)
+		if recorder != nil {
+			recorder.Wait()
+		}
+		return err
+	}
 	if o.record != "" {
 		w, err := capture.NewWriter(o.record, capture.WriterOptions{Redact: o.redact.redaction(),
 			Logf: func(format string, args ...any) { srv.ReportFailure("recording", fmt.Errorf(format, args...)) }})
@@ -213,7 +225,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 		lopts.Wrap = func(h http.Handler) http.Handler { return capture.Record(h, w) }
 		// A recording that fails is reported to the server as it happens
 		// (stderr, /healthz) and again by Health at the end.
-		flush = func() error { w.Wait(); return nil }
+		recorder = w
 	}
 	var l *mockwsus.Listener
 	if o.replay != "" {
