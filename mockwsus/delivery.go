@@ -101,7 +101,7 @@ func (s *Server) finishExchange(x *exchange, w *deliveryWriter, r *http.Request,
 		return
 	}
 	e := x.entry
-	if e.Outcome == "reset" || e.Outcome == "abandoned" {
+	if e.Outcome == "reset" || e.Outcome == "abandoned" || e.Outcome == "cut" {
 		s.journal.finish(e, false, x.deferSink())
 		return
 	}
@@ -113,19 +113,23 @@ func (s *Server) finishExchange(x *exchange, w *deliveryWriter, r *http.Request,
 		w.FlushError()
 	}
 	why := w.cut(r)
-	if x.cuts {
-		why = fmt.Sprintf("HTTP %d sent with part of its body, then the connection was closed (injected fault)", e.Status)
-	}
 	if why == "" {
 		s.journal.finish(e, false, x.deferSink())
 		return
 	}
+	s.journal.finish(cutEntry(e, why), true, x.deferSink())
+}
+
+// cutEntry is e for an answer that did not reach the client whole: outcome
+// "cut", status 0 (the client has no answer it can use), and why in the
+// detail.
+func cutEntry(e Entry, why string) Entry {
 	e.Outcome, e.Status = "cut", 0
 	if e.Detail != "" {
 		e.Detail += "; "
 	}
 	e.Detail += "answer cut: " + why
-	s.journal.finish(e, true, x.deferSink())
+	return e
 }
 
 // WaitIdle waits until no request is being served, or ctx ends. After a

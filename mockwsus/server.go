@@ -681,6 +681,11 @@ func (s *Server) record(r *http.Request, e Entry) {
 			e.Detail += "; " + notes
 		}
 	}
+	if x.cuts && e.Status != 0 {
+		// Known before the answer goes out: journaled as cut from the
+		// start, so that no reader sees it whole, however soon it looks.
+		e = cutEntry(e, fmt.Sprintf("HTTP %d sent with part of its body, then the connection was closed (injected fault)", e.Status))
+	}
 	x.journaled = true
 	x.entry = s.journal.begin(e, x.deferSink())
 }
