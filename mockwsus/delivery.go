@@ -92,11 +92,11 @@ func (w *deliveryWriter) cut(r *http.Request) string {
 }
 
 // finishExchange completes the exchange's journal entry with what the
-// client got, once the handler is done: the answer is flushed so that a
-// failure to send its last bytes is seen here rather than by net/http
-// alone, and an answer cut short is journaled as outcome "cut" with status
-// 0 (the client has no whole answer), its detail saying what was sent.
-func (s *Server) finishExchange(x *exchange, w *deliveryWriter, r *http.Request, aborted bool) {
+// client got, once the handler is done: an answer cut short (a write that
+// failed, fewer bytes than its Content-Length) is journaled as outcome
+// "cut" with status 0 (the client has no whole answer), its detail saying
+// what was sent.
+func (s *Server) finishExchange(x *exchange, w *deliveryWriter, r *http.Request) {
 	if !x.journaled {
 		return
 	}
@@ -105,13 +105,12 @@ func (s *Server) finishExchange(x *exchange, w *deliveryWriter, r *http.Request,
 		s.journal.finish(e, false, x.deferSink())
 		return
 	}
-	// Flushing early changes nothing on the wire when the length is
-	// declared (net/http would write the same bytes when the handler
-	// returns); without one it would turn the answer chunked, so those
-	// answers are left to net/http.
-	if !aborted && !w.hijacked && w.err == nil && w.declared >= 0 {
-		w.FlushError()
-	}
+	// The answer is not flushed here: net/http sends its last buffered
+	// bytes when the handler returns, so a client that has the whole answer
+	// finds the entry final (and wrappers that look at the exchange after
+	// ServeHTTP returns run before the client can go on). The price: a
+	// failure to send those last bytes (at most net/http's 4 KiB buffer,
+	// after every byte before them went out) is not seen.
 	why := w.cut(r)
 	if why == "" {
 		s.journal.finish(e, false, x.deferSink())
