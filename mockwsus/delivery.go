@@ -47,8 +47,9 @@ func (w *deliveryWriter) Write(p []byte) (int, error) {
 	return n, err
 }
 
-// Flush and Hijack are found by http.ResponseController through Unwrap; the
-// writer keeps them to itself to see their errors and takeovers.
+// FlushError and Hijack are what http.ResponseController finds here before
+// it unwraps further (the injected faults flush and hijack through it): the
+// writer sees their errors and takeovers.
 func (w *deliveryWriter) FlushError() error {
 	err := http.NewResponseController(w.ResponseWriter).Flush()
 	if err != nil && !errors.Is(err, http.ErrNotSupported) && w.err == nil {
@@ -68,7 +69,8 @@ func (w *deliveryWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 func (w *deliveryWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // cut says how the answer fell short of what was declared, or "" when it
-// went out whole (as far as the server can know: the kernel took it).
+// went out whole as far as the handler can see (see finishExchange for the
+// last buffered bytes).
 func (w *deliveryWriter) cut(r *http.Request) string {
 	if w.hijacked {
 		return "" // the connection was taken over; its taker says
