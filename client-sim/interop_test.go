@@ -55,7 +55,6 @@ type fixture struct {
 	// operations the fixture does not implement.
 	wcfOps map[string]bool
 
-	mu       sync.Mutex   // the single thread
 	conns    atomic.Int64 // connections opened to the fixture
 	served   atomic.Int64
 	requests sync.Map // operation -> *atomic.Int64
