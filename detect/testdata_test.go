@@ -115,6 +115,23 @@ func TestLookalikesAreOneEditAway(t *testing.T) {
 		{"ArgumentException called from GetSyncInfo", []string{"lookalike/argumentexception_elsewhere_server.log"},
 			[]string{"   at Microsoft.UpdateServices.Internal.ClientImplementation.SoftwareSync(", "   at Microsoft.UpdateServices.Internal.ClientImplementation.GetSyncInfo("},
 			detect.VerdictConfirmed},
+		// The server rule needs GetSyncInfo AND SyncUpdates: the same
+		// exception thrown from GetSyncInfo's frame under another method
+		// is not the advisory's fault.
+		{"ArgumentException from GetSyncInfo under GetExtendedUpdateInfo", []string{"lookalike/argumentexception_elsewhere_server.log"},
+			[]string{"   at Microsoft.UpdateServices.Internal.ClientImplementation.GetExtendedUpdateInfo(Cookie", "   at Microsoft.UpdateServices.Internal.ClientImplementation.GetSyncInfo(Cookie"},
+			detect.VerdictNone},
+		// The client rule needs ErrorCode InternalServerError: the same
+		// fault block with any other ErrorCode is no finding, in either
+		// log format.
+		{"classic fault block with ErrorCode ServerChanged", []string{"positive/kb954960_classic.log"},
+			[]string{"ErrorCode:InternalServerError(5)", "ErrorCode:ServerChanged(4)"}, detect.VerdictNone},
+		{"classic fault block with ErrorCode InvalidCookie", []string{"positive/kb954960_classic.log"},
+			[]string{"ErrorCode:InternalServerError(5)", "ErrorCode:InvalidCookie(1)"}, detect.VerdictNone},
+		{"classic fault block with the ErrorCode line gone", []string{"positive/kb954960_classic.log"},
+			[]string{"ErrorCode:InternalServerError(5)", "faultstring:Fault occurred"}, detect.VerdictPossible},
+		{"wua10 fault detail with ErrorCode InvalidParameters", []string{"positive/kb954960_wua10.log"},
+			[]string{"<ErrorCode>InternalServerError</ErrorCode>", "<ErrorCode>InvalidParameters</ErrorCode>"}, detect.VerdictNone},
 		{"407 as a SOAP Server fault line alone", []string{"lookalike/proxy407_classic.log"},
 			[]string{"0x8024401B, soap client error = 10, soap error code = 0, HTTP status code = 407", "0x8024400E, soap client error = 7, soap error code = 400, HTTP status code = 200"},
 			detect.VerdictPossible},

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -12,11 +11,8 @@ import (
 	"unicode/utf16"
 
 	"github.com/wsusmock/wsusmock/detect"
+	"github.com/wsusmock/wsusmock/internal/shared"
 )
-
-// ErrNoAdvisory is returned when the seed folder holds no copy of Security
-// Advisory 954960 with its two log excerpts.
-var ErrNoAdvisory = errors.New("no copy of Security Advisory 954960 with its client and server log excerpts")
 
 // Advisory is the advisory's two log excerpts as published, read from the
 // seed folder at corpus time; the repository holds no copy of them.
@@ -27,40 +23,13 @@ type Advisory struct {
 }
 
 // LoadAdvisory finds the advisory in dir (*.txt and *.md files) and cuts
-// out its two fenced log excerpts.
+// out its two fenced log excerpts, with the one loader the tests use too.
 func LoadAdvisory(dir string) (*Advisory, error) {
-	var files []string
-	for _, pat := range []string{"*.txt", "*.md"} {
-		m, err := filepath.Glob(filepath.Join(dir, pat))
-		if err != nil {
-			return nil, fmt.Errorf("corpus: seed %s: %w", dir, err)
-		}
-		files = append(files, m...)
+	a, err := shared.ReadAdvisory(dir)
+	if err != nil {
+		return nil, fmt.Errorf("corpus: %w", err)
 	}
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			return nil, fmt.Errorf("corpus: seed: %w", err)
-		}
-		if !bytes.Contains(b, []byte("954960")) || !bytes.Contains(b, []byte("SyncUpdates failure")) || !bytes.Contains(b, []byte("Key being added")) {
-			continue
-		}
-		a := &Advisory{Path: f}
-		parts := strings.Split(string(b), "```")
-		for i := 1; i < len(parts); i += 2 {
-			switch blk := parts[i]; {
-			case strings.Contains(blk, "SyncUpdates failure"):
-				a.Client = blk
-			case strings.Contains(blk, "Key being added"):
-				a.Server = blk
-			}
-		}
-		if a.Client == "" || a.Server == "" {
-			return nil, fmt.Errorf("corpus: %s mentions the advisory but its fenced client and server excerpts were not found", f)
-		}
-		return a, nil
-	}
-	return nil, fmt.Errorf("corpus: %w in %s", ErrNoAdvisory, dir)
+	return &Advisory{Path: a.Path, Client: a.Client, Server: a.Server}, nil
 }
 
 // entry is one line of an excerpt, split into its columns.

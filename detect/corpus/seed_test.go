@@ -17,14 +17,7 @@ import (
 // advisory: a broken checkout must not pass as a machine without it.
 func seedDir(t *testing.T) string {
 	t.Helper()
-	if _, err := os.Stat(shared.Dir()); err != nil && os.Getenv("WSUSMOCK_SEED_DIR") == "" {
-		t.Skipf("skipping: the shared folder %s with the stored advisory is absent (it belongs beside the repository, or set WSUSMOCK_SEED_DIR)", shared.Dir())
-	}
-	dir := shared.SeedDir()
-	if _, err := LoadAdvisory(dir); err != nil {
-		t.Fatalf("the shared folder is there but the advisory is not: %v", err)
-	}
-	return dir
+	return filepath.Dir(shared.LoadAdvisory(t).Path)
 }
 
 const advisoryFaultID = "c0a7445f-b989-43fa-ac20-11f8ca65fa8c"
