@@ -77,7 +77,11 @@ func TestAppendXMLIsMarshal(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := v.AppendXML([]byte("<prefix/>")); !bytes.Equal(got, append([]byte("<prefix/>"), want...)) {
+		got, err := v.AppendXML([]byte("<prefix/>"))
+		if err != nil {
+			t.Fatalf("%T: %v", v, err)
+		}
+		if !bytes.Equal(got, append([]byte("<prefix/>"), want...)) {
 			t.Fatalf("%T:\nAppendXML %s\nMarshal   %s", v, got[9:], want)
 		}
 	}

@@ -553,7 +553,11 @@ func appendEnvelope(dst []byte, v Version, prefix string, f Framing, body any) (
 	}()
 	envelopeOpen(buf, v, prefix, f)
 	if a, ok := body.(XMLAppender); ok {
-		buf.Write(a.AppendXML(buf.AvailableBuffer()))
+		out, err := a.AppendXML(buf.AvailableBuffer())
+		if err != nil {
+			return dst, fmt.Errorf("soap: encoding %T: %w", body, err)
+		}
+		buf.Write(out)
 	} else if body != nil {
 		if err := xml.NewEncoder(buf).Encode(body); err != nil {
 			return dst, fmt.Errorf("soap: encoding %T: %w", body, err)
@@ -602,7 +606,11 @@ func EncodeRequest(v Version, body any) ([]byte, error) {
 	buf.WriteString(v.Namespace())
 	buf.WriteString(`"><s:Body>`)
 	if a, ok := body.(XMLAppender); ok {
-		buf.Write(a.AppendXML(buf.AvailableBuffer()))
+		out, err := a.AppendXML(buf.AvailableBuffer())
+		if err != nil {
+			return nil, fmt.Errorf("soap: encoding %T: %w", body, err)
+		}
+		buf.Write(out)
 	} else if err := xml.NewEncoder(buf).Encode(body); err != nil {
 		return nil, fmt.Errorf("soap: encoding %T: %w", body, err)
 	}

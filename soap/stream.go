@@ -37,7 +37,7 @@ type StreamDecoder interface {
 // by TestAppendXMLIsMarshal). EncodeRequest and AppendEnvelope use it
 // instead of encoding/xml.
 type XMLAppender interface {
-	AppendXML(dst []byte) []byte
+	AppendXML(dst []byte) ([]byte, error)
 }
 
 var streamPool = sync.Pool{New: func() any { return new(xmlstream.Decoder) }}

@@ -236,18 +236,27 @@ func (v *%[1]s) DecodeStream(d *xmlstream.Decoder, space, local string) error {
 		return fmt.Errorf("%s is not comparable", t)
 	}
 	fmt.Fprintf(w, `// AppendXML appends the %[1]s element as encoding/xml's Marshal writes
-// it, without reflection.
-func (v *%[1]s) AppendXML(dst []byte) []byte {
+// it, without reflection (but for the fields of types with their own
+// MarshalXML, which encoding/xml writes; its error is returned).
+func (v *%[1]s) AppendXML(dst []byte) ([]byte, error) {
+	var err error
 	dst = append(dst, %[2]q...)
-	dst = v.appendXMLContent(dst)
-	return append(dst, %[3]q...)
+	dst = v.appendXMLContent(dst, &err)
+	return append(dst, %[3]q...), err
 }
 
 `, name, "<"+local+` xmlns="`+space+`">`, "</"+local+">")
 	return nil
 }
 
+// marshaler reports whether t has its own encoding/xml MarshalXML (on the
+// value or the pointer), which the generated encoder leaves to encoding/xml.
+func marshaler(t reflect.Type) bool {
+	return t.Implements(marshalerType) || reflect.PointerTo(t).Implements(marshalerType)
+}
+
 var (
+	marshalerType     = reflect.TypeFor[xml.Marshaler]()
 	textMarshalerType = reflect.TypeFor[encoding.TextMarshaler]()
 	xmlTextType       = reflect.TypeFor[interface{ AppendXMLText([]byte) []byte }]()
 )
@@ -263,7 +272,7 @@ func (g *gen) encoder(w *bytes.Buffer, t reflect.Type) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", t, err)
 	}
-	fmt.Fprintf(w, "// AppendXMLElement appends a %s element named name.\nfunc (v *%s) AppendXMLElement(dst []byte, name string) []byte {\n", t.Name(), t.Name())
+	fmt.Fprintf(w, "// appendXMLElement appends a %s element named name.\nfunc (v *%s) appendXMLElement(dst []byte, name string, err *error) []byte {\n", t.Name(), t.Name())
 	w.WriteString("\tdst = append(dst, '<')\n\tdst = append(dst, name...)\n")
 	for _, a := range attrs {
 		cond, err := g.nonEmpty("v."+a.goName, a.typ)
@@ -285,8 +294,8 @@ func (g *gen) encoder(w *bytes.Buffer, t reflect.Type) error {
 		}
 		w.WriteString("\t\tdst = append(dst, '\"')\n\t}\n")
 	}
-	w.WriteString("\tdst = append(dst, '>')\n\tdst = v.appendXMLContent(dst)\n\tdst = append(dst, '<', '/')\n\tdst = append(dst, name...)\n\treturn append(dst, '>')\n}\n\n")
-	fmt.Fprintf(w, "func (v *%s) appendXMLContent(dst []byte) []byte {\n", t.Name())
+	w.WriteString("\tdst = append(dst, '>')\n\tdst = v.appendXMLContent(dst, err)\n\tdst = append(dst, '<', '/')\n\tdst = append(dst, name...)\n\treturn append(dst, '>')\n}\n\n")
+	fmt.Fprintf(w, "func (v *%s) appendXMLContent(dst []byte, err *error) []byte {\n", t.Name())
 	for _, f := range elems {
 		if err := g.appendField(w, "v."+f.goName, f.typ, f.name, g.omit(t, f.goName)); err != nil {
 			return fmt.Errorf("%s.%s: %w", t, f.goName, err)
@@ -342,11 +351,17 @@ func (g *gen) appendField(w *bytes.Buffer, expr string, t reflect.Type, name str
 		}
 	}
 	switch {
+	case t.Kind() == reflect.Pointer && marshaler(t.Elem()):
+		fmt.Fprintf(w, "\tdst = xmlstream.AppendMarshaled(dst, *%s, %q, err)\n", expr, name)
+		return nil
+	case marshaler(t):
+		fmt.Fprintf(w, "\tdst = xmlstream.AppendMarshaled(dst, %s, %q, err)\n", expr, name)
+		return nil
 	case t.Kind() == reflect.Pointer && t.Elem().Kind() == reflect.Struct && !t.Elem().Implements(textMarshalerType):
 		if t.Elem().PkgPath() != g.pkgPath {
 			return fmt.Errorf("%s is in another package", t.Elem())
 		}
-		fmt.Fprintf(w, "\tdst = %s.AppendXMLElement(dst, %q)\n", expr, name)
+		fmt.Fprintf(w, "\tdst = %s.appendXMLElement(dst, %q, err)\n", expr, name)
 		return nil
 	case t.Kind() == reflect.Pointer:
 		return g.appendField(w, "(*"+expr+")", t.Elem(), name, false)
@@ -367,7 +382,7 @@ func (g *gen) appendField(w *bytes.Buffer, expr string, t reflect.Type, name str
 		if t.PkgPath() != g.pkgPath {
 			return fmt.Errorf("%s is in another package", t)
 		}
-		fmt.Fprintf(w, "\tdst = (&%s).AppendXMLElement(dst, %q)\n", expr, name)
+		fmt.Fprintf(w, "\tdst = (&%s).appendXMLElement(dst, %q, err)\n", expr, name)
 		return nil
 	}
 	fmt.Fprintf(w, "\tdst = append(dst, %q...)\n", "<"+name+">")

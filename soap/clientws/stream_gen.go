@@ -27,11 +27,13 @@ func (v *GetConfig) DecodeStream(d *xmlstream.Decoder, space, local string) erro
 }
 
 // AppendXML appends the GetConfig element as encoding/xml's Marshal writes
-// it, without reflection.
-func (v *GetConfig) AppendXML(dst []byte) []byte {
+// it, without reflection (but for the fields of types with their own
+// MarshalXML, which encoding/xml writes; its error is returned).
+func (v *GetConfig) AppendXML(dst []byte) ([]byte, error) {
+	var err error
 	dst = append(dst, "<GetConfig xmlns=\"http://www.microsoft.com/SoftwareDistribution/Server/ClientWebService\">"...)
-	dst = v.appendXMLContent(dst)
-	return append(dst, "</GetConfig>"...)
+	dst = v.appendXMLContent(dst, &err)
+	return append(dst, "</GetConfig>"...), err
 }
 
 // DecodeStream decodes a GetConfigResponse element, whose start tag d has just
@@ -53,11 +55,13 @@ func (v *GetConfigResponse) DecodeStream(d *xmlstream.Decoder, space, local stri
 }
 
 // AppendXML appends the GetConfigResponse element as encoding/xml's Marshal writes
-// it, without reflection.
-func (v *GetConfigResponse) AppendXML(dst []byte) []byte {
+// it, without reflection (but for the fields of types with their own
+// MarshalXML, which encoding/xml writes; its error is returned).
+func (v *GetConfigResponse) AppendXML(dst []byte) ([]byte, error) {
+	var err error
 	dst = append(dst, "<GetConfigResponse xmlns=\"http://www.microsoft.com/SoftwareDistribution/Server/ClientWebService\">"...)
-	dst = v.appendXMLContent(dst)
-	return append(dst, "</GetConfigResponse>"...)
+	dst = v.appendXMLContent(dst, &err)
+	return append(dst, "</GetConfigResponse>"...), err
 }
 
 // DecodeStream decodes a GetCookie element, whose start tag d has just
@@ -79,11 +83,13 @@ func (v *GetCookie) DecodeStream(d *xmlstream.Decoder, space, local string) erro
 }
 
 // AppendXML appends the GetCookie element as encoding/xml's Marshal writes
-// it, without reflection.
-func (v *GetCookie) AppendXML(dst []byte) []byte {
+// it, without reflection (but for the fields of types with their own
+// MarshalXML, which encoding/xml writes; its error is returned).
+func (v *GetCookie) AppendXML(dst []byte) ([]byte, error) {
+	var err error
 	dst = append(dst, "<GetCookie xmlns=\"http://www.microsoft.com/SoftwareDistribution/Server/ClientWebService\">"...)
-	dst = v.appendXMLContent(dst)
-	return append(dst, "</GetCookie>"...)
+	dst = v.appendXMLContent(dst, &err)
+	return append(dst, "</GetCookie>"...), err
 }
 
 // DecodeStream decodes a GetCookieResponse element, whose start tag d has just
@@ -105,11 +111,13 @@ func (v *GetCookieResponse) DecodeStream(d *xmlstream.Decoder, space, local stri
 }
 
 // AppendXML appends the GetCookieResponse element as encoding/xml's Marshal writes
-// it, without reflection.
-func (v *GetCookieResponse) AppendXML(dst []byte) []byte {
+// it, without reflection (but for the fields of types with their own
+// MarshalXML, which encoding/xml writes; its error is returned).
+func (v *GetCookieResponse) AppendXML(dst []byte) ([]byte, error) {
+	var err error
 	dst = append(dst, "<GetCookieResponse xmlns=\"http://www.microsoft.com/SoftwareDistribution/Server/ClientWebService\">"...)
-	dst = v.appendXMLContent(dst)
-	return append(dst, "</GetCookieResponse>"...)
+	dst = v.appendXMLContent(dst, &err)
+	return append(dst, "</GetCookieResponse>"...), err
 }
 
 // DecodeStream decodes a RegisterComputer element, whose start tag d has just
@@ -131,11 +139,13 @@ func (v *RegisterComputer) DecodeStream(d *xmlstream.Decoder, space, local strin
 }
 
 // AppendXML appends the RegisterComputer element as encoding/xml's Marshal writes
-// it, without reflection.
-func (v *RegisterComputer) AppendXML(dst []byte) []byte {
+// it, without reflection (but for the fields of types with their own
+// MarshalXML, which encoding/xml writes; its error is returned).
+func (v *RegisterComputer) AppendXML(dst []byte) ([]byte, error) {
+	var err error
 	dst = append(dst, "<RegisterComputer xmlns=\"http://www.microsoft.com/SoftwareDistribution/Server/ClientWebService\">"...)
-	dst = v.appendXMLContent(dst)
-	return append(dst, "</RegisterComputer>"...)
+	dst = v.appendXMLContent(dst, &err)
+	return append(dst, "</RegisterComputer>"...), err
 }
 
 // DecodeStream decodes a RegisterComputerResponse element, whose start tag d has just
@@ -157,11 +167,13 @@ func (v *RegisterComputerResponse) DecodeStream(d *xmlstream.Decoder, space, loc
 }
 
 // AppendXML appends the RegisterComputerResponse element as encoding/xml's Marshal writes
-// it, without reflection.
-func (v *RegisterComputerResponse) AppendXML(dst []byte) []byte {
+// it, without reflection (but for the fields of types with their own
+// MarshalXML, which encoding/xml writes; its error is returned).
+func (v *RegisterComputerResponse) AppendXML(dst []byte) ([]byte, error) {
+	var err error
 	dst = append(dst, "<RegisterComputerResponse xmlns=\"http://www.microsoft.com/SoftwareDistribution/Server/ClientWebService\">"...)
-	dst = v.appendXMLContent(dst)
-	return append(dst, "</RegisterComputerResponse>"...)
+	dst = v.appendXMLContent(dst, &err)
+	return append(dst, "</RegisterComputerResponse>"...), err
 }
 
 // DecodeStream decodes a StartCategoryScan element, whose start tag d has just
@@ -183,11 +195,13 @@ func (v *StartCategoryScan) DecodeStream(d *xmlstream.Decoder, space, local stri
 }
 
 // AppendXML appends the StartCategoryScan element as encoding/xml's Marshal writes
-// it, without reflection.
-func (v *StartCategoryScan) AppendXML(dst []byte) []byte {
+// it, without reflection (but for the fields of types with their own
+// MarshalXML, which encoding/xml writes; its error is returned).
+func (v *StartCategoryScan) AppendXML(dst []byte) ([]byte, error) {
+	var err error
 	dst = append(dst, "<StartCategoryScan xmlns=\"http://www.microsoft.com/SoftwareDistribution/Server/ClientWebService\">"...)
-	dst = v.appendXMLContent(dst)
-	return append(dst, "</StartCategoryScan>"...)
+	dst = v.appendXMLContent(dst, &err)
+	return append(dst, "</StartCategoryScan>"...), err
 }
 
 // DecodeStream decodes a StartCategoryScanResponse element, whose start tag d has just
@@ -209,11 +223,13 @@ func (v *StartCategoryScanResponse) DecodeStream(d *xmlstream.Decoder, space, lo
 }
 
 // AppendXML appends the StartCategoryScanResponse element as encoding/xml's Marshal writes
-// it, without reflection.
-func (v *StartCategoryScanResponse) AppendXML(dst []byte) []byte {
+// it, without reflection (but for the fields of types with their own
+// MarshalXML, which encoding/xml writes; its error is returned).
+func (v *StartCategoryScanResponse) AppendXML(dst []byte) ([]byte, error) {
+	var err error
 	dst = append(dst, "<StartCategoryScanResponse xmlns=\"http://www.microsoft.com/SoftwareDistribution/Server/ClientWebService\">"...)
-	dst = v.appendXMLContent(dst)
-	return append(dst, "</StartCategoryScanResponse>"...)
+	dst = v.appendXMLContent(dst, &err)
+	return append(dst, "</StartCategoryScanResponse>"...), err
 }
 
 // DecodeStream decodes a SyncUpdates element, whose start tag d has just
@@ -235,11 +251,13 @@ func (v *SyncUpdates) DecodeStream(d *xmlstream.Decoder, space, local string) er
 }
 
 // AppendXML appends the SyncUpdates element as encoding/xml's Marshal writes
-// it, without reflection.
-func (v *SyncUpdates) AppendXML(dst []byte) []byte {
+// it, without reflection (but for the fields of types with their own
+// MarshalXML, which encoding/xml writes; its error is returned).
+func (v *SyncUpdates) AppendXML(dst []byte) ([]byte, error) {
+	var err error
 	dst = append(dst, "<SyncUpdates xmlns=\"http://www.microsoft.com/SoftwareDistribution/Server/ClientWebService\">"...)
-	dst = v.appendXMLContent(dst)
-	return append(dst, "</SyncUpdates>"...)
+	dst = v.appendXMLContent(dst, &err)
+	return append(dst, "</SyncUpdates>"...), err
 }
 
 // DecodeStream decodes a SyncUpdatesResponse element, whose start tag d has just
@@ -261,11 +279,13 @@ func (v *SyncUpdatesResponse) DecodeStream(d *xmlstream.Decoder, space, local st
 }
 
 // AppendXML appends the SyncUpdatesResponse element as encoding/xml's Marshal writes
-// it, without reflection.
-func (v *SyncUpdatesResponse) AppendXML(dst []byte) []byte {
+// it, without reflection (but for the fields of types with their own
+// MarshalXML, which encoding/xml writes; its error is returned).
+func (v *SyncUpdatesResponse) AppendXML(dst []byte) ([]byte, error) {
+	var err error
 	dst = append(dst, "<SyncUpdatesResponse xmlns=\"http://www.microsoft.com/SoftwareDistribution/Server/ClientWebService\">"...)
-	dst = v.appendXMLContent(dst)
-	return append(dst, "</SyncUpdatesResponse>"...)
+	dst = v.appendXMLContent(dst, &err)
+	return append(dst, "</SyncUpdatesResponse>"...), err
 }
 
 // DecodeStream decodes a RefreshCache element, whose start tag d has just
@@ -287,11 +307,13 @@ func (v *RefreshCache) DecodeStream(d *xmlstream.Decoder, space, local string) e
 }
 
 // AppendXML appends the RefreshCache element as encoding/xml's Marshal writes
-// it, without reflection.
-func (v *RefreshCache) AppendXML(dst []byte) []byte {
+// it, without reflection (but for the fields of types with their own
+// MarshalXML, which encoding/xml writes; its error is returned).
+func (v *RefreshCache) AppendXML(dst []byte) ([]byte, error) {
+	var err error
 	dst = append(dst, "<RefreshCache xmlns=\"http://www.microsoft.com/SoftwareDistribution/Server/ClientWebService\">"...)
-	dst = v.appendXMLContent(dst)
-	return append(dst, "</RefreshCache>"...)
+	dst = v.appendXMLContent(dst, &err)
+	return append(dst, "</RefreshCache>"...), err
 }
 
 // DecodeStream decodes a RefreshCacheResponse element, whose start tag d has just
@@ -313,11 +335,13 @@ func (v *RefreshCacheResponse) DecodeStream(d *xmlstream.Decoder, space, local s
 }
 
 // AppendXML appends the RefreshCacheResponse element as encoding/xml's Marshal writes
-// it, without reflection.
-func (v *RefreshCacheResponse) AppendXML(dst []byte) []byte {
+// it, without reflection (but for the fields of types with their own
+// MarshalXML, which encoding/xml writes; its error is returned).
+func (v *RefreshCacheResponse) AppendXML(dst []byte) ([]byte, error) {
+	var err error
 	dst = append(dst, "<RefreshCacheResponse xmlns=\"http://www.microsoft.com/SoftwareDistribution/Server/ClientWebService\">"...)
-	dst = v.appendXMLContent(dst)
-	return append(dst, "</RefreshCacheResponse>"...)
+	dst = v.appendXMLContent(dst, &err)
+	return append(dst, "</RefreshCacheResponse>"...), err
 }
 
 // DecodeStream decodes a GetExtendedUpdateInfo element, whose start tag d has just
@@ -339,11 +363,13 @@ func (v *GetExtendedUpdateInfo) DecodeStream(d *xmlstream.Decoder, space, local 
 }
 
 // AppendXML appends the GetExtendedUpdateInfo element as encoding/xml's Marshal writes
-// it, without reflection.
-func (v *GetExtendedUpdateInfo) AppendXML(dst []byte) []byte {
+// it, without reflection (but for the fields of types with their own
+// MarshalXML, which encoding/xml writes; its error is returned).
+func (v *GetExtendedUpdateInfo) AppendXML(dst []byte) ([]byte, error) {
+	var err error
 	dst = append(dst, "<GetExtendedUpdateInfo xmlns=\"http://www.microsoft.com/SoftwareDistribution/Server/ClientWebService\">"...)
-	dst = v.appendXMLContent(dst)
-	return append(dst, "</GetExtendedUpdateInfo>"...)
+	dst = v.appendXMLContent(dst, &err)
+	return append(dst, "</GetExtendedUpdateInfo>"...), err
 }
 
 // DecodeStream decodes a GetExtendedUpdateInfoResponse element, whose start tag d has just
@@ -365,11 +391,13 @@ func (v *GetExtendedUpdateInfoResponse) DecodeStream(d *xmlstream.Decoder, space
 }
 
 // AppendXML appends the GetExtendedUpdateInfoResponse element as encoding/xml's Marshal writes
-// it, without reflection.
-func (v *GetExtendedUpdateInfoResponse) AppendXML(dst []byte) []byte {
+// it, without reflection (but for the fields of types with their own
+// MarshalXML, which encoding/xml writes; its error is returned).
+func (v *GetExtendedUpdateInfoResponse) AppendXML(dst []byte) ([]byte, error) {
+	var err error
 	dst = append(dst, "<GetExtendedUpdateInfoResponse xmlns=\"http://www.microsoft.com/SoftwareDistribution/Server/ClientWebService\">"...)
-	dst = v.appendXMLContent(dst)
-	return append(dst, "</GetExtendedUpdateInfoResponse>"...)
+	dst = v.appendXMLContent(dst, &err)
+	return append(dst, "</GetExtendedUpdateInfoResponse>"...), err
 }
 
 // DecodeStream decodes a GetFileLocations element, whose start tag d has just
@@ -391,11 +419,13 @@ func (v *GetFileLocations) DecodeStream(d *xmlstream.Decoder, space, local strin
 }
 
 // AppendXML appends the GetFileLocations element as encoding/xml's Marshal writes
-// it, without reflection.
-func (v *GetFileLocations) AppendXML(dst []byte) []byte {
+// it, without reflection (but for the fields of types with their own
+// MarshalXML, which encoding/xml writes; its error is returned).
+func (v *GetFileLocations) AppendXML(dst []byte) ([]byte, error) {
+	var err error
 	dst = append(dst, "<GetFileLocations xmlns=\"http://www.microsoft.com/SoftwareDistribution/Server/ClientWebService\">"...)
-	dst = v.appendXMLContent(dst)
-	return append(dst, "</GetFileLocations>"...)
+	dst = v.appendXMLContent(dst, &err)
+	return append(dst, "</GetFileLocations>"...), err
 }
 
 // DecodeStream decodes a GetFileLocationsResponse element, whose start tag d has just
@@ -417,11 +447,13 @@ func (v *GetFileLocationsResponse) DecodeStream(d *xmlstream.Decoder, space, loc
 }
 
 // AppendXML appends the GetFileLocationsResponse element as encoding/xml's Marshal writes
-// it, without reflection.
-func (v *GetFileLocationsResponse) AppendXML(dst []byte) []byte {
+// it, without reflection (but for the fields of types with their own
+// MarshalXML, which encoding/xml writes; its error is returned).
+func (v *GetFileLocationsResponse) AppendXML(dst []byte) ([]byte, error) {
+	var err error
 	dst = append(dst, "<GetFileLocationsResponse xmlns=\"http://www.microsoft.com/SoftwareDistribution/Server/ClientWebService\">"...)
-	dst = v.appendXMLContent(dst)
-	return append(dst, "</GetFileLocationsResponse>"...)
+	dst = v.appendXMLContent(dst, &err)
+	return append(dst, "</GetFileLocationsResponse>"...), err
 }
 
 // DecodeStreamContent reads the content of a GetConfig element into v.
@@ -446,18 +478,18 @@ func (v *GetConfig) DecodeStreamContent(d *xmlstream.Decoder) error {
 	}
 }
 
-// AppendXMLElement appends a GetConfig element named name.
-func (v *GetConfig) AppendXMLElement(dst []byte, name string) []byte {
+// appendXMLElement appends a GetConfig element named name.
+func (v *GetConfig) appendXMLElement(dst []byte, name string, err *error) []byte {
 	dst = append(dst, '<')
 	dst = append(dst, name...)
 	dst = append(dst, '>')
-	dst = v.appendXMLContent(dst)
+	dst = v.appendXMLContent(dst, err)
 	dst = append(dst, '<', '/')
 	dst = append(dst, name...)
 	return append(dst, '>')
 }
 
-func (v *GetConfig) appendXMLContent(dst []byte) []byte {
+func (v *GetConfig) appendXMLContent(dst []byte, err *error) []byte {
 	if v.ProtocolVersion != "" {
 		dst = append(dst, "<protocolVersion>"...)
 		dst = xmlstream.AppendText(dst, string(v.ProtocolVersion))
@@ -489,20 +521,20 @@ func (v *GetConfigResponse) DecodeStreamContent(d *xmlstream.Decoder) error {
 	}
 }
 
-// AppendXMLElement appends a GetConfigResponse element named name.
-func (v *GetConfigResponse) AppendXMLElement(dst []byte, name string) []byte {
+// appendXMLElement appends a GetConfigResponse element named name.
+func (v *GetConfigResponse) appendXMLElement(dst []byte, name string, err *error) []byte {
 	dst = append(dst, '<')
 	dst = append(dst, name...)
 	dst = append(dst, '>')
-	dst = v.appendXMLContent(dst)
+	dst = v.appendXMLContent(dst, err)
 	dst = append(dst, '<', '/')
 	dst = append(dst, name...)
 	return append(dst, '>')
 }
 
-func (v *GetConfigResponse) appendXMLContent(dst []byte) []byte {
+func (v *GetConfigResponse) appendXMLContent(dst []byte, err *error) []byte {
 	if v.GetConfigResult != nil {
-		dst = v.GetConfigResult.AppendXMLElement(dst, "GetConfigResult")
+		dst = v.GetConfigResult.appendXMLElement(dst, "GetConfigResult", err)
 	}
 	return dst
 }
@@ -559,23 +591,23 @@ func (v *GetCookie) DecodeStreamContent(d *xmlstream.Decoder) error {
 	}
 }
 
-// AppendXMLElement appends a GetCookie element named name.
-func (v *GetCookie) AppendXMLElement(dst []byte, name string) []byte {
+// appendXMLElement appends a GetCookie element named name.
+func (v *GetCookie) appendXMLElement(dst []byte, name string, err *error) []byte {
 	dst = append(dst, '<')
 	dst = append(dst, name...)
 	dst = append(dst, '>')
-	dst = v.appendXMLContent(dst)
+	dst = v.appendXMLContent(dst, err)
 	dst = append(dst, '<', '/')
 	dst = append(dst, name...)
 	return append(dst, '>')
 }
 
-func (v *GetCookie) appendXMLContent(dst []byte) []byte {
+func (v *GetCookie) appendXMLContent(dst []byte, err *error) []byte {
 	if v.AuthCookies != nil {
-		dst = v.AuthCookies.AppendXMLElement(dst, "authCookies")
+		dst = v.AuthCookies.appendXMLElement(dst, "authCookies", err)
 	}
 	if v.OldCookie != nil {
-		dst = v.OldCookie.AppendXMLElement(dst, "oldCookie")
+		dst = v.OldCookie.appendXMLElement(dst, "oldCookie", err)
 	}
 	dst = append(dst, "<lastChange>"...)
 	dst = v.LastChange.AppendXMLText(dst)
@@ -614,20 +646,20 @@ func (v *GetCookieResponse) DecodeStreamContent(d *xmlstream.Decoder) error {
 	}
 }
 
-// AppendXMLElement appends a GetCookieResponse element named name.
-func (v *GetCookieResponse) AppendXMLElement(dst []byte, name string) []byte {
+// appendXMLElement appends a GetCookieResponse element named name.
+func (v *GetCookieResponse) appendXMLElement(dst []byte, name string, err *error) []byte {
 	dst = append(dst, '<')
 	dst = append(dst, name...)
 	dst = append(dst, '>')
-	dst = v.appendXMLContent(dst)
+	dst = v.appendXMLContent(dst, err)
 	dst = append(dst, '<', '/')
 	dst = append(dst, name...)
 	return append(dst, '>')
 }
 
-func (v *GetCookieResponse) appendXMLContent(dst []byte) []byte {
+func (v *GetCookieResponse) appendXMLContent(dst []byte, err *error) []byte {
 	if v.GetCookieResult != nil {
-		dst = v.GetCookieResult.AppendXMLElement(dst, "GetCookieResult")
+		dst = v.GetCookieResult.appendXMLElement(dst, "GetCookieResult", err)
 	}
 	return dst
 }
@@ -662,23 +694,23 @@ func (v *RegisterComputer) DecodeStreamContent(d *xmlstream.Decoder) error {
 	}
 }
 
-// AppendXMLElement appends a RegisterComputer element named name.
-func (v *RegisterComputer) AppendXMLElement(dst []byte, name string) []byte {
+// appendXMLElement appends a RegisterComputer element named name.
+func (v *RegisterComputer) appendXMLElement(dst []byte, name string, err *error) []byte {
 	dst = append(dst, '<')
 	dst = append(dst, name...)
 	dst = append(dst, '>')
-	dst = v.appendXMLContent(dst)
+	dst = v.appendXMLContent(dst, err)
 	dst = append(dst, '<', '/')
 	dst = append(dst, name...)
 	return append(dst, '>')
 }
 
-func (v *RegisterComputer) appendXMLContent(dst []byte) []byte {
+func (v *RegisterComputer) appendXMLContent(dst []byte, err *error) []byte {
 	if v.Cookie != nil {
-		dst = v.Cookie.AppendXMLElement(dst, "cookie")
+		dst = v.Cookie.appendXMLElement(dst, "cookie", err)
 	}
 	if v.ComputerInfo != nil {
-		dst = v.ComputerInfo.AppendXMLElement(dst, "computerInfo")
+		dst = v.ComputerInfo.appendXMLElement(dst, "computerInfo", err)
 	}
 	return dst
 }
@@ -699,18 +731,18 @@ func (v *RegisterComputerResponse) DecodeStreamContent(d *xmlstream.Decoder) err
 	}
 }
 
-// AppendXMLElement appends a RegisterComputerResponse element named name.
-func (v *RegisterComputerResponse) AppendXMLElement(dst []byte, name string) []byte {
+// appendXMLElement appends a RegisterComputerResponse element named name.
+func (v *RegisterComputerResponse) appendXMLElement(dst []byte, name string, err *error) []byte {
 	dst = append(dst, '<')
 	dst = append(dst, name...)
 	dst = append(dst, '>')
-	dst = v.appendXMLContent(dst)
+	dst = v.appendXMLContent(dst, err)
 	dst = append(dst, '<', '/')
 	dst = append(dst, name...)
 	return append(dst, '>')
 }
 
-func (v *RegisterComputerResponse) appendXMLContent(dst []byte) []byte {
+func (v *RegisterComputerResponse) appendXMLContent(dst []byte, err *error) []byte {
 	return dst
 }
 
@@ -737,20 +769,20 @@ func (v *StartCategoryScan) DecodeStreamContent(d *xmlstream.Decoder) error {
 	}
 }
 
-// AppendXMLElement appends a StartCategoryScan element named name.
-func (v *StartCategoryScan) AppendXMLElement(dst []byte, name string) []byte {
+// appendXMLElement appends a StartCategoryScan element named name.
+func (v *StartCategoryScan) appendXMLElement(dst []byte, name string, err *error) []byte {
 	dst = append(dst, '<')
 	dst = append(dst, name...)
 	dst = append(dst, '>')
-	dst = v.appendXMLContent(dst)
+	dst = v.appendXMLContent(dst, err)
 	dst = append(dst, '<', '/')
 	dst = append(dst, name...)
 	return append(dst, '>')
 }
 
-func (v *StartCategoryScan) appendXMLContent(dst []byte) []byte {
+func (v *StartCategoryScan) appendXMLContent(dst []byte, err *error) []byte {
 	if v.RequestedCategories != nil {
-		dst = v.RequestedCategories.AppendXMLElement(dst, "requestedCategories")
+		dst = v.RequestedCategories.appendXMLElement(dst, "requestedCategories", err)
 	}
 	return dst
 }
@@ -785,23 +817,23 @@ func (v *StartCategoryScanResponse) DecodeStreamContent(d *xmlstream.Decoder) er
 	}
 }
 
-// AppendXMLElement appends a StartCategoryScanResponse element named name.
-func (v *StartCategoryScanResponse) AppendXMLElement(dst []byte, name string) []byte {
+// appendXMLElement appends a StartCategoryScanResponse element named name.
+func (v *StartCategoryScanResponse) appendXMLElement(dst []byte, name string, err *error) []byte {
 	dst = append(dst, '<')
 	dst = append(dst, name...)
 	dst = append(dst, '>')
-	dst = v.appendXMLContent(dst)
+	dst = v.appendXMLContent(dst, err)
 	dst = append(dst, '<', '/')
 	dst = append(dst, name...)
 	return append(dst, '>')
 }
 
-func (v *StartCategoryScanResponse) appendXMLContent(dst []byte) []byte {
+func (v *StartCategoryScanResponse) appendXMLContent(dst []byte, err *error) []byte {
 	if v.PreferredCategoryIds != nil {
-		dst = v.PreferredCategoryIds.AppendXMLElement(dst, "preferredCategoryIds")
+		dst = v.PreferredCategoryIds.appendXMLElement(dst, "preferredCategoryIds", err)
 	}
 	if v.RequestedCategoryIdsInError != nil {
-		dst = v.RequestedCategoryIdsInError.AppendXMLElement(dst, "requestedCategoryIdsInError")
+		dst = v.RequestedCategoryIdsInError.appendXMLElement(dst, "requestedCategoryIdsInError", err)
 	}
 	return dst
 }
@@ -836,23 +868,23 @@ func (v *SyncUpdates) DecodeStreamContent(d *xmlstream.Decoder) error {
 	}
 }
 
-// AppendXMLElement appends a SyncUpdates element named name.
-func (v *SyncUpdates) AppendXMLElement(dst []byte, name string) []byte {
+// appendXMLElement appends a SyncUpdates element named name.
+func (v *SyncUpdates) appendXMLElement(dst []byte, name string, err *error) []byte {
 	dst = append(dst, '<')
 	dst = append(dst, name...)
 	dst = append(dst, '>')
-	dst = v.appendXMLContent(dst)
+	dst = v.appendXMLContent(dst, err)
 	dst = append(dst, '<', '/')
 	dst = append(dst, name...)
 	return append(dst, '>')
 }
 
-func (v *SyncUpdates) appendXMLContent(dst []byte) []byte {
+func (v *SyncUpdates) appendXMLContent(dst []byte, err *error) []byte {
 	if v.Cookie != nil {
-		dst = v.Cookie.AppendXMLElement(dst, "cookie")
+		dst = v.Cookie.appendXMLElement(dst, "cookie", err)
 	}
 	if v.Parameters != nil {
-		dst = v.Parameters.AppendXMLElement(dst, "parameters")
+		dst = v.Parameters.appendXMLElement(dst, "parameters", err)
 	}
 	return dst
 }
@@ -880,20 +912,20 @@ func (v *SyncUpdatesResponse) DecodeStreamContent(d *xmlstream.Decoder) error {
 	}
 }
 
-// AppendXMLElement appends a SyncUpdatesResponse element named name.
-func (v *SyncUpdatesResponse) AppendXMLElement(dst []byte, name string) []byte {
+// appendXMLElement appends a SyncUpdatesResponse element named name.
+func (v *SyncUpdatesResponse) appendXMLElement(dst []byte, name string, err *error) []byte {
 	dst = append(dst, '<')
 	dst = append(dst, name...)
 	dst = append(dst, '>')
-	dst = v.appendXMLContent(dst)
+	dst = v.appendXMLContent(dst, err)
 	dst = append(dst, '<', '/')
 	dst = append(dst, name...)
 	return append(dst, '>')
 }
 
-func (v *SyncUpdatesResponse) appendXMLContent(dst []byte) []byte {
+func (v *SyncUpdatesResponse) appendXMLContent(dst []byte, err *error) []byte {
 	if v.SyncUpdatesResult != nil {
-		dst = v.SyncUpdatesResult.AppendXMLElement(dst, "SyncUpdatesResult")
+		dst = v.SyncUpdatesResult.appendXMLElement(dst, "SyncUpdatesResult", err)
 	}
 	return dst
 }
@@ -934,23 +966,23 @@ func (v *RefreshCache) DecodeStreamContent(d *xmlstream.Decoder) error {
 	}
 }
 
-// AppendXMLElement appends a RefreshCache element named name.
-func (v *RefreshCache) AppendXMLElement(dst []byte, name string) []byte {
+// appendXMLElement appends a RefreshCache element named name.
+func (v *RefreshCache) appendXMLElement(dst []byte, name string, err *error) []byte {
 	dst = append(dst, '<')
 	dst = append(dst, name...)
 	dst = append(dst, '>')
-	dst = v.appendXMLContent(dst)
+	dst = v.appendXMLContent(dst, err)
 	dst = append(dst, '<', '/')
 	dst = append(dst, name...)
 	return append(dst, '>')
 }
 
-func (v *RefreshCache) appendXMLContent(dst []byte) []byte {
+func (v *RefreshCache) appendXMLContent(dst []byte, err *error) []byte {
 	if v.Cookie != nil {
-		dst = v.Cookie.AppendXMLElement(dst, "cookie")
+		dst = v.Cookie.appendXMLElement(dst, "cookie", err)
 	}
 	if v.GlobalIDs != nil {
-		dst = v.GlobalIDs.AppendXMLElement(dst, "globalIDs")
+		dst = v.GlobalIDs.appendXMLElement(dst, "globalIDs", err)
 	}
 	if v.DeviceAttributes != "" {
 		dst = append(dst, "<deviceAttributes>"...)
@@ -983,20 +1015,20 @@ func (v *RefreshCacheResponse) DecodeStreamContent(d *xmlstream.Decoder) error {
 	}
 }
 
-// AppendXMLElement appends a RefreshCacheResponse element named name.
-func (v *RefreshCacheResponse) AppendXMLElement(dst []byte, name string) []byte {
+// appendXMLElement appends a RefreshCacheResponse element named name.
+func (v *RefreshCacheResponse) appendXMLElement(dst []byte, name string, err *error) []byte {
 	dst = append(dst, '<')
 	dst = append(dst, name...)
 	dst = append(dst, '>')
-	dst = v.appendXMLContent(dst)
+	dst = v.appendXMLContent(dst, err)
 	dst = append(dst, '<', '/')
 	dst = append(dst, name...)
 	return append(dst, '>')
 }
 
-func (v *RefreshCacheResponse) appendXMLContent(dst []byte) []byte {
+func (v *RefreshCacheResponse) appendXMLContent(dst []byte, err *error) []byte {
 	if v.RefreshCacheResult != nil {
-		dst = v.RefreshCacheResult.AppendXMLElement(dst, "RefreshCacheResult")
+		dst = v.RefreshCacheResult.appendXMLElement(dst, "RefreshCacheResult", err)
 	}
 	return dst
 }
@@ -1063,29 +1095,29 @@ func (v *GetExtendedUpdateInfo) DecodeStreamContent(d *xmlstream.Decoder) error 
 	}
 }
 
-// AppendXMLElement appends a GetExtendedUpdateInfo element named name.
-func (v *GetExtendedUpdateInfo) AppendXMLElement(dst []byte, name string) []byte {
+// appendXMLElement appends a GetExtendedUpdateInfo element named name.
+func (v *GetExtendedUpdateInfo) appendXMLElement(dst []byte, name string, err *error) []byte {
 	dst = append(dst, '<')
 	dst = append(dst, name...)
 	dst = append(dst, '>')
-	dst = v.appendXMLContent(dst)
+	dst = v.appendXMLContent(dst, err)
 	dst = append(dst, '<', '/')
 	dst = append(dst, name...)
 	return append(dst, '>')
 }
 
-func (v *GetExtendedUpdateInfo) appendXMLContent(dst []byte) []byte {
+func (v *GetExtendedUpdateInfo) appendXMLContent(dst []byte, err *error) []byte {
 	if v.Cookie != nil {
-		dst = v.Cookie.AppendXMLElement(dst, "cookie")
+		dst = v.Cookie.appendXMLElement(dst, "cookie", err)
 	}
 	if v.RevisionIDs != nil {
-		dst = v.RevisionIDs.AppendXMLElement(dst, "revisionIDs")
+		dst = v.RevisionIDs.appendXMLElement(dst, "revisionIDs", err)
 	}
 	if v.InfoTypes != nil {
-		dst = v.InfoTypes.AppendXMLElement(dst, "infoTypes")
+		dst = v.InfoTypes.appendXMLElement(dst, "infoTypes", err)
 	}
 	if v.Locales != nil {
-		dst = v.Locales.AppendXMLElement(dst, "locales")
+		dst = v.Locales.appendXMLElement(dst, "locales", err)
 	}
 	if v.DeviceAttributes != "" {
 		dst = append(dst, "<deviceAttributes>"...)
@@ -1128,20 +1160,20 @@ func (v *GetExtendedUpdateInfoResponse) DecodeStreamContent(d *xmlstream.Decoder
 	}
 }
 
-// AppendXMLElement appends a GetExtendedUpdateInfoResponse element named name.
-func (v *GetExtendedUpdateInfoResponse) AppendXMLElement(dst []byte, name string) []byte {
+// appendXMLElement appends a GetExtendedUpdateInfoResponse element named name.
+func (v *GetExtendedUpdateInfoResponse) appendXMLElement(dst []byte, name string, err *error) []byte {
 	dst = append(dst, '<')
 	dst = append(dst, name...)
 	dst = append(dst, '>')
-	dst = v.appendXMLContent(dst)
+	dst = v.appendXMLContent(dst, err)
 	dst = append(dst, '<', '/')
 	dst = append(dst, name...)
 	return append(dst, '>')
 }
 
-func (v *GetExtendedUpdateInfoResponse) appendXMLContent(dst []byte) []byte {
+func (v *GetExtendedUpdateInfoResponse) appendXMLContent(dst []byte, err *error) []byte {
 	if v.GetExtendedUpdateInfoResult != nil {
-		dst = v.GetExtendedUpdateInfoResult.AppendXMLElement(dst, "GetExtendedUpdateInfoResult")
+		dst = v.GetExtendedUpdateInfoResult.appendXMLElement(dst, "GetExtendedUpdateInfoResult", err)
 	}
 	return dst
 }
@@ -1176,23 +1208,23 @@ func (v *GetFileLocations) DecodeStreamContent(d *xmlstream.Decoder) error {
 	}
 }
 
-// AppendXMLElement appends a GetFileLocations element named name.
-func (v *GetFileLocations) AppendXMLElement(dst []byte, name string) []byte {
+// appendXMLElement appends a GetFileLocations element named name.
+func (v *GetFileLocations) appendXMLElement(dst []byte, name string, err *error) []byte {
 	dst = append(dst, '<')
 	dst = append(dst, name...)
 	dst = append(dst, '>')
-	dst = v.appendXMLContent(dst)
+	dst = v.appendXMLContent(dst, err)
 	dst = append(dst, '<', '/')
 	dst = append(dst, name...)
 	return append(dst, '>')
 }
 
-func (v *GetFileLocations) appendXMLContent(dst []byte) []byte {
+func (v *GetFileLocations) appendXMLContent(dst []byte, err *error) []byte {
 	if v.Cookie != nil {
-		dst = v.Cookie.AppendXMLElement(dst, "cookie")
+		dst = v.Cookie.appendXMLElement(dst, "cookie", err)
 	}
 	if v.FileDigests != nil {
-		dst = v.FileDigests.AppendXMLElement(dst, "fileDigests")
+		dst = v.FileDigests.appendXMLElement(dst, "fileDigests", err)
 	}
 	return dst
 }
@@ -1220,20 +1252,20 @@ func (v *GetFileLocationsResponse) DecodeStreamContent(d *xmlstream.Decoder) err
 	}
 }
 
-// AppendXMLElement appends a GetFileLocationsResponse element named name.
-func (v *GetFileLocationsResponse) AppendXMLElement(dst []byte, name string) []byte {
+// appendXMLElement appends a GetFileLocationsResponse element named name.
+func (v *GetFileLocationsResponse) appendXMLElement(dst []byte, name string, err *error) []byte {
 	dst = append(dst, '<')
 	dst = append(dst, name...)
 	dst = append(dst, '>')
-	dst = v.appendXMLContent(dst)
+	dst = v.appendXMLContent(dst, err)
 	dst = append(dst, '<', '/')
 	dst = append(dst, name...)
 	return append(dst, '>')
 }
 
-func (v *GetFileLocationsResponse) appendXMLContent(dst []byte) []byte {
+func (v *GetFileLocationsResponse) appendXMLContent(dst []byte, err *error) []byte {
 	if v.GetFileLocationsResult != nil {
-		dst = v.GetFileLocationsResult.AppendXMLElement(dst, "GetFileLocationsResult")
+		dst = v.GetFileLocationsResult.appendXMLElement(dst, "GetFileLocationsResult", err)
 	}
 	return dst
 }
@@ -1293,18 +1325,18 @@ func (v *Config) DecodeStreamContent(d *xmlstream.Decoder) error {
 	}
 }
 
-// AppendXMLElement appends a Config element named name.
-func (v *Config) AppendXMLElement(dst []byte, name string) []byte {
+// appendXMLElement appends a Config element named name.
+func (v *Config) appendXMLElement(dst []byte, name string, err *error) []byte {
 	dst = append(dst, '<')
 	dst = append(dst, name...)
 	dst = append(dst, '>')
-	dst = v.appendXMLContent(dst)
+	dst = v.appendXMLContent(dst, err)
 	dst = append(dst, '<', '/')
 	dst = append(dst, name...)
 	return append(dst, '>')
 }
 
-func (v *Config) appendXMLContent(dst []byte) []byte {
+func (v *Config) appendXMLContent(dst []byte, err *error) []byte {
 	dst = append(dst, "<LastChange>"...)
 	dst = v.LastChange.AppendXMLText(dst)
 	dst = append(dst, "</LastChange>"...)
@@ -1312,13 +1344,13 @@ func (v *Config) appendXMLContent(dst []byte) []byte {
 	dst = strconv.AppendBool(dst, v.IsRegistrationRequired)
 	dst = append(dst, "</IsRegistrationRequired>"...)
 	if v.AuthInfo != nil {
-		dst = v.AuthInfo.AppendXMLElement(dst, "AuthInfo")
+		dst = v.AuthInfo.appendXMLElement(dst, "AuthInfo", err)
 	}
 	if v.AllowedEventIds != nil {
-		dst = v.AllowedEventIds.AppendXMLElement(dst, "AllowedEventIds")
+		dst = v.AllowedEventIds.appendXMLElement(dst, "AllowedEventIds", err)
 	}
 	if v.Properties != nil {
-		dst = v.Properties.AppendXMLElement(dst, "Properties")
+		dst = v.Properties.appendXMLElement(dst, "Properties", err)
 	}
 	return dst
 }
@@ -1345,22 +1377,22 @@ func (v *ArrayOfAuthorizationCookie) DecodeStreamContent(d *xmlstream.Decoder) e
 	}
 }
 
-// AppendXMLElement appends a ArrayOfAuthorizationCookie element named name.
-func (v *ArrayOfAuthorizationCookie) AppendXMLElement(dst []byte, name string) []byte {
+// appendXMLElement appends a ArrayOfAuthorizationCookie element named name.
+func (v *ArrayOfAuthorizationCookie) appendXMLElement(dst []byte, name string, err *error) []byte {
 	dst = append(dst, '<')
 	dst = append(dst, name...)
 	dst = append(dst, '>')
-	dst = v.appendXMLContent(dst)
+	dst = v.appendXMLContent(dst, err)
 	dst = append(dst, '<', '/')
 	dst = append(dst, name...)
 	return append(dst, '>')
 }
 
-func (v *ArrayOfAuthorizationCookie) appendXMLContent(dst []byte) []byte {
+func (v *ArrayOfAuthorizationCookie) appendXMLContent(dst []byte, err *error) []byte {
 	if len(v.AuthorizationCookie) != 0 {
 		for _, e := range v.AuthorizationCookie {
 			if e != nil {
-				dst = e.AppendXMLElement(dst, "AuthorizationCookie")
+				dst = e.appendXMLElement(dst, "AuthorizationCookie", err)
 			}
 		}
 	}
@@ -1399,18 +1431,18 @@ func (v *Cookie) DecodeStreamContent(d *xmlstream.Decoder) error {
 	}
 }
 
-// AppendXMLElement appends a Cookie element named name.
-func (v *Cookie) AppendXMLElement(dst []byte, name string) []byte {
+// appendXMLElement appends a Cookie element named name.
+func (v *Cookie) appendXMLElement(dst []byte, name string, err *error) []byte {
 	dst = append(dst, '<')
 	dst = append(dst, name...)
 	dst = append(dst, '>')
-	dst = v.appendXMLContent(dst)
+	dst = v.appendXMLContent(dst, err)
 	dst = append(dst, '<', '/')
 	dst = append(dst, name...)
 	return append(dst, '>')
 }
 
-func (v *Cookie) appendXMLContent(dst []byte) []byte {
+func (v *Cookie) appendXMLContent(dst []byte, err *error) []byte {
 	dst = append(dst, "<Expiration>"...)
 	dst = v.Expiration.AppendXMLText(dst)
 	dst = append(dst, "</Expiration>"...)
@@ -1648,18 +1680,18 @@ func (v *ComputerInfo) DecodeStreamContent(d *xmlstream.Decoder) error {
 	}
 }
 
-// AppendXMLElement appends a ComputerInfo element named name.
-func (v *ComputerInfo) AppendXMLElement(dst []byte, name string) []byte {
+// appendXMLElement appends a ComputerInfo element named name.
+func (v *ComputerInfo) appendXMLElement(dst []byte, name string, err *error) []byte {
 	dst = append(dst, '<')
 	dst = append(dst, name...)
 	dst = append(dst, '>')
-	dst = v.appendXMLContent(dst)
+	dst = v.appendXMLContent(dst, err)
 	dst = append(dst, '<', '/')
 	dst = append(dst, name...)
 	return append(dst, '>')
 }
 
-func (v *ComputerInfo) appendXMLContent(dst []byte) []byte {
+func (v *ComputerInfo) appendXMLContent(dst []byte, err *error) []byte {
 	if v.DnsName != "" {
 		dst = append(dst, "<DnsName>"...)
 		dst = xmlstream.AppendText(dst, string(v.DnsName))
@@ -1787,22 +1819,22 @@ func (v *ArrayOfCategoryRelationship) DecodeStreamContent(d *xmlstream.Decoder) 
 	}
 }
 
-// AppendXMLElement appends a ArrayOfCategoryRelationship element named name.
-func (v *ArrayOfCategoryRelationship) AppendXMLElement(dst []byte, name string) []byte {
+// appendXMLElement appends a ArrayOfCategoryRelationship element named name.
+func (v *ArrayOfCategoryRelationship) appendXMLElement(dst []byte, name string, err *error) []byte {
 	dst = append(dst, '<')
 	dst = append(dst, name...)
 	dst = append(dst, '>')
-	dst = v.appendXMLContent(dst)
+	dst = v.appendXMLContent(dst, err)
 	dst = append(dst, '<', '/')
 	dst = append(dst, name...)
 	return append(dst, '>')
 }
 
-func (v *ArrayOfCategoryRelationship) appendXMLContent(dst []byte) []byte {
+func (v *ArrayOfCategoryRelationship) appendXMLContent(dst []byte, err *error) []byte {
 	if len(v.CategoryRelationship) != 0 {
 		for _, e := range v.CategoryRelationship {
 			if e != nil {
-				dst = e.AppendXMLElement(dst, "CategoryRelationship")
+				dst = e.appendXMLElement(dst, "CategoryRelationship", err)
 			}
 		}
 	}
@@ -1833,18 +1865,18 @@ func (v *ArrayOfGuid) DecodeStreamContent(d *xmlstream.Decoder) error {
 	}
 }
 
-// AppendXMLElement appends a ArrayOfGuid element named name.
-func (v *ArrayOfGuid) AppendXMLElement(dst []byte, name string) []byte {
+// appendXMLElement appends a ArrayOfGuid element named name.
+func (v *ArrayOfGuid) appendXMLElement(dst []byte, name string, err *error) []byte {
 	dst = append(dst, '<')
 	dst = append(dst, name...)
 	dst = append(dst, '>')
-	dst = v.appendXMLContent(dst)
+	dst = v.appendXMLContent(dst, err)
 	dst = append(dst, '<', '/')
 	dst = append(dst, name...)
 	return append(dst, '>')
 }
 
-func (v *ArrayOfGuid) appendXMLContent(dst []byte) []byte {
+func (v *ArrayOfGuid) appendXMLContent(dst []byte, err *error) []byte {
 	if len(v.Guid) != 0 {
 		for _, e := range v.Guid {
 			if e != "" {
@@ -2033,44 +2065,44 @@ func (v *SyncUpdateParameters) DecodeStreamContent(d *xmlstream.Decoder) error {
 	}
 }
 
-// AppendXMLElement appends a SyncUpdateParameters element named name.
-func (v *SyncUpdateParameters) AppendXMLElement(dst []byte, name string) []byte {
+// appendXMLElement appends a SyncUpdateParameters element named name.
+func (v *SyncUpdateParameters) appendXMLElement(dst []byte, name string, err *error) []byte {
 	dst = append(dst, '<')
 	dst = append(dst, name...)
 	dst = append(dst, '>')
-	dst = v.appendXMLContent(dst)
+	dst = v.appendXMLContent(dst, err)
 	dst = append(dst, '<', '/')
 	dst = append(dst, name...)
 	return append(dst, '>')
 }
 
-func (v *SyncUpdateParameters) appendXMLContent(dst []byte) []byte {
+func (v *SyncUpdateParameters) appendXMLContent(dst []byte, err *error) []byte {
 	dst = append(dst, "<ExpressQuery>"...)
 	dst = strconv.AppendBool(dst, v.ExpressQuery)
 	dst = append(dst, "</ExpressQuery>"...)
 	if v.InstalledNonLeafUpdateIDs != nil {
-		dst = v.InstalledNonLeafUpdateIDs.AppendXMLElement(dst, "InstalledNonLeafUpdateIDs")
+		dst = v.InstalledNonLeafUpdateIDs.appendXMLElement(dst, "InstalledNonLeafUpdateIDs", err)
 	}
 	if v.OtherCachedUpdateIDs != nil {
-		dst = v.OtherCachedUpdateIDs.AppendXMLElement(dst, "OtherCachedUpdateIDs")
+		dst = v.OtherCachedUpdateIDs.appendXMLElement(dst, "OtherCachedUpdateIDs", err)
 	}
 	if v.SystemSpec != nil {
-		dst = v.SystemSpec.AppendXMLElement(dst, "SystemSpec")
+		dst = v.SystemSpec.appendXMLElement(dst, "SystemSpec", err)
 	}
 	if v.CachedDriverIDs != nil {
-		dst = v.CachedDriverIDs.AppendXMLElement(dst, "CachedDriverIDs")
+		dst = v.CachedDriverIDs.appendXMLElement(dst, "CachedDriverIDs", err)
 	}
 	dst = append(dst, "<SkipSoftwareSync>"...)
 	dst = strconv.AppendBool(dst, v.SkipSoftwareSync)
 	dst = append(dst, "</SkipSoftwareSync>"...)
 	if v.FilterCategoryIds != nil {
-		dst = v.FilterCategoryIds.AppendXMLElement(dst, "FilterCategoryIds")
+		dst = v.FilterCategoryIds.appendXMLElement(dst, "FilterCategoryIds", err)
 	}
 	dst = append(dst, "<NeedTwoGroupOutOfScopeUpdates>"...)
 	dst = strconv.AppendBool(dst, v.NeedTwoGroupOutOfScopeUpdates)
 	dst = append(dst, "</NeedTwoGroupOutOfScopeUpdates>"...)
 	if v.FilterAppCategoryIds != nil {
-		dst = v.FilterAppCategoryIds.AppendXMLElement(dst, "FilterAppCategoryIds")
+		dst = v.FilterAppCategoryIds.appendXMLElement(dst, "FilterAppCategoryIds", err)
 	}
 	if v.TreatAppCategoryIdsAsInstalled {
 		dst = append(dst, "<TreatAppCategoryIdsAsInstalled>"...)
@@ -2081,7 +2113,7 @@ func (v *SyncUpdateParameters) appendXMLContent(dst []byte) []byte {
 	dst = strconv.AppendBool(dst, v.AlsoPerformRegularSync)
 	dst = append(dst, "</AlsoPerformRegularSync>"...)
 	if v.ComputerSpec != nil {
-		dst = v.ComputerSpec.AppendXMLElement(dst, "ComputerSpec")
+		dst = v.ComputerSpec.appendXMLElement(dst, "ComputerSpec", err)
 	}
 	if v.FeatureScoreMatchingKey != "" {
 		dst = append(dst, "<FeatureScoreMatchingKey>"...)
@@ -2089,13 +2121,13 @@ func (v *SyncUpdateParameters) appendXMLContent(dst []byte) []byte {
 		dst = append(dst, "</FeatureScoreMatchingKey>"...)
 	}
 	if v.ExtendedUpdateInfoParameters != nil {
-		dst = v.ExtendedUpdateInfoParameters.AppendXMLElement(dst, "ExtendedUpdateInfoParameters")
+		dst = v.ExtendedUpdateInfoParameters.appendXMLElement(dst, "ExtendedUpdateInfoParameters", err)
 	}
 	if v.ExtendedUserInfoParameters != nil {
-		dst = v.ExtendedUserInfoParameters.AppendXMLElement(dst, "ExtendedUserInfoParameters")
+		dst = v.ExtendedUserInfoParameters.appendXMLElement(dst, "ExtendedUserInfoParameters", err)
 	}
 	if v.ClientPreferredLanguages != nil {
-		dst = v.ClientPreferredLanguages.AppendXMLElement(dst, "ClientPreferredLanguages")
+		dst = v.ClientPreferredLanguages.appendXMLElement(dst, "ClientPreferredLanguages", err)
 	}
 	if v.WuBundleId != "" {
 		dst = append(dst, "<WuBundleId>"...)
@@ -2103,16 +2135,16 @@ func (v *SyncUpdateParameters) appendXMLContent(dst []byte) []byte {
 		dst = append(dst, "</WuBundleId>"...)
 	}
 	if v.ProductsParameters != nil {
-		dst = v.ProductsParameters.AppendXMLElement(dst, "ProductsParameters")
+		dst = v.ProductsParameters.appendXMLElement(dst, "ProductsParameters", err)
 	}
 	if v.PendingUpdateIDs != nil {
-		dst = v.PendingUpdateIDs.AppendXMLElement(dst, "PendingUpdateIDs")
+		dst = v.PendingUpdateIDs.appendXMLElement(dst, "PendingUpdateIDs", err)
 	}
 	if v.OtherCachedUpdateDeploymentIDs != nil {
-		dst = v.OtherCachedUpdateDeploymentIDs.AppendXMLElement(dst, "OtherCachedUpdateDeploymentIDs")
+		dst = v.OtherCachedUpdateDeploymentIDs.appendXMLElement(dst, "OtherCachedUpdateDeploymentIDs", err)
 	}
 	if v.CachedDriverUpdateDeploymentIDs != nil {
-		dst = v.CachedDriverUpdateDeploymentIDs.AppendXMLElement(dst, "CachedDriverUpdateDeploymentIDs")
+		dst = v.CachedDriverUpdateDeploymentIDs.appendXMLElement(dst, "CachedDriverUpdateDeploymentIDs", err)
 	}
 	return dst
 }
@@ -2197,35 +2229,35 @@ func (v *SyncInfo) DecodeStreamContent(d *xmlstream.Decoder) error {
 	}
 }
 
-// AppendXMLElement appends a SyncInfo element named name.
-func (v *SyncInfo) AppendXMLElement(dst []byte, name string) []byte {
+// appendXMLElement appends a SyncInfo element named name.
+func (v *SyncInfo) appendXMLElement(dst []byte, name string, err *error) []byte {
 	dst = append(dst, '<')
 	dst = append(dst, name...)
 	dst = append(dst, '>')
-	dst = v.appendXMLContent(dst)
+	dst = v.appendXMLContent(dst, err)
 	dst = append(dst, '<', '/')
 	dst = append(dst, name...)
 	return append(dst, '>')
 }
 
-func (v *SyncInfo) appendXMLContent(dst []byte) []byte {
+func (v *SyncInfo) appendXMLContent(dst []byte, err *error) []byte {
 	if v.NewUpdates != nil {
-		dst = v.NewUpdates.AppendXMLElement(dst, "NewUpdates")
+		dst = v.NewUpdates.appendXMLElement(dst, "NewUpdates", err)
 	}
 	if v.OutOfScopeRevisionIDs != nil {
-		dst = v.OutOfScopeRevisionIDs.AppendXMLElement(dst, "OutOfScopeRevisionIDs")
+		dst = v.OutOfScopeRevisionIDs.appendXMLElement(dst, "OutOfScopeRevisionIDs", err)
 	}
 	if v.ChangedUpdates != nil {
-		dst = v.ChangedUpdates.AppendXMLElement(dst, "ChangedUpdates")
+		dst = v.ChangedUpdates.appendXMLElement(dst, "ChangedUpdates", err)
 	}
 	dst = append(dst, "<Truncated>"...)
 	dst = strconv.AppendBool(dst, v.Truncated)
 	dst = append(dst, "</Truncated>"...)
 	if v.NewCookie != nil {
-		dst = v.NewCookie.AppendXMLElement(dst, "NewCookie")
+		dst = v.NewCookie.appendXMLElement(dst, "NewCookie", err)
 	}
 	if v.DeployedOutOfScopeRevisionIds != nil {
-		dst = v.DeployedOutOfScopeRevisionIds.AppendXMLElement(dst, "DeployedOutOfScopeRevisionIds")
+		dst = v.DeployedOutOfScopeRevisionIds.appendXMLElement(dst, "DeployedOutOfScopeRevisionIds", err)
 	}
 	if v.DriverSyncNotNeeded != "" {
 		dst = append(dst, "<DriverSyncNotNeeded>"...)
@@ -2233,7 +2265,7 @@ func (v *SyncInfo) appendXMLContent(dst []byte) []byte {
 		dst = append(dst, "</DriverSyncNotNeeded>"...)
 	}
 	if v.ExtendedUpdateInfo != nil {
-		dst = v.ExtendedUpdateInfo.AppendXMLElement(dst, "ExtendedUpdateInfo")
+		dst = v.ExtendedUpdateInfo.appendXMLElement(dst, "ExtendedUpdateInfo", err)
 	}
 	if v.CountryCode != "" {
 		dst = append(dst, "<CountryCode>"...)
@@ -2265,22 +2297,22 @@ func (v *ArrayOfUpdateIdentity) DecodeStreamContent(d *xmlstream.Decoder) error 
 	}
 }
 
-// AppendXMLElement appends a ArrayOfUpdateIdentity element named name.
-func (v *ArrayOfUpdateIdentity) AppendXMLElement(dst []byte, name string) []byte {
+// appendXMLElement appends a ArrayOfUpdateIdentity element named name.
+func (v *ArrayOfUpdateIdentity) appendXMLElement(dst []byte, name string, err *error) []byte {
 	dst = append(dst, '<')
 	dst = append(dst, name...)
 	dst = append(dst, '>')
-	dst = v.appendXMLContent(dst)
+	dst = v.appendXMLContent(dst, err)
 	dst = append(dst, '<', '/')
 	dst = append(dst, name...)
 	return append(dst, '>')
 }
 
-func (v *ArrayOfUpdateIdentity) appendXMLContent(dst []byte) []byte {
+func (v *ArrayOfUpdateIdentity) appendXMLContent(dst []byte, err *error) []byte {
 	if len(v.UpdateIdentity) != 0 {
 		for _, e := range v.UpdateIdentity {
 			if e != nil {
-				dst = e.AppendXMLElement(dst, "UpdateIdentity")
+				dst = e.appendXMLElement(dst, "UpdateIdentity", err)
 			}
 		}
 	}
@@ -2309,40 +2341,40 @@ func (v *ArrayOfRefreshCacheResult) DecodeStreamContent(d *xmlstream.Decoder) er
 	}
 }
 
-// AppendXMLElement appends a ArrayOfRefreshCacheResult element named name.
-func (v *ArrayOfRefreshCacheResult) AppendXMLElement(dst []byte, name string) []byte {
+// appendXMLElement appends a ArrayOfRefreshCacheResult element named name.
+func (v *ArrayOfRefreshCacheResult) appendXMLElement(dst []byte, name string, err *error) []byte {
 	dst = append(dst, '<')
 	dst = append(dst, name...)
 	dst = append(dst, '>')
-	dst = v.appendXMLContent(dst)
+	dst = v.appendXMLContent(dst, err)
 	dst = append(dst, '<', '/')
 	dst = append(dst, name...)
 	return append(dst, '>')
 }
 
-func (v *ArrayOfRefreshCacheResult) appendXMLContent(dst []byte) []byte {
+func (v *ArrayOfRefreshCacheResult) appendXMLContent(dst []byte, err *error) []byte {
 	if len(v.RefreshCacheResult) != 0 {
 		for _, e := range v.RefreshCacheResult {
 			if e != nil {
-				dst = e.AppendXMLElement(dst, "RefreshCacheResult")
+				dst = e.appendXMLElement(dst, "RefreshCacheResult", err)
 			}
 		}
 	}
 	return dst
 }
 
-// AppendXMLElement appends a ArrayOfInt element named name.
-func (v *ArrayOfInt) AppendXMLElement(dst []byte, name string) []byte {
+// appendXMLElement appends a ArrayOfInt element named name.
+func (v *ArrayOfInt) appendXMLElement(dst []byte, name string, err *error) []byte {
 	dst = append(dst, '<')
 	dst = append(dst, name...)
 	dst = append(dst, '>')
-	dst = v.appendXMLContent(dst)
+	dst = v.appendXMLContent(dst, err)
 	dst = append(dst, '<', '/')
 	dst = append(dst, name...)
 	return append(dst, '>')
 }
 
-func (v *ArrayOfInt) appendXMLContent(dst []byte) []byte {
+func (v *ArrayOfInt) appendXMLContent(dst []byte, err *error) []byte {
 	if len(v.Int) != 0 {
 		for _, e := range v.Int {
 			if e != 0 {
@@ -2379,18 +2411,18 @@ func (v *ArrayOfXmlUpdateFragmentType) DecodeStreamContent(d *xmlstream.Decoder)
 	}
 }
 
-// AppendXMLElement appends a ArrayOfXmlUpdateFragmentType element named name.
-func (v *ArrayOfXmlUpdateFragmentType) AppendXMLElement(dst []byte, name string) []byte {
+// appendXMLElement appends a ArrayOfXmlUpdateFragmentType element named name.
+func (v *ArrayOfXmlUpdateFragmentType) appendXMLElement(dst []byte, name string, err *error) []byte {
 	dst = append(dst, '<')
 	dst = append(dst, name...)
 	dst = append(dst, '>')
-	dst = v.appendXMLContent(dst)
+	dst = v.appendXMLContent(dst, err)
 	dst = append(dst, '<', '/')
 	dst = append(dst, name...)
 	return append(dst, '>')
 }
 
-func (v *ArrayOfXmlUpdateFragmentType) appendXMLContent(dst []byte) []byte {
+func (v *ArrayOfXmlUpdateFragmentType) appendXMLContent(dst []byte, err *error) []byte {
 	if len(v.XmlUpdateFragmentType) != 0 {
 		for _, e := range v.XmlUpdateFragmentType {
 			if e != "" {
@@ -2427,18 +2459,18 @@ func (v *ArrayOfString) DecodeStreamContent(d *xmlstream.Decoder) error {
 	}
 }
 
-// AppendXMLElement appends a ArrayOfString element named name.
-func (v *ArrayOfString) AppendXMLElement(dst []byte, name string) []byte {
+// appendXMLElement appends a ArrayOfString element named name.
+func (v *ArrayOfString) appendXMLElement(dst []byte, name string, err *error) []byte {
 	dst = append(dst, '<')
 	dst = append(dst, name...)
 	dst = append(dst, '>')
-	dst = v.appendXMLContent(dst)
+	dst = v.appendXMLContent(dst, err)
 	dst = append(dst, '<', '/')
 	dst = append(dst, name...)
 	return append(dst, '>')
 }
 
-func (v *ArrayOfString) appendXMLContent(dst []byte) []byte {
+func (v *ArrayOfString) appendXMLContent(dst []byte, err *error) []byte {
 	if len(v.String) != 0 {
 		for _, e := range v.String {
 			if e != "" {
@@ -2488,26 +2520,26 @@ func (v *ExtendedUpdateInfo) DecodeStreamContent(d *xmlstream.Decoder) error {
 	}
 }
 
-// AppendXMLElement appends a ExtendedUpdateInfo element named name.
-func (v *ExtendedUpdateInfo) AppendXMLElement(dst []byte, name string) []byte {
+// appendXMLElement appends a ExtendedUpdateInfo element named name.
+func (v *ExtendedUpdateInfo) appendXMLElement(dst []byte, name string, err *error) []byte {
 	dst = append(dst, '<')
 	dst = append(dst, name...)
 	dst = append(dst, '>')
-	dst = v.appendXMLContent(dst)
+	dst = v.appendXMLContent(dst, err)
 	dst = append(dst, '<', '/')
 	dst = append(dst, name...)
 	return append(dst, '>')
 }
 
-func (v *ExtendedUpdateInfo) appendXMLContent(dst []byte) []byte {
+func (v *ExtendedUpdateInfo) appendXMLContent(dst []byte, err *error) []byte {
 	if v.Updates != nil {
-		dst = v.Updates.AppendXMLElement(dst, "Updates")
+		dst = v.Updates.appendXMLElement(dst, "Updates", err)
 	}
 	if v.FileLocations != nil {
-		dst = v.FileLocations.AppendXMLElement(dst, "FileLocations")
+		dst = v.FileLocations.appendXMLElement(dst, "FileLocations", err)
 	}
 	if v.OutOfScopeRevisionIDs != nil {
-		dst = v.OutOfScopeRevisionIDs.AppendXMLElement(dst, "OutOfScopeRevisionIDs")
+		dst = v.OutOfScopeRevisionIDs.appendXMLElement(dst, "OutOfScopeRevisionIDs", err)
 	}
 	return dst
 }
@@ -2538,18 +2570,18 @@ func (v *ArrayOfBase64Binary) DecodeStreamContent(d *xmlstream.Decoder) error {
 	}
 }
 
-// AppendXMLElement appends a ArrayOfBase64Binary element named name.
-func (v *ArrayOfBase64Binary) AppendXMLElement(dst []byte, name string) []byte {
+// appendXMLElement appends a ArrayOfBase64Binary element named name.
+func (v *ArrayOfBase64Binary) appendXMLElement(dst []byte, name string, err *error) []byte {
 	dst = append(dst, '<')
 	dst = append(dst, name...)
 	dst = append(dst, '>')
-	dst = v.appendXMLContent(dst)
+	dst = v.appendXMLContent(dst, err)
 	dst = append(dst, '<', '/')
 	dst = append(dst, name...)
 	return append(dst, '>')
 }
 
-func (v *ArrayOfBase64Binary) appendXMLContent(dst []byte) []byte {
+func (v *ArrayOfBase64Binary) appendXMLContent(dst []byte, err *error) []byte {
 	if len(v.Base64Binary) != 0 {
 		for _, e := range v.Base64Binary {
 			if len(e) != 0 {
@@ -2592,23 +2624,23 @@ func (v *GetFileLocationsResults) DecodeStreamContent(d *xmlstream.Decoder) erro
 	}
 }
 
-// AppendXMLElement appends a GetFileLocationsResults element named name.
-func (v *GetFileLocationsResults) AppendXMLElement(dst []byte, name string) []byte {
+// appendXMLElement appends a GetFileLocationsResults element named name.
+func (v *GetFileLocationsResults) appendXMLElement(dst []byte, name string, err *error) []byte {
 	dst = append(dst, '<')
 	dst = append(dst, name...)
 	dst = append(dst, '>')
-	dst = v.appendXMLContent(dst)
+	dst = v.appendXMLContent(dst, err)
 	dst = append(dst, '<', '/')
 	dst = append(dst, name...)
 	return append(dst, '>')
 }
 
-func (v *GetFileLocationsResults) appendXMLContent(dst []byte) []byte {
+func (v *GetFileLocationsResults) appendXMLContent(dst []byte, err *error) []byte {
 	if v.FileLocations != nil {
-		dst = v.FileLocations.AppendXMLElement(dst, "FileLocations")
+		dst = v.FileLocations.appendXMLElement(dst, "FileLocations", err)
 	}
 	if v.NewCookie != nil {
-		dst = v.NewCookie.AppendXMLElement(dst, "NewCookie")
+		dst = v.NewCookie.appendXMLElement(dst, "NewCookie", err)
 	}
 	return dst
 }
@@ -2635,22 +2667,22 @@ func (v *ArrayOfAuthPlugInInfo) DecodeStreamContent(d *xmlstream.Decoder) error 
 	}
 }
 
-// AppendXMLElement appends a ArrayOfAuthPlugInInfo element named name.
-func (v *ArrayOfAuthPlugInInfo) AppendXMLElement(dst []byte, name string) []byte {
+// appendXMLElement appends a ArrayOfAuthPlugInInfo element named name.
+func (v *ArrayOfAuthPlugInInfo) appendXMLElement(dst []byte, name string, err *error) []byte {
 	dst = append(dst, '<')
 	dst = append(dst, name...)
 	dst = append(dst, '>')
-	dst = v.appendXMLContent(dst)
+	dst = v.appendXMLContent(dst, err)
 	dst = append(dst, '<', '/')
 	dst = append(dst, name...)
 	return append(dst, '>')
 }
 
-func (v *ArrayOfAuthPlugInInfo) appendXMLContent(dst []byte) []byte {
+func (v *ArrayOfAuthPlugInInfo) appendXMLContent(dst []byte, err *error) []byte {
 	if len(v.AuthPlugInInfo) != 0 {
 		for _, e := range v.AuthPlugInInfo {
 			if e != nil {
-				dst = e.AppendXMLElement(dst, "AuthPlugInInfo")
+				dst = e.appendXMLElement(dst, "AuthPlugInInfo", err)
 			}
 		}
 	}
@@ -2679,22 +2711,22 @@ func (v *ArrayOfConfigurationProperty) DecodeStreamContent(d *xmlstream.Decoder)
 	}
 }
 
-// AppendXMLElement appends a ArrayOfConfigurationProperty element named name.
-func (v *ArrayOfConfigurationProperty) AppendXMLElement(dst []byte, name string) []byte {
+// appendXMLElement appends a ArrayOfConfigurationProperty element named name.
+func (v *ArrayOfConfigurationProperty) appendXMLElement(dst []byte, name string, err *error) []byte {
 	dst = append(dst, '<')
 	dst = append(dst, name...)
 	dst = append(dst, '>')
-	dst = v.appendXMLContent(dst)
+	dst = v.appendXMLContent(dst, err)
 	dst = append(dst, '<', '/')
 	dst = append(dst, name...)
 	return append(dst, '>')
 }
 
-func (v *ArrayOfConfigurationProperty) appendXMLContent(dst []byte) []byte {
+func (v *ArrayOfConfigurationProperty) appendXMLContent(dst []byte, err *error) []byte {
 	if len(v.ConfigurationProperty) != 0 {
 		for _, e := range v.ConfigurationProperty {
 			if e != nil {
-				dst = e.AppendXMLElement(dst, "ConfigurationProperty")
+				dst = e.appendXMLElement(dst, "ConfigurationProperty", err)
 			}
 		}
 	}
@@ -2731,18 +2763,18 @@ func (v *AuthorizationCookie) DecodeStreamContent(d *xmlstream.Decoder) error {
 	}
 }
 
-// AppendXMLElement appends a AuthorizationCookie element named name.
-func (v *AuthorizationCookie) AppendXMLElement(dst []byte, name string) []byte {
+// appendXMLElement appends a AuthorizationCookie element named name.
+func (v *AuthorizationCookie) appendXMLElement(dst []byte, name string, err *error) []byte {
 	dst = append(dst, '<')
 	dst = append(dst, name...)
 	dst = append(dst, '>')
-	dst = v.appendXMLContent(dst)
+	dst = v.appendXMLContent(dst, err)
 	dst = append(dst, '<', '/')
 	dst = append(dst, name...)
 	return append(dst, '>')
 }
 
-func (v *AuthorizationCookie) appendXMLContent(dst []byte) []byte {
+func (v *AuthorizationCookie) appendXMLContent(dst []byte, err *error) []byte {
 	if v.PlugInId != "" {
 		dst = append(dst, "<PlugInId>"...)
 		dst = xmlstream.AppendText(dst, string(v.PlugInId))
@@ -2788,18 +2820,18 @@ func (v *CategoryRelationship) DecodeStreamContent(d *xmlstream.Decoder) error {
 	}
 }
 
-// AppendXMLElement appends a CategoryRelationship element named name.
-func (v *CategoryRelationship) AppendXMLElement(dst []byte, name string) []byte {
+// appendXMLElement appends a CategoryRelationship element named name.
+func (v *CategoryRelationship) appendXMLElement(dst []byte, name string, err *error) []byte {
 	dst = append(dst, '<')
 	dst = append(dst, name...)
 	dst = append(dst, '>')
-	dst = v.appendXMLContent(dst)
+	dst = v.appendXMLContent(dst, err)
 	dst = append(dst, '<', '/')
 	dst = append(dst, name...)
 	return append(dst, '>')
 }
 
-func (v *CategoryRelationship) appendXMLContent(dst []byte) []byte {
+func (v *CategoryRelationship) appendXMLContent(dst []byte, err *error) []byte {
 	dst = append(dst, "<IndexOfAndGroup>"...)
 	dst = strconv.AppendInt(dst, int64(v.IndexOfAndGroup), 10)
 	dst = append(dst, "</IndexOfAndGroup>"...)
@@ -2831,22 +2863,22 @@ func (v *ArrayOfDevice) DecodeStreamContent(d *xmlstream.Decoder) error {
 	}
 }
 
-// AppendXMLElement appends a ArrayOfDevice element named name.
-func (v *ArrayOfDevice) AppendXMLElement(dst []byte, name string) []byte {
+// appendXMLElement appends a ArrayOfDevice element named name.
+func (v *ArrayOfDevice) appendXMLElement(dst []byte, name string, err *error) []byte {
 	dst = append(dst, '<')
 	dst = append(dst, name...)
 	dst = append(dst, '>')
-	dst = v.appendXMLContent(dst)
+	dst = v.appendXMLContent(dst, err)
 	dst = append(dst, '<', '/')
 	dst = append(dst, name...)
 	return append(dst, '>')
 }
 
-func (v *ArrayOfDevice) appendXMLContent(dst []byte) []byte {
+func (v *ArrayOfDevice) appendXMLContent(dst []byte, err *error) []byte {
 	if len(v.Device) != 0 {
 		for _, e := range v.Device {
 			if e != nil {
-				dst = e.AppendXMLElement(dst, "Device")
+				dst = e.appendXMLElement(dst, "Device", err)
 			}
 		}
 	}
@@ -2875,22 +2907,22 @@ func (v *ArrayOfCategoryIdentifier) DecodeStreamContent(d *xmlstream.Decoder) er
 	}
 }
 
-// AppendXMLElement appends a ArrayOfCategoryIdentifier element named name.
-func (v *ArrayOfCategoryIdentifier) AppendXMLElement(dst []byte, name string) []byte {
+// appendXMLElement appends a ArrayOfCategoryIdentifier element named name.
+func (v *ArrayOfCategoryIdentifier) appendXMLElement(dst []byte, name string, err *error) []byte {
 	dst = append(dst, '<')
 	dst = append(dst, name...)
 	dst = append(dst, '>')
-	dst = v.appendXMLContent(dst)
+	dst = v.appendXMLContent(dst, err)
 	dst = append(dst, '<', '/')
 	dst = append(dst, name...)
 	return append(dst, '>')
 }
 
-func (v *ArrayOfCategoryIdentifier) appendXMLContent(dst []byte) []byte {
+func (v *ArrayOfCategoryIdentifier) appendXMLContent(dst []byte, err *error) []byte {
 	if len(v.CategoryIdentifier) != 0 {
 		for _, e := range v.CategoryIdentifier {
 			if e != nil {
-				dst = e.AppendXMLElement(dst, "CategoryIdentifier")
+				dst = e.appendXMLElement(dst, "CategoryIdentifier", err)
 			}
 		}
 	}
@@ -2920,20 +2952,20 @@ func (v *ComputerHardwareSpecification) DecodeStreamContent(d *xmlstream.Decoder
 	}
 }
 
-// AppendXMLElement appends a ComputerHardwareSpecification element named name.
-func (v *ComputerHardwareSpecification) AppendXMLElement(dst []byte, name string) []byte {
+// appendXMLElement appends a ComputerHardwareSpecification element named name.
+func (v *ComputerHardwareSpecification) appendXMLElement(dst []byte, name string, err *error) []byte {
 	dst = append(dst, '<')
 	dst = append(dst, name...)
 	dst = append(dst, '>')
-	dst = v.appendXMLContent(dst)
+	dst = v.appendXMLContent(dst, err)
 	dst = append(dst, '<', '/')
 	dst = append(dst, name...)
 	return append(dst, '>')
 }
 
-func (v *ComputerHardwareSpecification) appendXMLContent(dst []byte) []byte {
+func (v *ComputerHardwareSpecification) appendXMLContent(dst []byte, err *error) []byte {
 	if v.HardwareIDs != nil {
-		dst = v.HardwareIDs.AppendXMLElement(dst, "HardwareIDs")
+		dst = v.HardwareIDs.appendXMLElement(dst, "HardwareIDs", err)
 	}
 	return dst
 }
@@ -2974,23 +3006,23 @@ func (v *ExtendedUpdateInfoParameters) DecodeStreamContent(d *xmlstream.Decoder)
 	}
 }
 
-// AppendXMLElement appends a ExtendedUpdateInfoParameters element named name.
-func (v *ExtendedUpdateInfoParameters) AppendXMLElement(dst []byte, name string) []byte {
+// appendXMLElement appends a ExtendedUpdateInfoParameters element named name.
+func (v *ExtendedUpdateInfoParameters) appendXMLElement(dst []byte, name string, err *error) []byte {
 	dst = append(dst, '<')
 	dst = append(dst, name...)
 	dst = append(dst, '>')
-	dst = v.appendXMLContent(dst)
+	dst = v.appendXMLContent(dst, err)
 	dst = append(dst, '<', '/')
 	dst = append(dst, name...)
 	return append(dst, '>')
 }
 
-func (v *ExtendedUpdateInfoParameters) appendXMLContent(dst []byte) []byte {
+func (v *ExtendedUpdateInfoParameters) appendXMLContent(dst []byte, err *error) []byte {
 	if v.XmlUpdateFragmentTypes != nil {
-		dst = v.XmlUpdateFragmentTypes.AppendXMLElement(dst, "XmlUpdateFragmentTypes")
+		dst = v.XmlUpdateFragmentTypes.appendXMLElement(dst, "XmlUpdateFragmentTypes", err)
 	}
 	if v.Locales != nil {
-		dst = v.Locales.AppendXMLElement(dst, "Locales")
+		dst = v.Locales.appendXMLElement(dst, "Locales", err)
 	}
 	if v.GeoId != "" {
 		dst = append(dst, "<GeoId>"...)
@@ -3029,25 +3061,25 @@ func (v *ExtendedUserInfoParameters) DecodeStreamContent(d *xmlstream.Decoder) e
 	}
 }
 
-// AppendXMLElement appends a ExtendedUserInfoParameters element named name.
-func (v *ExtendedUserInfoParameters) AppendXMLElement(dst []byte, name string) []byte {
+// appendXMLElement appends a ExtendedUserInfoParameters element named name.
+func (v *ExtendedUserInfoParameters) appendXMLElement(dst []byte, name string, err *error) []byte {
 	dst = append(dst, '<')
 	dst = append(dst, name...)
 	dst = append(dst, '>')
-	dst = v.appendXMLContent(dst)
+	dst = v.appendXMLContent(dst, err)
 	dst = append(dst, '<', '/')
 	dst = append(dst, name...)
 	return append(dst, '>')
 }
 
-func (v *ExtendedUserInfoParameters) appendXMLContent(dst []byte) []byte {
+func (v *ExtendedUserInfoParameters) appendXMLContent(dst []byte, err *error) []byte {
 	if v.Version != "" {
 		dst = append(dst, "<Version>"...)
 		dst = xmlstream.AppendText(dst, string(v.Version))
 		dst = append(dst, "</Version>"...)
 	}
 	if v.ExtendedUserInfo != nil {
-		dst = v.ExtendedUserInfo.AppendXMLElement(dst, "ExtendedUserInfo")
+		dst = v.ExtendedUserInfo.appendXMLElement(dst, "ExtendedUserInfo", err)
 	}
 	return dst
 }
@@ -3096,18 +3128,18 @@ func (v *SyncProductsParameters) DecodeStreamContent(d *xmlstream.Decoder) error
 	}
 }
 
-// AppendXMLElement appends a SyncProductsParameters element named name.
-func (v *SyncProductsParameters) AppendXMLElement(dst []byte, name string) []byte {
+// appendXMLElement appends a SyncProductsParameters element named name.
+func (v *SyncProductsParameters) appendXMLElement(dst []byte, name string, err *error) []byte {
 	dst = append(dst, '<')
 	dst = append(dst, name...)
 	dst = append(dst, '>')
-	dst = v.appendXMLContent(dst)
+	dst = v.appendXMLContent(dst, err)
 	dst = append(dst, '<', '/')
 	dst = append(dst, name...)
 	return append(dst, '>')
 }
 
-func (v *SyncProductsParameters) appendXMLContent(dst []byte) []byte {
+func (v *SyncProductsParameters) appendXMLContent(dst []byte, err *error) []byte {
 	dst = append(dst, "<SyncCurrentVersionOnly>"...)
 	dst = strconv.AppendBool(dst, v.SyncCurrentVersionOnly)
 	dst = append(dst, "</SyncCurrentVersionOnly>"...)
@@ -3151,22 +3183,22 @@ func (v *ArrayOfUpdateInfo) DecodeStreamContent(d *xmlstream.Decoder) error {
 	}
 }
 
-// AppendXMLElement appends a ArrayOfUpdateInfo element named name.
-func (v *ArrayOfUpdateInfo) AppendXMLElement(dst []byte, name string) []byte {
+// appendXMLElement appends a ArrayOfUpdateInfo element named name.
+func (v *ArrayOfUpdateInfo) appendXMLElement(dst []byte, name string, err *error) []byte {
 	dst = append(dst, '<')
 	dst = append(dst, name...)
 	dst = append(dst, '>')
-	dst = v.appendXMLContent(dst)
+	dst = v.appendXMLContent(dst, err)
 	dst = append(dst, '<', '/')
 	dst = append(dst, name...)
 	return append(dst, '>')
 }
 
-func (v *ArrayOfUpdateInfo) appendXMLContent(dst []byte) []byte {
+func (v *ArrayOfUpdateInfo) appendXMLContent(dst []byte, err *error) []byte {
 	if len(v.UpdateInfo) != 0 {
 		for _, e := range v.UpdateInfo {
 			if e != nil {
-				dst = e.AppendXMLElement(dst, "UpdateInfo")
+				dst = e.appendXMLElement(dst, "UpdateInfo", err)
 			}
 		}
 	}
@@ -3205,18 +3237,18 @@ func (v *UpdateIdentity) DecodeStreamContent(d *xmlstream.Decoder) error {
 	}
 }
 
-// AppendXMLElement appends a UpdateIdentity element named name.
-func (v *UpdateIdentity) AppendXMLElement(dst []byte, name string) []byte {
+// appendXMLElement appends a UpdateIdentity element named name.
+func (v *UpdateIdentity) appendXMLElement(dst []byte, name string, err *error) []byte {
 	dst = append(dst, '<')
 	dst = append(dst, name...)
 	dst = append(dst, '>')
-	dst = v.appendXMLContent(dst)
+	dst = v.appendXMLContent(dst, err)
 	dst = append(dst, '<', '/')
 	dst = append(dst, name...)
 	return append(dst, '>')
 }
 
-func (v *UpdateIdentity) appendXMLContent(dst []byte) []byte {
+func (v *UpdateIdentity) appendXMLContent(dst []byte, err *error) []byte {
 	dst = append(dst, "<UpdateID>"...)
 	dst = xmlstream.AppendText(dst, string(v.UpdateID))
 	dst = append(dst, "</UpdateID>"...)
@@ -3286,23 +3318,23 @@ func (v *RefreshCacheResult) DecodeStreamContent(d *xmlstream.Decoder) error {
 	}
 }
 
-// AppendXMLElement appends a RefreshCacheResult element named name.
-func (v *RefreshCacheResult) AppendXMLElement(dst []byte, name string) []byte {
+// appendXMLElement appends a RefreshCacheResult element named name.
+func (v *RefreshCacheResult) appendXMLElement(dst []byte, name string, err *error) []byte {
 	dst = append(dst, '<')
 	dst = append(dst, name...)
 	dst = append(dst, '>')
-	dst = v.appendXMLContent(dst)
+	dst = v.appendXMLContent(dst, err)
 	dst = append(dst, '<', '/')
 	dst = append(dst, name...)
 	return append(dst, '>')
 }
 
-func (v *RefreshCacheResult) appendXMLContent(dst []byte) []byte {
+func (v *RefreshCacheResult) appendXMLContent(dst []byte, err *error) []byte {
 	dst = append(dst, "<RevisionID>"...)
 	dst = strconv.AppendInt(dst, int64(v.RevisionID), 10)
 	dst = append(dst, "</RevisionID>"...)
 	if v.GlobalID != nil {
-		dst = v.GlobalID.AppendXMLElement(dst, "GlobalID")
+		dst = v.GlobalID.appendXMLElement(dst, "GlobalID", err)
 	}
 	dst = append(dst, "<IsLeaf>"...)
 	dst = strconv.AppendBool(dst, v.IsLeaf)
@@ -3313,7 +3345,7 @@ func (v *RefreshCacheResult) appendXMLContent(dst []byte) []byte {
 		dst = append(dst, "</IsShared>"...)
 	}
 	if v.Deployment != nil {
-		dst = v.Deployment.AppendXMLElement(dst, "Deployment")
+		dst = v.Deployment.appendXMLElement(dst, "Deployment", err)
 	}
 	return dst
 }
@@ -3340,22 +3372,22 @@ func (v *ArrayOfUpdateData) DecodeStreamContent(d *xmlstream.Decoder) error {
 	}
 }
 
-// AppendXMLElement appends a ArrayOfUpdateData element named name.
-func (v *ArrayOfUpdateData) AppendXMLElement(dst []byte, name string) []byte {
+// appendXMLElement appends a ArrayOfUpdateData element named name.
+func (v *ArrayOfUpdateData) appendXMLElement(dst []byte, name string, err *error) []byte {
 	dst = append(dst, '<')
 	dst = append(dst, name...)
 	dst = append(dst, '>')
-	dst = v.appendXMLContent(dst)
+	dst = v.appendXMLContent(dst, err)
 	dst = append(dst, '<', '/')
 	dst = append(dst, name...)
 	return append(dst, '>')
 }
 
-func (v *ArrayOfUpdateData) appendXMLContent(dst []byte) []byte {
+func (v *ArrayOfUpdateData) appendXMLContent(dst []byte, err *error) []byte {
 	if len(v.Update) != 0 {
 		for _, e := range v.Update {
 			if e != nil {
-				dst = e.AppendXMLElement(dst, "Update")
+				dst = e.appendXMLElement(dst, "Update", err)
 			}
 		}
 	}
@@ -3384,22 +3416,22 @@ func (v *ArrayOfFileLocation) DecodeStreamContent(d *xmlstream.Decoder) error {
 	}
 }
 
-// AppendXMLElement appends a ArrayOfFileLocation element named name.
-func (v *ArrayOfFileLocation) AppendXMLElement(dst []byte, name string) []byte {
+// appendXMLElement appends a ArrayOfFileLocation element named name.
+func (v *ArrayOfFileLocation) appendXMLElement(dst []byte, name string, err *error) []byte {
 	dst = append(dst, '<')
 	dst = append(dst, name...)
 	dst = append(dst, '>')
-	dst = v.appendXMLContent(dst)
+	dst = v.appendXMLContent(dst, err)
 	dst = append(dst, '<', '/')
 	dst = append(dst, name...)
 	return append(dst, '>')
 }
 
-func (v *ArrayOfFileLocation) appendXMLContent(dst []byte) []byte {
+func (v *ArrayOfFileLocation) appendXMLContent(dst []byte, err *error) []byte {
 	if len(v.FileLocation) != 0 {
 		for _, e := range v.FileLocation {
 			if e != nil {
-				dst = e.AppendXMLElement(dst, "FileLocation")
+				dst = e.appendXMLElement(dst, "FileLocation", err)
 			}
 		}
 	}
@@ -3440,18 +3472,18 @@ func (v *AuthPlugInInfo) DecodeStreamContent(d *xmlstream.Decoder) error {
 	}
 }
 
-// AppendXMLElement appends a AuthPlugInInfo element named name.
-func (v *AuthPlugInInfo) AppendXMLElement(dst []byte, name string) []byte {
+// appendXMLElement appends a AuthPlugInInfo element named name.
+func (v *AuthPlugInInfo) appendXMLElement(dst []byte, name string, err *error) []byte {
 	dst = append(dst, '<')
 	dst = append(dst, name...)
 	dst = append(dst, '>')
-	dst = v.appendXMLContent(dst)
+	dst = v.appendXMLContent(dst, err)
 	dst = append(dst, '<', '/')
 	dst = append(dst, name...)
 	return append(dst, '>')
 }
 
-func (v *AuthPlugInInfo) appendXMLContent(dst []byte) []byte {
+func (v *AuthPlugInInfo) appendXMLContent(dst []byte, err *error) []byte {
 	if v.PlugInID != "" {
 		dst = append(dst, "<PlugInID>"...)
 		dst = xmlstream.AppendText(dst, string(v.PlugInID))
@@ -3498,18 +3530,18 @@ func (v *ConfigurationProperty) DecodeStreamContent(d *xmlstream.Decoder) error 
 	}
 }
 
-// AppendXMLElement appends a ConfigurationProperty element named name.
-func (v *ConfigurationProperty) AppendXMLElement(dst []byte, name string) []byte {
+// appendXMLElement appends a ConfigurationProperty element named name.
+func (v *ConfigurationProperty) appendXMLElement(dst []byte, name string, err *error) []byte {
 	dst = append(dst, '<')
 	dst = append(dst, name...)
 	dst = append(dst, '>')
-	dst = v.appendXMLContent(dst)
+	dst = v.appendXMLContent(dst, err)
 	dst = append(dst, '<', '/')
 	dst = append(dst, name...)
 	return append(dst, '>')
 }
 
-func (v *ConfigurationProperty) appendXMLContent(dst []byte) []byte {
+func (v *ConfigurationProperty) appendXMLContent(dst []byte, err *error) []byte {
 	if v.Name != "" {
 		dst = append(dst, "<Name>"...)
 		dst = xmlstream.AppendText(dst, string(v.Name))
@@ -3584,32 +3616,32 @@ func (v *Device) DecodeStreamContent(d *xmlstream.Decoder) error {
 	}
 }
 
-// AppendXMLElement appends a Device element named name.
-func (v *Device) AppendXMLElement(dst []byte, name string) []byte {
+// appendXMLElement appends a Device element named name.
+func (v *Device) appendXMLElement(dst []byte, name string, err *error) []byte {
 	dst = append(dst, '<')
 	dst = append(dst, name...)
 	dst = append(dst, '>')
-	dst = v.appendXMLContent(dst)
+	dst = v.appendXMLContent(dst, err)
 	dst = append(dst, '<', '/')
 	dst = append(dst, name...)
 	return append(dst, '>')
 }
 
-func (v *Device) appendXMLContent(dst []byte) []byte {
+func (v *Device) appendXMLContent(dst []byte, err *error) []byte {
 	if v.HardwareIDs != nil {
-		dst = v.HardwareIDs.AppendXMLElement(dst, "HardwareIDs")
+		dst = v.HardwareIDs.appendXMLElement(dst, "HardwareIDs", err)
 	}
 	if v.CompatibleIDs != nil {
-		dst = v.CompatibleIDs.AppendXMLElement(dst, "CompatibleIDs")
+		dst = v.CompatibleIDs.appendXMLElement(dst, "CompatibleIDs", err)
 	}
 	if v.InstalledDriver != nil {
-		dst = v.InstalledDriver.AppendXMLElement(dst, "installedDriver")
+		dst = xmlstream.AppendMarshaled(dst, *v.InstalledDriver, "installedDriver", err)
 	}
 	if v.ExtensionDrivers != nil {
-		dst = v.ExtensionDrivers.AppendXMLElement(dst, "extensionDrivers")
+		dst = v.ExtensionDrivers.appendXMLElement(dst, "extensionDrivers", err)
 	}
 	if v.DriverRecoveryIDs != nil {
-		dst = v.DriverRecoveryIDs.AppendXMLElement(dst, "DriverRecoveryIDs")
+		dst = v.DriverRecoveryIDs.appendXMLElement(dst, "DriverRecoveryIDs", err)
 	}
 	if v.DeviceFlags != 0 {
 		dst = append(dst, "<DeviceFlags>"...)
@@ -3641,18 +3673,18 @@ func (v *CategoryIdentifier) DecodeStreamContent(d *xmlstream.Decoder) error {
 	}
 }
 
-// AppendXMLElement appends a CategoryIdentifier element named name.
-func (v *CategoryIdentifier) AppendXMLElement(dst []byte, name string) []byte {
+// appendXMLElement appends a CategoryIdentifier element named name.
+func (v *CategoryIdentifier) appendXMLElement(dst []byte, name string, err *error) []byte {
 	dst = append(dst, '<')
 	dst = append(dst, name...)
 	dst = append(dst, '>')
-	dst = v.appendXMLContent(dst)
+	dst = v.appendXMLContent(dst, err)
 	dst = append(dst, '<', '/')
 	dst = append(dst, name...)
 	return append(dst, '>')
 }
 
-func (v *CategoryIdentifier) appendXMLContent(dst []byte) []byte {
+func (v *CategoryIdentifier) appendXMLContent(dst []byte, err *error) []byte {
 	dst = append(dst, "<Id>"...)
 	dst = xmlstream.AppendText(dst, string(v.Id))
 	dst = append(dst, "</Id>"...)
@@ -3725,23 +3757,23 @@ func (v *UpdateInfo) DecodeStreamContent(d *xmlstream.Decoder) error {
 	}
 }
 
-// AppendXMLElement appends a UpdateInfo element named name.
-func (v *UpdateInfo) AppendXMLElement(dst []byte, name string) []byte {
+// appendXMLElement appends a UpdateInfo element named name.
+func (v *UpdateInfo) appendXMLElement(dst []byte, name string, err *error) []byte {
 	dst = append(dst, '<')
 	dst = append(dst, name...)
 	dst = append(dst, '>')
-	dst = v.appendXMLContent(dst)
+	dst = v.appendXMLContent(dst, err)
 	dst = append(dst, '<', '/')
 	dst = append(dst, name...)
 	return append(dst, '>')
 }
 
-func (v *UpdateInfo) appendXMLContent(dst []byte) []byte {
+func (v *UpdateInfo) appendXMLContent(dst []byte, err *error) []byte {
 	dst = append(dst, "<ID>"...)
 	dst = strconv.AppendInt(dst, int64(v.ID), 10)
 	dst = append(dst, "</ID>"...)
 	if v.Deployment != nil {
-		dst = v.Deployment.AppendXMLElement(dst, "Deployment")
+		dst = v.Deployment.appendXMLElement(dst, "Deployment", err)
 	}
 	dst = append(dst, "<IsLeaf>"...)
 	dst = strconv.AppendBool(dst, v.IsLeaf)
@@ -3757,7 +3789,7 @@ func (v *UpdateInfo) appendXMLContent(dst []byte) []byte {
 		dst = append(dst, "</Xml>"...)
 	}
 	if v.Verification != nil {
-		dst = v.Verification.AppendXMLElement(dst, "Verification")
+		dst = v.Verification.appendXMLElement(dst, "Verification", err)
 	}
 	return dst
 }
@@ -3922,18 +3954,18 @@ func (v *Deployment) DecodeStreamContent(d *xmlstream.Decoder) error {
 	}
 }
 
-// AppendXMLElement appends a Deployment element named name.
-func (v *Deployment) AppendXMLElement(dst []byte, name string) []byte {
+// appendXMLElement appends a Deployment element named name.
+func (v *Deployment) appendXMLElement(dst []byte, name string, err *error) []byte {
 	dst = append(dst, '<')
 	dst = append(dst, name...)
 	dst = append(dst, '>')
-	dst = v.appendXMLContent(dst)
+	dst = v.appendXMLContent(dst, err)
 	dst = append(dst, '<', '/')
 	dst = append(dst, name...)
 	return append(dst, '>')
 }
 
-func (v *Deployment) appendXMLContent(dst []byte) []byte {
+func (v *Deployment) appendXMLContent(dst []byte, err *error) []byte {
 	dst = append(dst, "<ID>"...)
 	dst = strconv.AppendInt(dst, int64(v.ID), 10)
 	dst = append(dst, "</ID>"...)
@@ -3959,13 +3991,13 @@ func (v *Deployment) appendXMLContent(dst []byte) []byte {
 		dst = append(dst, "</DownloadPriority>"...)
 	}
 	if v.HardwareIds != nil {
-		dst = v.HardwareIds.AppendXMLElement(dst, "HardwareIds")
+		dst = v.HardwareIds.appendXMLElement(dst, "HardwareIds", err)
 	}
 	if v.DriverMetadata != nil {
-		dst = v.DriverMetadata.AppendXMLElement(dst, "DriverMetadata")
+		dst = v.DriverMetadata.appendXMLElement(dst, "DriverMetadata", err)
 	}
 	if v.AdditionalDriverMetadata != nil {
-		dst = v.AdditionalDriverMetadata.AppendXMLElement(dst, "AdditionalDriverMetadata")
+		dst = v.AdditionalDriverMetadata.appendXMLElement(dst, "AdditionalDriverMetadata", err)
 	}
 	if v.AutoSelect != "" {
 		dst = append(dst, "<AutoSelect>"...)
@@ -4069,18 +4101,18 @@ func (v *UpdateData) DecodeStreamContent(d *xmlstream.Decoder) error {
 	}
 }
 
-// AppendXMLElement appends a UpdateData element named name.
-func (v *UpdateData) AppendXMLElement(dst []byte, name string) []byte {
+// appendXMLElement appends a UpdateData element named name.
+func (v *UpdateData) appendXMLElement(dst []byte, name string, err *error) []byte {
 	dst = append(dst, '<')
 	dst = append(dst, name...)
 	dst = append(dst, '>')
-	dst = v.appendXMLContent(dst)
+	dst = v.appendXMLContent(dst, err)
 	dst = append(dst, '<', '/')
 	dst = append(dst, name...)
 	return append(dst, '>')
 }
 
-func (v *UpdateData) appendXMLContent(dst []byte) []byte {
+func (v *UpdateData) appendXMLContent(dst []byte, err *error) []byte {
 	dst = append(dst, "<ID>"...)
 	dst = strconv.AppendInt(dst, int64(v.ID), 10)
 	dst = append(dst, "</ID>"...)
@@ -4090,7 +4122,7 @@ func (v *UpdateData) appendXMLContent(dst []byte) []byte {
 		dst = append(dst, "</Xml>"...)
 	}
 	if v.Verification != nil {
-		dst = v.Verification.AppendXMLElement(dst, "Verification")
+		dst = v.Verification.appendXMLElement(dst, "Verification", err)
 	}
 	return dst
 }
@@ -4143,18 +4175,18 @@ func (v *FileLocation) DecodeStreamContent(d *xmlstream.Decoder) error {
 	}
 }
 
-// AppendXMLElement appends a FileLocation element named name.
-func (v *FileLocation) AppendXMLElement(dst []byte, name string) []byte {
+// appendXMLElement appends a FileLocation element named name.
+func (v *FileLocation) appendXMLElement(dst []byte, name string, err *error) []byte {
 	dst = append(dst, '<')
 	dst = append(dst, name...)
 	dst = append(dst, '>')
-	dst = v.appendXMLContent(dst)
+	dst = v.appendXMLContent(dst, err)
 	dst = append(dst, '<', '/')
 	dst = append(dst, name...)
 	return append(dst, '>')
 }
 
-func (v *FileLocation) appendXMLContent(dst []byte) []byte {
+func (v *FileLocation) appendXMLContent(dst []byte, err *error) []byte {
 	if len(v.FileDigest) != 0 {
 		dst = append(dst, "<FileDigest>"...)
 		dst = v.FileDigest.AppendXMLText(dst)
@@ -4283,18 +4315,18 @@ func (v *InstalledDriver) DecodeStreamContent(d *xmlstream.Decoder) error {
 	}
 }
 
-// AppendXMLElement appends a InstalledDriver element named name.
-func (v *InstalledDriver) AppendXMLElement(dst []byte, name string) []byte {
+// appendXMLElement appends a InstalledDriver element named name.
+func (v *InstalledDriver) appendXMLElement(dst []byte, name string, err *error) []byte {
 	dst = append(dst, '<')
 	dst = append(dst, name...)
 	dst = append(dst, '>')
-	dst = v.appendXMLContent(dst)
+	dst = v.appendXMLContent(dst, err)
 	dst = append(dst, '<', '/')
 	dst = append(dst, name...)
 	return append(dst, '>')
 }
 
-func (v *InstalledDriver) appendXMLContent(dst []byte) []byte {
+func (v *InstalledDriver) appendXMLContent(dst []byte, err *error) []byte {
 	if v.MatchingID != "" {
 		dst = append(dst, "<MatchingID>"...)
 		dst = xmlstream.AppendText(dst, string(v.MatchingID))
@@ -4369,22 +4401,22 @@ func (v *ArrayOfExtensionDriver) DecodeStreamContent(d *xmlstream.Decoder) error
 	}
 }
 
-// AppendXMLElement appends a ArrayOfExtensionDriver element named name.
-func (v *ArrayOfExtensionDriver) AppendXMLElement(dst []byte, name string) []byte {
+// appendXMLElement appends a ArrayOfExtensionDriver element named name.
+func (v *ArrayOfExtensionDriver) appendXMLElement(dst []byte, name string, err *error) []byte {
 	dst = append(dst, '<')
 	dst = append(dst, name...)
 	dst = append(dst, '>')
-	dst = v.appendXMLContent(dst)
+	dst = v.appendXMLContent(dst, err)
 	dst = append(dst, '<', '/')
 	dst = append(dst, name...)
 	return append(dst, '>')
 }
 
-func (v *ArrayOfExtensionDriver) appendXMLContent(dst []byte) []byte {
+func (v *ArrayOfExtensionDriver) appendXMLContent(dst []byte, err *error) []byte {
 	if len(v.ExtensionDriver) != 0 {
 		for _, e := range v.ExtensionDriver {
 			if e != nil {
-				dst = e.AppendXMLElement(dst, "ExtensionDriver")
+				dst = xmlstream.AppendMarshaled(dst, *e, "ExtensionDriver", err)
 			}
 		}
 	}
@@ -4431,8 +4463,8 @@ func (v *Verification) DecodeStreamContent(d *xmlstream.Decoder) error {
 	}
 }
 
-// AppendXMLElement appends a Verification element named name.
-func (v *Verification) AppendXMLElement(dst []byte, name string) []byte {
+// appendXMLElement appends a Verification element named name.
+func (v *Verification) appendXMLElement(dst []byte, name string, err *error) []byte {
 	dst = append(dst, '<')
 	dst = append(dst, name...)
 	{
@@ -4456,13 +4488,13 @@ func (v *Verification) AppendXMLElement(dst []byte, name string) []byte {
 		dst = append(dst, '"')
 	}
 	dst = append(dst, '>')
-	dst = v.appendXMLContent(dst)
+	dst = v.appendXMLContent(dst, err)
 	dst = append(dst, '<', '/')
 	dst = append(dst, name...)
 	return append(dst, '>')
 }
 
-func (v *Verification) appendXMLContent(dst []byte) []byte {
+func (v *Verification) appendXMLContent(dst []byte, err *error) []byte {
 	return dst
 }
 
@@ -4494,18 +4526,18 @@ func (v *DriverMetadata) DecodeStreamContent(d *xmlstream.Decoder) error {
 	}
 }
 
-// AppendXMLElement appends a DriverMetadata element named name.
-func (v *DriverMetadata) AppendXMLElement(dst []byte, name string) []byte {
+// appendXMLElement appends a DriverMetadata element named name.
+func (v *DriverMetadata) appendXMLElement(dst []byte, name string, err *error) []byte {
 	dst = append(dst, '<')
 	dst = append(dst, name...)
 	dst = append(dst, '>')
-	dst = v.appendXMLContent(dst)
+	dst = v.appendXMLContent(dst, err)
 	dst = append(dst, '<', '/')
 	dst = append(dst, name...)
 	return append(dst, '>')
 }
 
-func (v *DriverMetadata) appendXMLContent(dst []byte) []byte {
+func (v *DriverMetadata) appendXMLContent(dst []byte, err *error) []byte {
 	if v.Model != "" {
 		dst = append(dst, "<Model>"...)
 		dst = xmlstream.AppendText(dst, string(v.Model))
@@ -4541,22 +4573,22 @@ func (v *ArrayOfDriverMetadata) DecodeStreamContent(d *xmlstream.Decoder) error 
 	}
 }
 
-// AppendXMLElement appends a ArrayOfDriverMetadata element named name.
-func (v *ArrayOfDriverMetadata) AppendXMLElement(dst []byte, name string) []byte {
+// appendXMLElement appends a ArrayOfDriverMetadata element named name.
+func (v *ArrayOfDriverMetadata) appendXMLElement(dst []byte, name string, err *error) []byte {
 	dst = append(dst, '<')
 	dst = append(dst, name...)
 	dst = append(dst, '>')
-	dst = v.appendXMLContent(dst)
+	dst = v.appendXMLContent(dst, err)
 	dst = append(dst, '<', '/')
 	dst = append(dst, name...)
 	return append(dst, '>')
 }
 
-func (v *ArrayOfDriverMetadata) appendXMLContent(dst []byte) []byte {
+func (v *ArrayOfDriverMetadata) appendXMLContent(dst []byte, err *error) []byte {
 	if len(v.DriverMetadata) != 0 {
 		for _, e := range v.DriverMetadata {
 			if e != nil {
-				dst = e.AppendXMLElement(dst, "DriverMetadata")
+				dst = e.appendXMLElement(dst, "DriverMetadata", err)
 			}
 		}
 	}
@@ -4625,18 +4657,18 @@ func (v *ExtensionDriver) DecodeStreamContent(d *xmlstream.Decoder) error {
 	}
 }
 
-// AppendXMLElement appends a ExtensionDriver element named name.
-func (v *ExtensionDriver) AppendXMLElement(dst []byte, name string) []byte {
+// appendXMLElement appends a ExtensionDriver element named name.
+func (v *ExtensionDriver) appendXMLElement(dst []byte, name string, err *error) []byte {
 	dst = append(dst, '<')
 	dst = append(dst, name...)
 	dst = append(dst, '>')
-	dst = v.appendXMLContent(dst)
+	dst = v.appendXMLContent(dst, err)
 	dst = append(dst, '<', '/')
 	dst = append(dst, name...)
 	return append(dst, '>')
 }
 
-func (v *ExtensionDriver) appendXMLContent(dst []byte) []byte {
+func (v *ExtensionDriver) appendXMLContent(dst []byte, err *error) []byte {
 	if v.ExtensionId != "" {
 		dst = append(dst, "<ExtensionId>"...)
 		dst = xmlstream.AppendText(dst, string(v.ExtensionId))

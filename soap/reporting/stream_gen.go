@@ -27,11 +27,13 @@ func (v *ReportEventBatch) DecodeStream(d *xmlstream.Decoder, space, local strin
 }
 
 // AppendXML appends the ReportEventBatch element as encoding/xml's Marshal writes
-// it, without reflection.
-func (v *ReportEventBatch) AppendXML(dst []byte) []byte {
+// it, without reflection (but for the fields of types with their own
+// MarshalXML, which encoding/xml writes; its error is returned).
+func (v *ReportEventBatch) AppendXML(dst []byte) ([]byte, error) {
+	var err error
 	dst = append(dst, "<ReportEventBatch xmlns=\"http://www.microsoft.com/SoftwareDistribution\">"...)
-	dst = v.appendXMLContent(dst)
-	return append(dst, "</ReportEventBatch>"...)
+	dst = v.appendXMLContent(dst, &err)
+	return append(dst, "</ReportEventBatch>"...), err
 }
 
 // DecodeStream decodes a ReportEventBatchResponse element, whose start tag d has just
@@ -53,11 +55,13 @@ func (v *ReportEventBatchResponse) DecodeStream(d *xmlstream.Decoder, space, loc
 }
 
 // AppendXML appends the ReportEventBatchResponse element as encoding/xml's Marshal writes
-// it, without reflection.
-func (v *ReportEventBatchResponse) AppendXML(dst []byte) []byte {
+// it, without reflection (but for the fields of types with their own
+// MarshalXML, which encoding/xml writes; its error is returned).
+func (v *ReportEventBatchResponse) AppendXML(dst []byte) ([]byte, error) {
+	var err error
 	dst = append(dst, "<ReportEventBatchResponse xmlns=\"http://www.microsoft.com/SoftwareDistribution\">"...)
-	dst = v.appendXMLContent(dst)
-	return append(dst, "</ReportEventBatchResponse>"...)
+	dst = v.appendXMLContent(dst, &err)
+	return append(dst, "</ReportEventBatchResponse>"...), err
 }
 
 // DecodeStreamContent reads the content of a ReportEventBatch element into v.
@@ -98,26 +102,26 @@ func (v *ReportEventBatch) DecodeStreamContent(d *xmlstream.Decoder) error {
 	}
 }
 
-// AppendXMLElement appends a ReportEventBatch element named name.
-func (v *ReportEventBatch) AppendXMLElement(dst []byte, name string) []byte {
+// appendXMLElement appends a ReportEventBatch element named name.
+func (v *ReportEventBatch) appendXMLElement(dst []byte, name string, err *error) []byte {
 	dst = append(dst, '<')
 	dst = append(dst, name...)
 	dst = append(dst, '>')
-	dst = v.appendXMLContent(dst)
+	dst = v.appendXMLContent(dst, err)
 	dst = append(dst, '<', '/')
 	dst = append(dst, name...)
 	return append(dst, '>')
 }
 
-func (v *ReportEventBatch) appendXMLContent(dst []byte) []byte {
+func (v *ReportEventBatch) appendXMLContent(dst []byte, err *error) []byte {
 	if v.Cookie != nil {
-		dst = v.Cookie.AppendXMLElement(dst, "cookie")
+		dst = v.Cookie.appendXMLElement(dst, "cookie", err)
 	}
 	dst = append(dst, "<clientTime>"...)
 	dst = v.ClientTime.AppendXMLText(dst)
 	dst = append(dst, "</clientTime>"...)
 	if v.EventBatch != nil {
-		dst = v.EventBatch.AppendXMLElement(dst, "eventBatch")
+		dst = v.EventBatch.appendXMLElement(dst, "eventBatch", err)
 	}
 	return dst
 }
@@ -148,18 +152,18 @@ func (v *ReportEventBatchResponse) DecodeStreamContent(d *xmlstream.Decoder) err
 	}
 }
 
-// AppendXMLElement appends a ReportEventBatchResponse element named name.
-func (v *ReportEventBatchResponse) AppendXMLElement(dst []byte, name string) []byte {
+// appendXMLElement appends a ReportEventBatchResponse element named name.
+func (v *ReportEventBatchResponse) appendXMLElement(dst []byte, name string, err *error) []byte {
 	dst = append(dst, '<')
 	dst = append(dst, name...)
 	dst = append(dst, '>')
-	dst = v.appendXMLContent(dst)
+	dst = v.appendXMLContent(dst, err)
 	dst = append(dst, '<', '/')
 	dst = append(dst, name...)
 	return append(dst, '>')
 }
 
-func (v *ReportEventBatchResponse) appendXMLContent(dst []byte) []byte {
+func (v *ReportEventBatchResponse) appendXMLContent(dst []byte, err *error) []byte {
 	dst = append(dst, "<ReportEventBatchResult>"...)
 	dst = strconv.AppendBool(dst, v.ReportEventBatchResult)
 	dst = append(dst, "</ReportEventBatchResult>"...)
@@ -198,18 +202,18 @@ func (v *Cookie) DecodeStreamContent(d *xmlstream.Decoder) error {
 	}
 }
 
-// AppendXMLElement appends a Cookie element named name.
-func (v *Cookie) AppendXMLElement(dst []byte, name string) []byte {
+// appendXMLElement appends a Cookie element named name.
+func (v *Cookie) appendXMLElement(dst []byte, name string, err *error) []byte {
 	dst = append(dst, '<')
 	dst = append(dst, name...)
 	dst = append(dst, '>')
-	dst = v.appendXMLContent(dst)
+	dst = v.appendXMLContent(dst, err)
 	dst = append(dst, '<', '/')
 	dst = append(dst, name...)
 	return append(dst, '>')
 }
 
-func (v *Cookie) appendXMLContent(dst []byte) []byte {
+func (v *Cookie) appendXMLContent(dst []byte, err *error) []byte {
 	dst = append(dst, "<Expiration>"...)
 	dst = v.Expiration.AppendXMLText(dst)
 	dst = append(dst, "</Expiration>"...)
@@ -243,22 +247,22 @@ func (v *ArrayOfReportingEvent) DecodeStreamContent(d *xmlstream.Decoder) error 
 	}
 }
 
-// AppendXMLElement appends a ArrayOfReportingEvent element named name.
-func (v *ArrayOfReportingEvent) AppendXMLElement(dst []byte, name string) []byte {
+// appendXMLElement appends a ArrayOfReportingEvent element named name.
+func (v *ArrayOfReportingEvent) appendXMLElement(dst []byte, name string, err *error) []byte {
 	dst = append(dst, '<')
 	dst = append(dst, name...)
 	dst = append(dst, '>')
-	dst = v.appendXMLContent(dst)
+	dst = v.appendXMLContent(dst, err)
 	dst = append(dst, '<', '/')
 	dst = append(dst, name...)
 	return append(dst, '>')
 }
 
-func (v *ArrayOfReportingEvent) appendXMLContent(dst []byte) []byte {
+func (v *ArrayOfReportingEvent) appendXMLContent(dst []byte, err *error) []byte {
 	if len(v.ReportingEvent) != 0 {
 		for _, e := range v.ReportingEvent {
 			if e != nil {
-				dst = e.AppendXMLElement(dst, "ReportingEvent")
+				dst = e.appendXMLElement(dst, "ReportingEvent", err)
 			}
 		}
 	}
@@ -302,26 +306,26 @@ func (v *ReportingEvent) DecodeStreamContent(d *xmlstream.Decoder) error {
 	}
 }
 
-// AppendXMLElement appends a ReportingEvent element named name.
-func (v *ReportingEvent) AppendXMLElement(dst []byte, name string) []byte {
+// appendXMLElement appends a ReportingEvent element named name.
+func (v *ReportingEvent) appendXMLElement(dst []byte, name string, err *error) []byte {
 	dst = append(dst, '<')
 	dst = append(dst, name...)
 	dst = append(dst, '>')
-	dst = v.appendXMLContent(dst)
+	dst = v.appendXMLContent(dst, err)
 	dst = append(dst, '<', '/')
 	dst = append(dst, name...)
 	return append(dst, '>')
 }
 
-func (v *ReportingEvent) appendXMLContent(dst []byte) []byte {
+func (v *ReportingEvent) appendXMLContent(dst []byte, err *error) []byte {
 	if v.BasicData != nil {
-		dst = v.BasicData.AppendXMLElement(dst, "BasicData")
+		dst = v.BasicData.appendXMLElement(dst, "BasicData", err)
 	}
 	if v.ExtendedData != nil {
-		dst = v.ExtendedData.AppendXMLElement(dst, "ExtendedData")
+		dst = v.ExtendedData.appendXMLElement(dst, "ExtendedData", err)
 	}
 	if v.PrivateData != nil {
-		dst = v.PrivateData.AppendXMLElement(dst, "PrivateData")
+		dst = v.PrivateData.appendXMLElement(dst, "PrivateData", err)
 	}
 	return dst
 }
@@ -426,20 +430,20 @@ func (v *BasicData) DecodeStreamContent(d *xmlstream.Decoder) error {
 	}
 }
 
-// AppendXMLElement appends a BasicData element named name.
-func (v *BasicData) AppendXMLElement(dst []byte, name string) []byte {
+// appendXMLElement appends a BasicData element named name.
+func (v *BasicData) appendXMLElement(dst []byte, name string, err *error) []byte {
 	dst = append(dst, '<')
 	dst = append(dst, name...)
 	dst = append(dst, '>')
-	dst = v.appendXMLContent(dst)
+	dst = v.appendXMLContent(dst, err)
 	dst = append(dst, '<', '/')
 	dst = append(dst, name...)
 	return append(dst, '>')
 }
 
-func (v *BasicData) appendXMLContent(dst []byte) []byte {
+func (v *BasicData) appendXMLContent(dst []byte, err *error) []byte {
 	if v.TargetID != nil {
-		dst = v.TargetID.AppendXMLElement(dst, "TargetID")
+		dst = v.TargetID.appendXMLElement(dst, "TargetID", err)
 	}
 	dst = append(dst, "<SequenceNumber>"...)
 	dst = strconv.AppendInt(dst, int64(v.SequenceNumber), 10)
@@ -460,7 +464,7 @@ func (v *BasicData) appendXMLContent(dst []byte) []byte {
 	dst = strconv.AppendInt(dst, int64(v.SourceID), 10)
 	dst = append(dst, "</SourceID>"...)
 	if v.UpdateID != nil {
-		dst = v.UpdateID.AppendXMLElement(dst, "UpdateID")
+		dst = v.UpdateID.appendXMLElement(dst, "UpdateID", err)
 	}
 	dst = append(dst, "<Win32HResult>"...)
 	dst = strconv.AppendInt(dst, int64(v.Win32HResult), 10)
@@ -550,23 +554,23 @@ func (v *ExtendedData) DecodeStreamContent(d *xmlstream.Decoder) error {
 	}
 }
 
-// AppendXMLElement appends a ExtendedData element named name.
-func (v *ExtendedData) AppendXMLElement(dst []byte, name string) []byte {
+// appendXMLElement appends a ExtendedData element named name.
+func (v *ExtendedData) appendXMLElement(dst []byte, name string, err *error) []byte {
 	dst = append(dst, '<')
 	dst = append(dst, name...)
 	dst = append(dst, '>')
-	dst = v.appendXMLContent(dst)
+	dst = v.appendXMLContent(dst, err)
 	dst = append(dst, '<', '/')
 	dst = append(dst, name...)
 	return append(dst, '>')
 }
 
-func (v *ExtendedData) appendXMLContent(dst []byte) []byte {
+func (v *ExtendedData) appendXMLContent(dst []byte, err *error) []byte {
 	if v.ReplacementStrings != nil {
-		dst = v.ReplacementStrings.AppendXMLElement(dst, "ReplacementStrings")
+		dst = v.ReplacementStrings.appendXMLElement(dst, "ReplacementStrings", err)
 	}
 	if v.MiscData != nil {
-		dst = v.MiscData.AppendXMLElement(dst, "MiscData")
+		dst = v.MiscData.appendXMLElement(dst, "MiscData", err)
 	}
 	if v.ComputerBrand != "" {
 		dst = append(dst, "<ComputerBrand>"...)
@@ -587,7 +591,7 @@ func (v *ExtendedData) appendXMLContent(dst []byte) []byte {
 	dst = xmlstream.AppendText(dst, string(v.ProcessorArchitecture))
 	dst = append(dst, "</ProcessorArchitecture>"...)
 	if v.OSVersion != nil {
-		dst = v.OSVersion.AppendXMLElement(dst, "OSVersion")
+		dst = v.OSVersion.appendXMLElement(dst, "OSVersion", err)
 	}
 	dst = append(dst, "<OSLocaleID>"...)
 	dst = strconv.AppendInt(dst, int64(v.OSLocaleID), 10)
@@ -628,18 +632,18 @@ func (v *PrivateData) DecodeStreamContent(d *xmlstream.Decoder) error {
 	}
 }
 
-// AppendXMLElement appends a PrivateData element named name.
-func (v *PrivateData) AppendXMLElement(dst []byte, name string) []byte {
+// appendXMLElement appends a PrivateData element named name.
+func (v *PrivateData) appendXMLElement(dst []byte, name string, err *error) []byte {
 	dst = append(dst, '<')
 	dst = append(dst, name...)
 	dst = append(dst, '>')
-	dst = v.appendXMLContent(dst)
+	dst = v.appendXMLContent(dst, err)
 	dst = append(dst, '<', '/')
 	dst = append(dst, name...)
 	return append(dst, '>')
 }
 
-func (v *PrivateData) appendXMLContent(dst []byte) []byte {
+func (v *PrivateData) appendXMLContent(dst []byte, err *error) []byte {
 	if v.ComputerDnsName != "" {
 		dst = append(dst, "<ComputerDnsName>"...)
 		dst = xmlstream.AppendText(dst, string(v.ComputerDnsName))
@@ -675,18 +679,18 @@ func (v *ComputerTargetIdentifier) DecodeStreamContent(d *xmlstream.Decoder) err
 	}
 }
 
-// AppendXMLElement appends a ComputerTargetIdentifier element named name.
-func (v *ComputerTargetIdentifier) AppendXMLElement(dst []byte, name string) []byte {
+// appendXMLElement appends a ComputerTargetIdentifier element named name.
+func (v *ComputerTargetIdentifier) appendXMLElement(dst []byte, name string, err *error) []byte {
 	dst = append(dst, '<')
 	dst = append(dst, name...)
 	dst = append(dst, '>')
-	dst = v.appendXMLContent(dst)
+	dst = v.appendXMLContent(dst, err)
 	dst = append(dst, '<', '/')
 	dst = append(dst, name...)
 	return append(dst, '>')
 }
 
-func (v *ComputerTargetIdentifier) appendXMLContent(dst []byte) []byte {
+func (v *ComputerTargetIdentifier) appendXMLContent(dst []byte, err *error) []byte {
 	if v.Sid != "" {
 		dst = append(dst, "<Sid>"...)
 		dst = xmlstream.AppendText(dst, string(v.Sid))
@@ -727,18 +731,18 @@ func (v *UpdateRevisionIdentifier) DecodeStreamContent(d *xmlstream.Decoder) err
 	}
 }
 
-// AppendXMLElement appends a UpdateRevisionIdentifier element named name.
-func (v *UpdateRevisionIdentifier) AppendXMLElement(dst []byte, name string) []byte {
+// appendXMLElement appends a UpdateRevisionIdentifier element named name.
+func (v *UpdateRevisionIdentifier) appendXMLElement(dst []byte, name string, err *error) []byte {
 	dst = append(dst, '<')
 	dst = append(dst, name...)
 	dst = append(dst, '>')
-	dst = v.appendXMLContent(dst)
+	dst = v.appendXMLContent(dst, err)
 	dst = append(dst, '<', '/')
 	dst = append(dst, name...)
 	return append(dst, '>')
 }
 
-func (v *UpdateRevisionIdentifier) appendXMLContent(dst []byte) []byte {
+func (v *UpdateRevisionIdentifier) appendXMLContent(dst []byte, err *error) []byte {
 	dst = append(dst, "<UpdateID>"...)
 	dst = xmlstream.AppendText(dst, string(v.UpdateID))
 	dst = append(dst, "</UpdateID>"...)
@@ -772,18 +776,18 @@ func (v *ArrayOfString) DecodeStreamContent(d *xmlstream.Decoder) error {
 	}
 }
 
-// AppendXMLElement appends a ArrayOfString element named name.
-func (v *ArrayOfString) AppendXMLElement(dst []byte, name string) []byte {
+// appendXMLElement appends a ArrayOfString element named name.
+func (v *ArrayOfString) appendXMLElement(dst []byte, name string, err *error) []byte {
 	dst = append(dst, '<')
 	dst = append(dst, name...)
 	dst = append(dst, '>')
-	dst = v.appendXMLContent(dst)
+	dst = v.appendXMLContent(dst, err)
 	dst = append(dst, '<', '/')
 	dst = append(dst, name...)
 	return append(dst, '>')
 }
 
-func (v *ArrayOfString) appendXMLContent(dst []byte) []byte {
+func (v *ArrayOfString) appendXMLContent(dst []byte, err *error) []byte {
 	if len(v.String) != 0 {
 		for _, e := range v.String {
 			if e != "" {
@@ -872,18 +876,18 @@ func (v *DetailedVersion) DecodeStreamContent(d *xmlstream.Decoder) error {
 	}
 }
 
-// AppendXMLElement appends a DetailedVersion element named name.
-func (v *DetailedVersion) AppendXMLElement(dst []byte, name string) []byte {
+// appendXMLElement appends a DetailedVersion element named name.
+func (v *DetailedVersion) appendXMLElement(dst []byte, name string, err *error) []byte {
 	dst = append(dst, '<')
 	dst = append(dst, name...)
 	dst = append(dst, '>')
-	dst = v.appendXMLContent(dst)
+	dst = v.appendXMLContent(dst, err)
 	dst = append(dst, '<', '/')
 	dst = append(dst, name...)
 	return append(dst, '>')
 }
 
-func (v *DetailedVersion) appendXMLContent(dst []byte) []byte {
+func (v *DetailedVersion) appendXMLContent(dst []byte, err *error) []byte {
 	dst = append(dst, "<Major>"...)
 	dst = strconv.AppendInt(dst, int64(v.Major), 10)
 	dst = append(dst, "</Major>"...)

@@ -26,11 +26,13 @@ func (v *GetAuthorizationCookie) DecodeStream(d *xmlstream.Decoder, space, local
 }
 
 // AppendXML appends the GetAuthorizationCookie element as encoding/xml's Marshal writes
-// it, without reflection.
-func (v *GetAuthorizationCookie) AppendXML(dst []byte) []byte {
+// it, without reflection (but for the fields of types with their own
+// MarshalXML, which encoding/xml writes; its error is returned).
+func (v *GetAuthorizationCookie) AppendXML(dst []byte) ([]byte, error) {
+	var err error
 	dst = append(dst, "<GetAuthorizationCookie xmlns=\"http://www.microsoft.com/SoftwareDistribution/Server/SimpleAuthWebService\">"...)
-	dst = v.appendXMLContent(dst)
-	return append(dst, "</GetAuthorizationCookie>"...)
+	dst = v.appendXMLContent(dst, &err)
+	return append(dst, "</GetAuthorizationCookie>"...), err
 }
 
 // DecodeStream decodes a GetAuthorizationCookieResponse element, whose start tag d has just
@@ -52,11 +54,13 @@ func (v *GetAuthorizationCookieResponse) DecodeStream(d *xmlstream.Decoder, spac
 }
 
 // AppendXML appends the GetAuthorizationCookieResponse element as encoding/xml's Marshal writes
-// it, without reflection.
-func (v *GetAuthorizationCookieResponse) AppendXML(dst []byte) []byte {
+// it, without reflection (but for the fields of types with their own
+// MarshalXML, which encoding/xml writes; its error is returned).
+func (v *GetAuthorizationCookieResponse) AppendXML(dst []byte) ([]byte, error) {
+	var err error
 	dst = append(dst, "<GetAuthorizationCookieResponse xmlns=\"http://www.microsoft.com/SoftwareDistribution/Server/SimpleAuthWebService\">"...)
-	dst = v.appendXMLContent(dst)
-	return append(dst, "</GetAuthorizationCookieResponse>"...)
+	dst = v.appendXMLContent(dst, &err)
+	return append(dst, "</GetAuthorizationCookieResponse>"...), err
 }
 
 // DecodeStreamContent reads the content of a GetAuthorizationCookie element into v.
@@ -93,18 +97,18 @@ func (v *GetAuthorizationCookie) DecodeStreamContent(d *xmlstream.Decoder) error
 	}
 }
 
-// AppendXMLElement appends a GetAuthorizationCookie element named name.
-func (v *GetAuthorizationCookie) AppendXMLElement(dst []byte, name string) []byte {
+// appendXMLElement appends a GetAuthorizationCookie element named name.
+func (v *GetAuthorizationCookie) appendXMLElement(dst []byte, name string, err *error) []byte {
 	dst = append(dst, '<')
 	dst = append(dst, name...)
 	dst = append(dst, '>')
-	dst = v.appendXMLContent(dst)
+	dst = v.appendXMLContent(dst, err)
 	dst = append(dst, '<', '/')
 	dst = append(dst, name...)
 	return append(dst, '>')
 }
 
-func (v *GetAuthorizationCookie) appendXMLContent(dst []byte) []byte {
+func (v *GetAuthorizationCookie) appendXMLContent(dst []byte, err *error) []byte {
 	if v.ClientId != "" {
 		dst = append(dst, "<clientId>"...)
 		dst = xmlstream.AppendText(dst, string(v.ClientId))
@@ -146,20 +150,20 @@ func (v *GetAuthorizationCookieResponse) DecodeStreamContent(d *xmlstream.Decode
 	}
 }
 
-// AppendXMLElement appends a GetAuthorizationCookieResponse element named name.
-func (v *GetAuthorizationCookieResponse) AppendXMLElement(dst []byte, name string) []byte {
+// appendXMLElement appends a GetAuthorizationCookieResponse element named name.
+func (v *GetAuthorizationCookieResponse) appendXMLElement(dst []byte, name string, err *error) []byte {
 	dst = append(dst, '<')
 	dst = append(dst, name...)
 	dst = append(dst, '>')
-	dst = v.appendXMLContent(dst)
+	dst = v.appendXMLContent(dst, err)
 	dst = append(dst, '<', '/')
 	dst = append(dst, name...)
 	return append(dst, '>')
 }
 
-func (v *GetAuthorizationCookieResponse) appendXMLContent(dst []byte) []byte {
+func (v *GetAuthorizationCookieResponse) appendXMLContent(dst []byte, err *error) []byte {
 	if v.GetAuthorizationCookieResult != nil {
-		dst = v.GetAuthorizationCookieResult.AppendXMLElement(dst, "GetAuthorizationCookieResult")
+		dst = v.GetAuthorizationCookieResult.appendXMLElement(dst, "GetAuthorizationCookieResult", err)
 	}
 	return dst
 }
@@ -194,18 +198,18 @@ func (v *AuthorizationCookie) DecodeStreamContent(d *xmlstream.Decoder) error {
 	}
 }
 
-// AppendXMLElement appends a AuthorizationCookie element named name.
-func (v *AuthorizationCookie) AppendXMLElement(dst []byte, name string) []byte {
+// appendXMLElement appends a AuthorizationCookie element named name.
+func (v *AuthorizationCookie) appendXMLElement(dst []byte, name string, err *error) []byte {
 	dst = append(dst, '<')
 	dst = append(dst, name...)
 	dst = append(dst, '>')
-	dst = v.appendXMLContent(dst)
+	dst = v.appendXMLContent(dst, err)
 	dst = append(dst, '<', '/')
 	dst = append(dst, name...)
 	return append(dst, '>')
 }
 
-func (v *AuthorizationCookie) appendXMLContent(dst []byte) []byte {
+func (v *AuthorizationCookie) appendXMLContent(dst []byte, err *error) []byte {
 	if v.PlugInId != "" {
 		dst = append(dst, "<PlugInId>"...)
 		dst = xmlstream.AppendText(dst, string(v.PlugInId))

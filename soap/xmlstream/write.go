@@ -1,6 +1,10 @@
 package xmlstream
 
-import "unicode/utf8"
+import (
+	"bytes"
+	"encoding/xml"
+	"unicode/utf8"
+)
 
 // AppendText appends s escaped as encoding/xml's encoder escapes text and
 // attribute values (EscapeText): quotes, apostrophes, &, <, >, tab, new
@@ -47,4 +51,25 @@ func AppendText[S string | []byte](dst []byte, s S) []byte {
 		last = i
 	}
 	return append(dst, s[last:]...)
+}
+
+// AppendMarshaled appends v as encoding/xml writes it as the element name
+// (for the types with a MarshalXML of their own, which the generated
+// encoders hand over). An error is kept in *err, the first one only.
+func AppendMarshaled(dst []byte, v any, name string, err *error) []byte {
+	var buf bytes.Buffer
+	e := xml.NewEncoder(&buf)
+	if werr := e.EncodeElement(v, xml.StartElement{Name: xml.Name{Local: name}}); werr != nil {
+		if *err == nil {
+			*err = werr
+		}
+		return dst
+	}
+	if ferr := e.Flush(); ferr != nil {
+		if *err == nil {
+			*err = ferr
+		}
+		return dst
+	}
+	return append(dst, buf.Bytes()...)
 }
