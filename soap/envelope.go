@@ -9,6 +9,12 @@
 // WriteResponse and WriteFault answer. Client side: EncodeRequest and
 // SetRequestHeaders build a request, ParseResponse reads an answer and returns a
 // *Fault when the server sent one.
+//
+// Hot path (stream.go): messages of the generated types are read by
+// soap/xmlstream and their generated DecodeStream first, and by encoding/xml
+// only when that declines (anything outside a plain subset of XML, and every
+// error), so encoding/xml keeps every check and error message; they are
+// written by their generated AppendXML, byte-identical to encoding/xml.
 package soap
 
 import (
