@@ -5,6 +5,7 @@
 //	    [--record DIR | --replay DIR] [--drain D] [--read-header-timeout D] [--read-timeout D] [--idle-timeout D]
 //	    [--write-timeout D] [--max-body SIZE] [--max-header-bytes SIZE] [--max-elements N] [--page-size N]
 //	    [--max-installed-prerequisites N] [--max-cached-updates N] [--max-extended-updates N] [--cookie-lifetime D]
+//	    [--server-log-limit SIZE]
 //	mockwsus proxy --upstream URL --record DIR [--addr ADDR] [--redact-hosts ...]
 //
 // It prints "listening on URL" and "admin on URL" once both listeners accept
