@@ -641,33 +641,33 @@ func (sc *Scenario) serverField() string {
 func (t *remoteTarget) url() string              { return t.base }
 func (t *remoteTarget) httpClient() *http.Client { return nil }
 
-// noAdmin is the error of a change asked of a server without admin API
+// errNoAdmin is the error of a change asked of a server without admin API
 // (dialRemote refuses such scenarios first).
-var noAdmin = errors.New("scenarios: this step needs the server's admin API (--admin)")
+var errNoAdmin = errors.New("scenarios: this step needs the server's admin API (--admin)")
 
 func (t *remoteTarget) setMode(ctx context.Context, name string, m behaviour.Mode, group string) error {
 	if t.admin == nil {
-		return noAdmin
+		return errNoAdmin
 	}
 	return t.admin.SetMode(ctx, name, string(m), group)
 }
 func (t *remoteTarget) setVersion(ctx context.Context, v string) error {
 	if t.admin == nil {
-		return noAdmin
+		return errNoAdmin
 	}
 	_, err := t.admin.SetVersion(ctx, v)
 	return err
 }
 func (t *remoteTarget) approve(ctx context.Context, update, group, action string) error {
 	if t.admin == nil {
-		return noAdmin
+		return errNoAdmin
 	}
 	_, err := t.admin.Approve(ctx, update, group, action)
 	return err
 }
 func (t *remoteTarget) decline(ctx context.Context, update string) error {
 	if t.admin == nil {
-		return noAdmin
+		return errNoAdmin
 	}
 	_, err := t.admin.Decline(ctx, update)
 	return err
