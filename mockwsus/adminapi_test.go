@@ -562,3 +562,20 @@ func TestServerLogLimit(t *testing.T) {
 		t.Errorf("ServerLog(size-10) = %d bytes from %d", len(d), s)
 	}
 }
+
+// The README's admin table names every route the admin API serves.
+func TestReadmeListsEveryAdminRoute(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ep := range mockwsus.AdminEndpoints() {
+		want := ep.Method + " " + ep.Path
+		if strings.HasPrefix(ep.Path, "/debug/pprof/") {
+			want = "GET /debug/pprof/" // one row for the profiles
+		}
+		if !bytes.Contains(readme, []byte("`"+want)) {
+			t.Errorf("README.md's admin table lacks %s", want)
+		}
+	}
+}
