@@ -326,7 +326,7 @@ func (c *Client) Journal(ctx context.Context, q mockwsus.JournalQuery) (JournalP
 	setNum("from", q.From)
 	setNum("to", q.To)
 	setNum("limit", uint64(max(q.Limit, 0)))
-	for name, val := range map[string]string{"operation": q.Operation, "outcome": q.Outcome, "kind": q.Kind} {
+	for name, val := range map[string]string{"operation": q.Operation, "outcome": q.Outcome, "kind": q.Kind, "faultId": q.FaultID} {
 		if val != "" {
 			v.Set(name, val)
 		}

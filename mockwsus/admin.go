@@ -65,7 +65,7 @@ var adminRoutes = []adminRoute{
 	{AdminEndpoint{"POST", "/approvals", `approve {"update":"KB842532","group":"All Computers","action":"Install"}, replacing that group's rows`, false}, serveApprove},
 	{AdminEndpoint{"POST", "/declines", `decline {"update":"KB842532"} for every group`, false}, serveDecline},
 	{AdminEndpoint{"GET", "/computers", "computers with their last contact, operation, outcome, fault and reported HRESULT", false}, serveComputers},
-	{AdminEndpoint{"GET", "/journal", "exchanges and admin actions as JSON lines; ?from=&to=&computer=&operation=&outcome=&kind=&limit=", false}, serveJournal},
+	{AdminEndpoint{"GET", "/journal", "exchanges and admin actions as JSON lines; ?from=&to=&computer=&operation=&outcome=&kind=&faultId=&limit=", false}, serveJournal},
 	{AdminEndpoint{"GET", "/events", "acknowledged reporting events", false}, serveEvents},
 	{AdminEndpoint{"GET", "/logs/SoftwareDistribution.log", "the server log, whole or ?offset=N (bytes since the server started)", false}, serveServerLog},
 	{AdminEndpoint{"POST", "/reset", "back to the starting state, or with a body to a setup (a scenario's server section)", false}, serveReset},
@@ -370,9 +370,9 @@ func (s *Server) parseJournalQuery(v url.Values) (JournalQuery, error) {
 	}
 	for name := range v {
 		switch name {
-		case "from", "to", "computer", "operation", "outcome", "kind", "limit":
+		case "from", "to", "computer", "operation", "outcome", "kind", "faultId", "limit":
 		default:
-			return q, fmt.Errorf("mockwsus: journal query: unknown parameter %q (from, to, computer, operation, outcome, kind, limit)", name)
+			return q, fmt.Errorf("mockwsus: journal query: unknown parameter %q (from, to, computer, operation, outcome, kind, faultId, limit)", name)
 		}
 	}
 	var err error
@@ -387,7 +387,7 @@ func (s *Server) parseJournalQuery(v url.Values) (JournalQuery, error) {
 		return q, err
 	}
 	q.Limit = int(min(limit, 1<<30))
-	q.Operation, q.Outcome, q.Kind = v.Get("operation"), v.Get("outcome"), v.Get("kind")
+	q.Operation, q.Outcome, q.Kind, q.FaultID = v.Get("operation"), v.Get("outcome"), v.Get("kind"), v.Get("faultId")
 	if q.Kind != "" && q.Kind != "exchange" && q.Kind != KindAdmin {
 		return q, fmt.Errorf("mockwsus: journal query: kind=%q: want exchange or admin", q.Kind)
 	}

@@ -274,6 +274,7 @@ func TestAdminJournalQuery(t *testing.T) {
 		{"?computer=PLAIN.lab.local", func(e mockwsus.Entry) bool { return e.Computer == "plain" }},
 		{"?operation=syncupdates", func(e mockwsus.Entry) bool { return e.Operation == "SyncUpdates" }},
 		{"?outcome=fault", func(e mockwsus.Entry) bool { return e.Outcome == "fault" }},
+		{"?faultId=" + strings.ToUpper(faultOf(all)), func(e mockwsus.Entry) bool { return e.FaultID != "" && e.FaultID == faultOf(all) }},
 		{"?kind=admin", func(e mockwsus.Entry) bool { return e.Kind == mockwsus.KindAdmin }},
 		{"?kind=exchange&computer=office&operation=SyncUpdates", func(e mockwsus.Entry) bool {
 			return e.Kind == "" && e.Computer == "office" && e.Operation == "SyncUpdates"
@@ -578,4 +579,14 @@ func TestReadmeListsEveryAdminRoute(t *testing.T) {
 			t.Errorf("README.md's admin table lacks %s", want)
 		}
 	}
+}
+
+// faultOf returns the first fault ID among entries.
+func faultOf(entries []mockwsus.Entry) string {
+	for _, e := range entries {
+		if e.FaultID != "" {
+			return e.FaultID
+		}
+	}
+	return ""
 }

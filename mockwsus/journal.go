@@ -181,9 +181,10 @@ type JournalQuery struct {
 	From, To uint64
 	// Computers keeps the entries of these computer IDs.
 	Computers []string
-	// Operation, Outcome and Kind keep the entries whose field equals them
-	// (Operation case-insensitively; Kind "exchange" means "").
-	Operation, Outcome, Kind string
+	// Operation, Outcome, Kind and FaultID keep the entries whose field
+	// equals them (Operation and FaultID case-insensitively; Kind
+	// "exchange" means "").
+	Operation, Outcome, Kind, FaultID string
 	// Limit is the most entries returned (0: all).
 	Limit int
 }
@@ -235,6 +236,9 @@ func (q JournalQuery) matches(e Entry) bool {
 		return false
 	}
 	if q.Outcome != "" && q.Outcome != e.Outcome {
+		return false
+	}
+	if q.FaultID != "" && !strings.EqualFold(q.FaultID, e.FaultID) {
 		return false
 	}
 	switch q.Kind {
