@@ -77,6 +77,33 @@ var _ = Describe("wsusrepro run against a running mockwsus with an admin token",
 		runRemote(ctx, srv, filepath.Join(dir, "second"), nil, "--admin-token", remoteToken)
 		runRemote(ctx, srv, filepath.Join(dir, "from-env"), []string{adminclient.TokenEnv + "=" + remoteToken})
 
+		By("showing the fleet and the admin actions of the last proof (the workaround) through the admin API")
+		c, err := adminclient.New(srv.AdminURL, adminclient.WithToken(remoteToken))
+		Expect(err).NotTo(HaveOccurred(), "adminclient.New(%s)", srv.AdminURL)
+		comps, err := c.Computers(ctx)
+		Expect(err).NotTo(HaveOccurred(), "GET /computers")
+		Expect(comps).To(HaveLen(2), "the workaround proof's two computers")
+		for _, comp := range comps {
+			Expect(comp.Status).To(Equal(mockwsus.StatusSucceeded), "after the workaround %s should have succeeded: %+v", comp.DNSName, comp)
+			Expect(comp.ReportedHResult).To(Equal(hrOK), "%s should have reported S_OK last", comp.DNSName)
+		}
+		office := comps[0]
+		if !strings.Contains(strings.ToLower(office.DNSName), "off") {
+			office = comps[1]
+		}
+		Expect(office.LastErrorCode).To(Equal("InternalServerError"), "the Office 2003 computer keeps its last fault: %+v", office)
+		admin, err := c.JournalAll(ctx, mockwsus.JournalQuery{Kind: mockwsus.KindAdmin})
+		Expect(err).NotTo(HaveOccurred(), "GET /journal?kind=admin")
+		var ops []string
+		for _, e := range admin {
+			ops = append(ops, e.Operation)
+		}
+		Expect(ops).To(Equal([]string{"reset", "decline", "approve", "decline"}), "the workaround's admin actions, journaled after its reset")
+		faults, err := c.JournalAll(ctx, mockwsus.JournalQuery{FaultID: office.LastFaultID})
+		Expect(err).NotTo(HaveOccurred(), "GET /journal?faultId=")
+		Expect(faults).To(HaveLen(1), "one exchange carries the fault ID %s", office.LastFaultID)
+		Expect(faults[0].Operation).To(Equal("SyncUpdates"), "the fault came from SyncUpdates")
+
 		By("refusing a run without the token, before any step")
 		sess := runBinary(ctx, dir, []string{adminclient.TokenEnv + "="}, bin.WSUSRepro, "run", "--server", srv.URL, "--admin", srv.AdminURL, "--out", filepath.Join(dir, "anon"))
 		Expect(sess.ExitCode()).To(Equal(2), "wsusrepro run without the token should stop with an error")
