@@ -110,7 +110,11 @@ func TestAdminTokenGuardsEveryRouteAndNeverLeaks(t *testing.T) {
 		case "DELETE /groups/{group}/behaviours/{name}":
 			h.srv.SetMode("kb954960", behaviour.Fixed, "Workstations")
 		}
-		if rec := send(method, target, body, "Bearer "+token); rec.Code != http.StatusOK {
+		rec := send(method, target, body, "Bearer "+token)
+		if rec.Code == http.StatusInternalServerError && strings.Contains(rec.Body.String(), "profiling already in use") {
+			continue // go test -cpuprofile holds the profiler
+		}
+		if rec.Code != http.StatusOK {
 			t.Errorf("%s %s with the token: HTTP %d %s", method, target, rec.Code, rec.Body)
 		}
 	}
