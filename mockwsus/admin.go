@@ -52,7 +52,7 @@ type adminRoute struct {
 // table describes them. Add a route here (a handler of its own file is
 // welcome) and nowhere else.
 var adminRoutes = []adminRoute{
-	{AdminEndpoint{"GET", "/healthz", "\"ok\" while the server runs", true}, serveHealthz},
+	{AdminEndpoint{"GET", "/healthz", "\"ok\", or 503 naming the data lost (health.go)", true}, (*Server).serveHealthz},
 	{AdminEndpoint{"GET", "/version", "server, ClientWebService DLL and protocol versions", false}, serveVersion},
 	{AdminEndpoint{"PUT", "/version", `install a version {"version":"3.1.6001.66"}; behaviours follow its defaults`, false}, serveSetVersion},
 	{AdminEndpoint{"GET", "/behaviours", "every behaviour with its documentation and modes, whole server and per group", false}, serveBehaviours},
@@ -162,8 +162,6 @@ func serveNoRoute(mux *http.ServeMux, w http.ResponseWriter, r *http.Request) {
 	}
 	adminError(w, http.StatusNotFound, fmt.Errorf("mockwsus: no admin endpoint %s %s (endpoints: %s)", r.Method, r.URL.Path, strings.Join(paths, ", ")))
 }
-
-func serveHealthz(_ *Server, w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok\n") }
 
 func serveVersion(s *Server, w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, s.versionInfo())
