@@ -6,7 +6,6 @@ import (
 	"crypto/cipher"
 	"crypto/hmac"
 	"crypto/sha256"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -69,6 +68,9 @@ var (
 
 // cookieData is what a cookie carries, sealed. WSUS calls the sync cookie's
 // contents UnencryptedCookieData.
+//
+// The json tags document the plaintext's form, which cookiecodec.go writes
+// and reads without reflection.
 type cookieData struct {
 	ClientID    string    `json:"c"`
 	DNSName     string    `json:"d,omitempty"`
@@ -124,17 +126,24 @@ func newSealer(key []byte, serverID [8]byte) (*sealer, error) {
 
 // seal returns version | kind | server ID | nonce | ciphertext.
 func (s *sealer) seal(kind byte, d cookieData) []byte {
-	plain, err := json.Marshal(d)
+	var buf [256]byte
+	plain, err := appendCookieJSON(buf[:0], &d)
 	if err != nil {
-		panic(fmt.Sprintf("mockwsus: marshalling cookie: %v", err)) // plain struct: cannot fail
+		panic(fmt.Sprintf("mockwsus: marshalling cookie: %v", err)) // times from the clock: cannot fail
 	}
-	header := append([]byte{cookieFormat, kind}, s.serverID[:]...)
+	var header [2 + 8]byte
+	header[0], header[1] = cookieFormat, kind
+	copy(header[2:], s.serverID[:])
 	mac := hmac.New(sha256.New, s.macKey)
-	mac.Write(header)
+	mac.Write(header[:])
 	mac.Write(plain)
-	nonce := mac.Sum(nil)[:s.aead.NonceSize()]
-	out := append(header, nonce...)
-	return s.aead.Seal(out, nonce, plain, header)
+	var sum [sha256.Size]byte
+	nonce := mac.Sum(sum[:0])[:s.aead.NonceSize()]
+	// One allocation for the whole cookie; the header and nonce passed to
+	// Seal are copies on the stack, as dst must not overlap them.
+	out := make([]byte, 0, len(header)+len(nonce)+len(plain)+s.aead.Overhead())
+	out = append(append(out, header[:]...), nonce...)
+	return s.aead.Seal(out, nonce, plain, header[:])
 }
 
 // open checks and decrypts a cookie of kind, and its expiry at now.
@@ -151,11 +160,12 @@ func (s *sealer) open(kind byte, data []byte, now time.Time) (cookieData, error)
 	if !bytes.Equal(data[2:hdr], s.serverID[:]) {
 		return d, errCookieForeign
 	}
-	plain, err := s.aead.Open(nil, nonce, data[hdr+s.aead.NonceSize():], data[:hdr])
+	var buf [256]byte
+	plain, err := s.aead.Open(buf[:0], nonce, data[hdr+s.aead.NonceSize():], data[:hdr])
 	if err != nil {
 		return d, fmt.Errorf("%w: authentication failed", errCookieInvalid)
 	}
-	if err := json.Unmarshal(plain, &d); err != nil {
+	if d, err = parseCookieJSON(plain); err != nil {
 		return d, fmt.Errorf("%w: %w", errCookieInvalid, err)
 	}
 	if !now.Before(d.Expires) {
