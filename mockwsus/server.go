@@ -794,6 +794,9 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 func (s *Server) serveSOAP(w http.ResponseWriter, r *http.Request, svc *service) {
 	start := s.clk.Now()
 	c := &call{httpReq: r, svc: svc, thread: 12 + int(s.thread.Add(1)%8), summary: map[string]any{}}
+	// The body's buffer goes back to its pool once the answer is written;
+	// nothing kept (journal entries, state) refers to it.
+	defer func() { c.req.Release() }()
 	entry := Entry{Time: start, Path: r.URL.Path}
 	version := soap.SOAP11
 	resp, err := s.dispatch(c)

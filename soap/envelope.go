@@ -26,6 +26,7 @@ import (
 	"mime"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -127,6 +128,8 @@ type Request struct {
 	// stream is the fast path's decoder (stream.go), positioned after the
 	// operation's start tag, when sniffStream read the envelope.
 	stream *xmlstream.Decoder
+	// pooled: Raw is a buffer of bodyPool, for Release.
+	pooled bool
 }
 
 // ReadRequest reads and sniffs r's body, at most maxBody bytes (0 means
@@ -156,6 +159,7 @@ func ReadRequest(r *http.Request, maxBody int64) (*Request, error) {
 	}
 	raw, err := readBody(r.Body, r.ContentLength, maxBody)
 	if err != nil {
+		putBody(raw)
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
 			return nil, fmt.Errorf("%w: more than %d bytes", ErrTooLarge, mbe.Limit)
@@ -167,15 +171,18 @@ func ReadRequest(r *http.Request, maxBody int64) (*Request, error) {
 		return nil, fmt.Errorf("%w: reading body: %w", ErrMalformed, err)
 	}
 	if int64(len(raw)) > maxBody {
+		putBody(raw)
 		return nil, fmt.Errorf("%w: more than %d bytes", ErrTooLarge, maxBody)
 	}
 	req, wsaAction, ok := sniffStream(raw)
 	if !ok {
 		req, wsaAction, err = sniff(raw)
 		if err != nil {
+			putBody(raw)
 			return nil, err
 		}
 	}
+	req.pooled = true
 	if req.Version != ctVersion {
 		if ct == "" {
 			ct = "no Content-Type"
@@ -208,12 +215,54 @@ func readBody(body io.Reader, hint, limit int64) ([]byte, error) {
 	if body == nil {
 		return nil, nil
 	}
-	var buf bytes.Buffer
-	if hint > 0 {
-		buf.Grow(int(hint) + bytes.MinRead)
+	buf := getBody()
+	if hint > 0 && int64(cap(buf)) < hint+bytes.MinRead {
+		buf = slices.Grow(buf, int(hint)+bytes.MinRead)
 	}
-	_, err := buf.ReadFrom(io.LimitReader(body, limit+1))
-	return buf.Bytes(), err
+	b := bytes.NewBuffer(buf)
+	_, err := b.ReadFrom(io.LimitReader(body, limit+1))
+	return b.Bytes(), err
+}
+
+// Request bodies are read into pooled buffers: a capture-sized SyncUpdates
+// is 23 to 51 KB, and allocating (and collecting) one per request cost the
+// server more than decoding it (issue 17). ServeHTTP's caller gives the
+// buffer back with Release once the answer is written.
+var bodyPool sync.Pool // of *[]byte
+
+// maxPooledBody: larger buffers (rare, up to MaxBody) are left to the
+// collector rather than kept alive by the pool.
+const maxPooledBody = 256 << 10
+
+func getBody() []byte {
+	if p, ok := bodyPool.Get().(*[]byte); ok {
+		return (*p)[:0]
+	}
+	return nil
+}
+
+func putBody(b []byte) {
+	if b == nil || cap(b) > maxPooledBody {
+		return
+	}
+	b = b[:0]
+	bodyPool.Put(&b)
+}
+
+// Release gives the request's body buffer back for a later request. Call it
+// once nothing will read Raw again: after the answer is written. Values
+// decoded from the request stay valid (decoding copies what it keeps); Raw
+// and further Decodes do not. Release on a nil Request does nothing.
+func (r *Request) Release() {
+	if r == nil || !r.pooled {
+		return
+	}
+	r.pooled = false
+	raw := r.Raw
+	r.Raw = nil
+	r.release()
+	r.dec = nil
+	putBody(raw)
 }
 
 // soapActionHeader returns the first SOAPAction header. It also finds a key
