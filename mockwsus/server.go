@@ -632,6 +632,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.route(dw, r)
 }
 
+// behaviourNames is behaviour.Names, computed once: the registry is fixed
+// at build time, and the request hooks below walk it several times per
+// request (sorting it each time was a per-request cost, issue 17).
+var behaviourNames = sync.OnceValue(behaviour.Names)
+
 // injectorNames lists the registered transport fault injections, sorted.
 var injectorNames = sync.OnceValue(func() []string {
 	var out []string
@@ -904,7 +909,7 @@ func (s *Server) dispatch(c *call) (any, error) {
 // interceptHTTP runs the hooks that stand in front of routing (IIS), with
 // whole-server modes.
 func (s *Server) interceptHTTP(r *http.Request) error {
-	for _, name := range behaviour.Names() {
+	for _, name := range behaviourNames() {
 		hook, ok := behaviour.Registry[name].(behaviour.HTTPInterceptor)
 		if !ok {
 			continue
@@ -919,7 +924,7 @@ func (s *Server) interceptHTTP(r *http.Request) error {
 // maxInstalledPrerequisites is the limit in force for a computer's group.
 func (s *Server) maxInstalledPrerequisites(group string) int {
 	limit := s.cfg.MaxInstalledPrerequisites
-	for _, name := range behaviour.Names() {
+	for _, name := range behaviourNames() {
 		if hook, ok := behaviour.Registry[name].(behaviour.PrerequisiteLimiter); ok {
 			limit = hook.MaxInstalledPrerequisites(s.Mode(name, group), limit)
 		}
@@ -929,7 +934,7 @@ func (s *Server) maxInstalledPrerequisites(group string) int {
 
 // forceTruncated reports whether a behaviour makes every page Truncated.
 func (s *Server) forceTruncated(group string) bool {
-	for _, name := range behaviour.Names() {
+	for _, name := range behaviourNames() {
 		if hook, ok := behaviour.Registry[name].(behaviour.TruncationForcer); ok && hook.ForceTruncated(s.Mode(name, group)) {
 			return true
 		}
@@ -939,7 +944,7 @@ func (s *Server) forceTruncated(group string) bool {
 
 // intercept runs the request-level hooks of active behaviours.
 func (s *Server) intercept(c *call) error {
-	for _, name := range behaviour.Names() {
+	for _, name := range behaviourNames() {
 		hook, ok := behaviour.Registry[name].(behaviour.RequestInterceptor)
 		if !ok {
 			continue

@@ -56,7 +56,10 @@ type Decoder struct {
 	attrs         []attr
 	ns            []binding
 	scratch       []byte
-	intern        *Interner
+	// ints collects AppendInts' values, so that the caller's slice grows
+	// once to its final length rather than by doubling.
+	ints   []int32
+	intern *Interner
 }
 
 // NewDecoder returns a decoder of data (after an optional UTF-8 byte order
@@ -747,6 +750,10 @@ func (d *Decoder) TextString() (string, error) {
 	return string(t), nil
 }
 
+// maxKeptInts: a pooled decoder keeps AppendInts' buffer up to this many
+// values (a real request sends about 1,300 to 4,000), not a hostile one's.
+const maxKeptInts = 1 << 15
+
 // AppendInts reads, from the current element's content, as many
 // consecutive <int>N</int> children (white space between them) as it can,
 // appending their values to dst, and stops before anything else: another
@@ -760,6 +767,7 @@ func (d *Decoder) AppendInts(dst []int32) []int32 {
 		return dst
 	}
 	data, pos := d.data, d.pos
+	ints := d.ints[:0]
 	for {
 		i := pos
 		for i < len(data) && (data[i] == ' ' || data[i] == '\t' || data[i] == '\n' || data[i] == '\r') {
@@ -789,9 +797,15 @@ func (d *Decoder) AppendInts(dst []int32) []int32 {
 		if v < -1<<31 || v > 1<<31-1 {
 			break
 		}
-		dst = append(dst, int32(v))
+		ints = append(ints, int32(v))
 		pos = i + 6
 	}
 	d.pos = pos
-	return dst
+	if cap(ints) <= maxKeptInts {
+		d.ints = ints
+	}
+	if cap(dst)-len(dst) < len(ints) {
+		dst = append(make([]int32, 0, len(dst)+len(ints)), dst...)
+	}
+	return append(dst, ints...)
 }
