@@ -151,11 +151,22 @@ func getSyncInfo(v *catalog.View, req syncRequest) (*syncResult, error) {
 			}
 		}
 	}
+	// Collected in a pooled buffer and copied once at its final length: a
+	// computer moved from another server lists over a thousand.
+	bufO := idBufs.Get().(*[]int32)
+	defer idBufs.Put(bufO)
+	out := (*bufO)[:0]
 	for _, rev := range req.Cached {
 		u := v.ByRevision(rev)
 		if u == nil || (u.IsLeaf() && !inScope[rev]) {
-			res.OutOfScope = append(res.OutOfScope, rev)
+			out = append(out, rev)
 		}
+	}
+	if len(out) > 0 {
+		res.OutOfScope = slices.Clone(out)
+	}
+	if cap(out) <= 1<<16 {
+		*bufO = out
 	}
 	return res, nil
 }
