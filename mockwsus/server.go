@@ -16,6 +16,7 @@
 package mockwsus
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"errors"
@@ -632,6 +633,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.route(dw, r)
 }
 
+// openAngle is what bytes.Count counts for the element limit.
+var openAngle = []byte{'<'}
+
 // behaviourNames is behaviour.Names, computed once: the registry is fixed
 // at build time, and the request hooks below walk it several times per
 // request (sorting it each time was a per-request cost, issue 17).
@@ -883,10 +887,15 @@ func (s *Server) dispatch(c *call) (any, error) {
 		return nil, err
 	}
 	c.req = req
-	if n := countOpenings(req.Raw); n > s.cfg.MaxElements {
-		// Start tags (and comments, declarations), counted before
-		// decoding, which is what costs memory.
-		return nil, fmt.Errorf("%w: %d elements, the limit is %d", soap.ErrTooLarge, n, s.cfg.MaxElements)
+	// The openings are at most the '<' (counted by bytes.Count's vector
+	// code): only a request with more '<' than the limit needs the exact
+	// count, a real one never does (issue 17: 4% of a SyncUpdates' CPU).
+	if bytes.Count(req.Raw, openAngle) > s.cfg.MaxElements {
+		if n := countOpenings(req.Raw); n > s.cfg.MaxElements {
+			// Start tags (and comments, declarations), counted before
+			// decoding, which is what costs memory.
+			return nil, fmt.Errorf("%w: %d elements, the limit is %d", soap.ErrTooLarge, n, s.cfg.MaxElements)
+		}
 	}
 	op := req.Action[strings.LastIndex(req.Action, "/")+1:]
 	fn, ok := c.svc.ops[op]
