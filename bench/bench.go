@@ -174,7 +174,14 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	names := clientsim.AssignProfiles(mix, cfg.Clients, cfg.Seed)
 	profiles := map[string]*profile.Profile{}
 	rec := newRecorder()
-	transport := &http.Transport{MaxIdleConns: cfg.Concurrency * 2, MaxIdleConnsPerHost: cfg.Concurrency * 2, IdleConnTimeout: time.Minute}
+	// Buffers of 64 KiB rather than net/http's 4 KiB: a request goes out in
+	// one write (its headers and body together) and an answer of tens of KB
+	// comes in with one or two reads, where 4 KiB buffers cost the load an
+	// extra system call or more per request (issue 17: the load must cost
+	// less CPU than the server it loads). At most 2 x Concurrency
+	// connections, so 256 KiB each at most.
+	transport := &http.Transport{MaxIdleConns: cfg.Concurrency * 2, MaxIdleConnsPerHost: cfg.Concurrency * 2, IdleConnTimeout: time.Minute,
+		WriteBufferSize: 64 << 10, ReadBufferSize: 64 << 10}
 	hc := &http.Client{Transport: &timingTransport{next: transport, rec: rec}}
 	defer transport.CloseIdleConnections()
 	agents := make([]*clientsim.Agent, cfg.Clients)

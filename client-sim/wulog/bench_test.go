@@ -1,7 +1,6 @@
 package wulog
 
 import (
-	"io"
 	"testing"
 	"time"
 
@@ -37,7 +36,7 @@ func BenchmarkSearchWithFault(b *testing.B) {
 
 // BenchmarkLine writes single lines.
 func BenchmarkLine(b *testing.B) {
-	w := New(io.Discard, Classic, clock.NewVirtual(clock.DefaultStart, time.Millisecond), 0x314, 0xee4)
+	w := New(&countingWriter{}, Classic, clock.NewVirtual(clock.DefaultStart, time.Millisecond), 0x314, 0xee4)
 	b.ReportAllocs()
 	for b.Loop() {
 		w.Line("PT", "+++++++++++  PT: Synchronizing server updates  +++++++++++")
