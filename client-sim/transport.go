@@ -189,27 +189,17 @@ func closedByPeer(err error) bool {
 func resend(req *http.Request) (*http.Request, error) {
 	r := req.Clone(req.Context())
 	if req.Body != nil && req.Body != http.NoBody {
-		body, ok := req.Body.(*replayBody)
-		if !ok {
+		if req.GetBody == nil {
 			return nil, errors.New("clientsim: request body cannot be sent again")
 		}
-		r.Body = body.again()
+		body, err := req.GetBody()
+		if err != nil {
+			return nil, fmt.Errorf("clientsim: request body cannot be sent again: %w", err)
+		}
+		r.Body = body
 	}
 	return r, nil
 }
-
-// replayBody is a request body the agent can send again.
-type replayBody struct {
-	*bytes.Reader
-	data []byte
-}
-
-func newReplayBody(data []byte) *replayBody {
-	return &replayBody{Reader: bytes.NewReader(data), data: data}
-}
-
-func (b *replayBody) Close() error         { return nil }
-func (b *replayBody) again() io.ReadCloser { return newReplayBody(b.data) }
 
 // closeIdle drops the agent's idle connections, so that a resend opens a
 // new one. A shared RoundTripper the agent does not own is left alone.
@@ -364,15 +354,17 @@ func (s *session) soapCall(ctx context.Context, op, endpoint, action string, bod
 	}
 	cctx, cancel := context.WithTimeout(ctx, s.callTimeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(cctx, http.MethodPost, endpoint, newReplayBody(payload))
+	// A *bytes.Reader body: NewRequest sets ContentLength and GetBody, which
+	// lets net/http follow a 307/308 with the body and resend a request of
+	// which nothing was written on a reused connection (the stale-connection
+	// resend exchange makes itself, through resend). net/http also knows it
+	// for an in-memory body and writes the headers and the body in one
+	// system call, where a body of another type has its headers flushed
+	// first (issue 17: one write fewer per request for the load).
+	req, err := http.NewRequestWithContext(cctx, http.MethodPost, endpoint, bytes.NewReader(payload))
 	if err != nil {
 		return &exchangeError{op: op, hr: HRSoapClientSend, reason: err.Error(), detail: err.Error()}
 	}
-	// GetBody lets net/http follow a 307/308 with the body; it also lets it
-	// resend a request of which nothing was written on a reused connection,
-	// which is the stale-connection resend exchange makes itself.
-	req.ContentLength = int64(len(payload))
-	req.GetBody = func() (io.ReadCloser, error) { return newReplayBody(payload), nil }
 	h := req.Header
 	// The headers of the captured native requests; Accept-Encoding: xpress
 	// when the profile's agent asks for compressed answers; WUA 10's
