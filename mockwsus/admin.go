@@ -189,6 +189,7 @@ func (s *Server) AdminHandler(opts AdminOptions) http.Handler {
 	mux.HandleFunc("GET /debug/memory", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, s.MemoryStats())
 	})
+	s.registerConsole(mux, opts) // the HTML console at / (console.go)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		adminError(w, http.StatusNotFound, fmt.Errorf("mockwsus: no admin endpoint %s %s (see GET /healthz, /version, /behaviours, /approvals, /computers, /journal, /events)", r.Method, r.URL.Path))
 	})

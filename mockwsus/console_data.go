@@ -1,0 +1,199 @@
+package mockwsus
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/wsusmock/wsusmock/mockwsus/behaviour"
+)
+
+// The console's view of the server's state, read from the Server (never
+// through the JSON API).
+
+// Computer statuses, as the console shows and filters them.
+const (
+	statusSucceeded   = "succeeded"
+	statusFailed      = "failed"
+	statusNeverSynced = "never synced"
+)
+
+var consoleStatuses = []string{statusSucceeded, statusFailed, statusNeverSynced}
+
+// fleetComputer is one computer with the outcome of its last scan.
+type fleetComputer struct {
+	ID            string
+	Name          string
+	Group         string
+	OS            string
+	LastContact   time.Time
+	LastOperation string
+	// Status is statusSucceeded (its last SyncUpdates answered), statusFailed
+	// (its last failure came after its last successful SyncUpdates) or
+	// statusNeverSynced.
+	Status string
+	// HResult is what the computer reported in its last ReportEventBatch
+	// (0x8024400E ...), "" when it reported nothing.
+	HResult   string
+	ErrorCode string
+	FaultID   string
+}
+
+// statusCounts counts computers per status.
+type statusCounts struct {
+	Succeeded   int `json:"succeeded"`
+	Failed      int `json:"failed"`
+	NeverSynced int `json:"neverSynced"`
+	Total       int `json:"total"`
+}
+
+func (n *statusCounts) add(status string) {
+	n.Total++
+	switch status {
+	case statusSucceeded:
+		n.Succeeded++
+	case statusFailed:
+		n.Failed++
+	default:
+		n.NeverSynced++
+	}
+}
+
+// formatHResult writes an HRESULT as Windows Update logs do.
+func formatHResult(h int32) string { return fmt.Sprintf("0x%08X", uint32(h)) }
+
+// fleet lists the computers the server knows, sorted by name, with the
+// outcome of their last exchanges: the journal says what each computer
+// asked and got, its reporting events what it saw.
+func (s *Server) fleet() []fleetComputer {
+	comps := s.Computers()
+	out := make([]fleetComputer, len(comps))
+	index := make(map[string]int, len(comps))
+	for i, c := range comps {
+		out[i] = fleetComputer{ID: c.ID, Name: c.DNSName, Group: c.Group, OS: c.OS, Status: statusNeverSynced}
+		if out[i].Name == "" {
+			out[i].Name = c.ID
+		}
+		index[c.ID] = i
+	}
+	j := s.journal
+	j.mu.Lock()
+	for k := range j.entries {
+		e := &j.entries[k]
+		i, ok := index[e.Computer]
+		if !ok {
+			continue
+		}
+		fc := &out[i]
+		fc.LastContact, fc.LastOperation = e.Time, e.Operation
+		switch {
+		case e.Outcome != "ok":
+			fc.Status, fc.ErrorCode, fc.FaultID = statusFailed, e.ErrorCode, e.FaultID
+		case e.Operation == "SyncUpdates":
+			fc.Status, fc.ErrorCode, fc.FaultID = statusSucceeded, "", ""
+		}
+	}
+	for k := range j.events {
+		ev := &j.events[k]
+		if i, ok := index[ev.Computer]; ok {
+			out[i].HResult = formatHResult(ev.HResult)
+		}
+	}
+	j.mu.Unlock()
+	return out
+}
+
+// journalRow is a journal entry as the console shows it.
+type journalRow struct {
+	Seq       uint64 `json:"seq"`
+	Time      string `json:"time"`
+	Computer  string `json:"computer"`
+	Operation string `json:"operation"`
+	Outcome   string `json:"outcome"`
+	Status    int    `json:"status"`
+	ErrorCode string `json:"errorCode"`
+	FaultID   string `json:"faultId"`
+	Detail    string `json:"detail"`
+}
+
+// journalTail returns up to n entries after seq (the newest last), names
+// resolved through names (computer ID to name).
+func (s *Server) journalTail(after uint64, n int, names map[string]string) (rows []journalRow, last uint64) {
+	j := s.journal
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	start := len(j.entries)
+	for start > 0 && len(j.entries)-start < n && j.entries[start-1].Seq > after {
+		start--
+	}
+	rows = make([]journalRow, 0, len(j.entries)-start)
+	for _, e := range j.entries[start:] {
+		rows = append(rows, newJournalRow(e, names))
+	}
+	return rows, j.seq
+}
+
+// journalByFault returns the entries of one fault ID.
+func (s *Server) journalByFault(id string, names map[string]string) []journalRow {
+	j := s.journal
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	var rows []journalRow
+	for _, e := range j.entries {
+		if e.FaultID == id {
+			rows = append(rows, newJournalRow(e, names))
+		}
+	}
+	return rows
+}
+
+func newJournalRow(e Entry, names map[string]string) journalRow {
+	name := e.Computer
+	if n, ok := names[e.Computer]; ok {
+		name = n
+	}
+	return journalRow{Seq: e.Seq, Time: consoleTime(e.Time), Computer: cutText(name, consoleNameLen), Operation: e.Operation,
+		Outcome: e.Outcome, Status: e.Status, ErrorCode: e.ErrorCode, FaultID: e.FaultID, Detail: cutText(e.Detail, 300)}
+}
+
+// faultGlance is the fault at a glance: versions and the behaviours that
+// are buggy anywhere.
+type faultGlance struct {
+	Version    string
+	DLLVersion string
+	// KB954960 is the advisory's behaviour: whole-server mode and group
+	// overrides.
+	KB954960 BehaviourState
+	// Buggy lists the other behaviours buggy for the whole server or a
+	// group.
+	Buggy []BehaviourState
+	// Inconsistent counts approval rows that break the catalog.
+	Inconsistent int
+}
+
+func (s *Server) faultGlance() faultGlance {
+	g := faultGlance{Version: s.Version(), DLLVersion: s.ClientWebServiceDLLVersion()}
+	for _, b := range s.Behaviours() {
+		if b.Name == behaviour.KB954960Name {
+			g.KB954960 = b
+			continue
+		}
+		if b.Mode == behaviour.Buggy || slices.Contains(mapValues(b.Groups), behaviour.Buggy) {
+			g.Buggy = append(g.Buggy, b)
+		}
+	}
+	for _, a := range s.Catalog().Approvals() {
+		if !a.Consistent {
+			g.Inconsistent++
+		}
+	}
+	return g
+}
+
+func mapValues[K comparable, V any](m map[K]V) []V {
+	out := make([]V, 0, len(m))
+	for _, v := range m {
+		out = append(out, v)
+	}
+	return out
+}
