@@ -688,5 +688,3 @@ func conUpdateRef(t *testing.T, p *conPage, rev string) string {
 	t.Fatalf("no update form for revision %s", rev)
 	return ""
 }
-
-
