@@ -62,10 +62,24 @@ func (n *statusCounts) add(status string) {
 // formatHResult writes an HRESULT as Windows Update logs do.
 func formatHResult(h int32) string { return fmt.Sprintf("0x%08X", uint32(h)) }
 
+// fleetView is the computers, sorted by name, and their index by ID.
+type fleetView struct {
+	list []fleetComputer
+	byID map[string]int
+}
+
+// name returns a computer's name by ID (the ID itself for one unknown).
+func (f *fleetView) name(id string) string {
+	if i, ok := f.byID[id]; ok {
+		return f.list[i].Name
+	}
+	return id
+}
+
 // fleet lists the computers the server knows, sorted by name, with the
 // outcome of their last exchanges: the journal says what each computer
 // asked and got, its reporting events what it saw.
-func (s *Server) fleet() []fleetComputer {
+func (s *Server) fleet() *fleetView {
 	comps := s.Computers()
 	out := make([]fleetComputer, len(comps))
 	index := make(map[string]int, len(comps))
@@ -100,7 +114,7 @@ func (s *Server) fleet() []fleetComputer {
 		}
 	}
 	j.mu.Unlock()
-	return out
+	return &fleetView{list: out, byID: index}
 }
 
 // journalRow is a journal entry as the console shows it.
@@ -116,9 +130,9 @@ type journalRow struct {
 	Detail    string `json:"detail"`
 }
 
-// journalTail returns up to n entries after seq (the newest last), names
-// resolved through names (computer ID to name).
-func (s *Server) journalTail(after uint64, n int, names map[string]string) (rows []journalRow, last uint64) {
+// journalTail returns up to n entries after seq (the newest last), with
+// the computers' names.
+func (s *Server) journalTail(after uint64, n int, names func(id string) string) (rows []journalRow, last uint64) {
 	j := s.journal
 	j.mu.Lock()
 	defer j.mu.Unlock()
@@ -134,7 +148,7 @@ func (s *Server) journalTail(after uint64, n int, names map[string]string) (rows
 }
 
 // journalByFault returns the entries of one fault ID.
-func (s *Server) journalByFault(id string, names map[string]string) []journalRow {
+func (s *Server) journalByFault(id string, names func(id string) string) []journalRow {
 	j := s.journal
 	j.mu.Lock()
 	defer j.mu.Unlock()
@@ -147,12 +161,8 @@ func (s *Server) journalByFault(id string, names map[string]string) []journalRow
 	return rows
 }
 
-func newJournalRow(e Entry, names map[string]string) journalRow {
-	name := e.Computer
-	if n, ok := names[e.Computer]; ok {
-		name = n
-	}
-	return journalRow{Seq: e.Seq, Time: consoleTime(e.Time), Computer: cutText(name, consoleNameLen), Operation: e.Operation,
+func newJournalRow(e Entry, names func(id string) string) journalRow {
+	return journalRow{Seq: e.Seq, Time: consoleTime(e.Time), Computer: cutText(names(e.Computer), consoleNameLen), Operation: e.Operation,
 		Outcome: e.Outcome, Status: e.Status, ErrorCode: e.ErrorCode, FaultID: e.FaultID, Detail: cutText(e.Detail, 300)}
 }
 

@@ -80,10 +80,9 @@ func (c *console) computersPage(r *http.Request, req request) (string, any, erro
 		page = n
 	}
 	fleet := c.s.fleet()
-	names := make(map[string]string, len(fleet))
-	var matching []fleetComputer
-	for _, fc := range fleet {
-		names[fc.ID] = fc.Name
+	var matching []int // indexes into fleet.list
+	for i := range fleet.list {
+		fc := &fleet.list[i]
 		d.Counts.add(fc.Status)
 		// A computer in Unassigned Computers is in All Computers too.
 		if d.Group != "" && d.Group != "All Computers" && fc.Group != d.Group {
@@ -92,13 +91,14 @@ func (c *console) computersPage(r *http.Request, req request) (string, any, erro
 		if d.Status != "" && fc.Status != d.Status {
 			continue
 		}
-		matching = append(matching, fc)
+		matching = append(matching, i)
 	}
 	d.Matching = len(matching)
 	d.Pages = max(1, (len(matching)+consolePageSize-1)/consolePageSize)
 	d.Page = min(page, d.Pages)
 	lo := (d.Page - 1) * consolePageSize
-	for _, fc := range matching[lo:min(lo+consolePageSize, len(matching))] {
+	for _, i := range matching[lo:min(lo+consolePageSize, len(matching))] {
+		fc := fleet.list[i]
 		d.Rows = append(d.Rows, computerRow{fleetComputer: fc, Short: cutText(fc.Name, consoleNameLen), Long: cutText(fc.Name, consoleTitleLen)})
 	}
 	pageURL := func(n int) string {
@@ -118,7 +118,7 @@ func (c *console) computersPage(r *http.Request, req request) (string, any, erro
 	if d.Page < d.Pages {
 		d.NextURL = pageURL(d.Page + 1)
 	}
-	d.Journal, d.LastSeq = c.s.journalTail(0, consoleJournalTail, names)
+	d.Journal, d.LastSeq = c.s.journalTail(0, consoleJournalTail, fleet.name)
 	slices.Reverse(d.Journal) // newest first
 	return "computers.html", d, nil
 }
@@ -218,11 +218,7 @@ func (c *console) faultPage(r *http.Request, req request) (string, any, error) {
 	if !faultIDRE.MatchString(id) {
 		return "", nil, statusError(http.StatusNotFound, "%q is not a fault ID (a GUID such as the one after \"ID:\" in WindowsUpdate.log)", cutText(id, 64))
 	}
-	names := map[string]string{}
-	for _, c := range c.s.Computers() {
-		names[c.ID] = c.DNSName
-	}
-	d := faultData{basePage: c.base(r, req, "Fault "+id, ""), ID: id, Journal: c.s.journalByFault(id, names)}
+	d := faultData{basePage: c.base(r, req, "Fault "+id, ""), ID: id, Journal: c.s.journalByFault(id, c.s.fleet().name)}
 	return "fault.html", d, nil
 }
 
@@ -260,12 +256,10 @@ func (c *console) live(w http.ResponseWriter, r *http.Request) {
 	g := c.s.faultGlance()
 	d := liveData{Version: g.Version, DLLVersion: g.DLLVersion, KB954960: string(g.KB954960.Mode), Inconsistent: g.Inconsistent}
 	fleet := c.s.fleet()
-	names := make(map[string]string, len(fleet))
-	for _, fc := range fleet {
-		names[fc.ID] = fc.Name
-		d.Counts.add(fc.Status)
+	for i := range fleet.list {
+		d.Counts.add(fleet.list[i].Status)
 	}
-	d.Entries, d.LastSeq = c.s.journalTail(after, consoleJournalTail, names)
+	d.Entries, d.LastSeq = c.s.journalTail(after, consoleJournalTail, fleet.name)
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(d)
 }
