@@ -3,6 +3,7 @@ package mockwsus
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/wsusmock/wsusmock/mockwsus/behaviour"
@@ -206,4 +207,63 @@ func mapValues[K comparable, V any](m map[K]V) []V {
 		out = append(out, v)
 	}
 	return out
+}
+
+// faultRecords returns the SoftwareDistribution.log records of a fault:
+// the ThrowException record that names its ID and, before it, the
+// exception the same thread logged last (its stack), as WSUS wrote them
+// one after the other. A record is a line with a time stamp and the
+// indented lines that follow it. Nothing is returned when the ID is not in
+// log (dropped from memory, or never there).
+func faultRecords(log []byte, id string) []string {
+	var records []string
+	start := -1
+	text := string(log)
+	for i := 0; i < len(text); {
+		end := strings.IndexByte(text[i:], '\n')
+		if end < 0 {
+			end = len(text)
+		} else {
+			end += i + 1
+		}
+		if line := text[i:end]; len(line) > 0 && line[0] >= '0' && line[0] <= '9' {
+			if start >= 0 {
+				records = append(records, text[start:i])
+			}
+			start = i
+		} else if start < 0 {
+			start = i // a continuation cut from its record by the memory limit
+		}
+		i = end
+	}
+	if start >= 0 && start < len(text) {
+		records = append(records, text[start:])
+	}
+	k := slices.IndexFunc(records, func(r string) bool { return strings.Contains(r, "ID="+id+",") || strings.HasSuffix(strings.TrimRight(r, "\r\n"), "ID="+id) })
+	if k < 0 {
+		return nil
+	}
+	out := []string{strings.TrimRight(records[k], "\r\n")}
+	thread := recordField(records[k], 2)
+	for j := k - 1; j >= 0; j-- {
+		if recordField(records[j], 2) != thread {
+			continue
+		}
+		if recordField(records[j], 1) == "Error" {
+			out = append([]string{strings.TrimRight(records[j], "\r\n")}, out...)
+		}
+		break
+	}
+	return out
+}
+
+// recordField returns the n-th tab-separated field of a record's first
+// line (0 the time, 1 the level, 2 the thread, 3 the source).
+func recordField(record string, n int) string {
+	line, _, _ := strings.Cut(record, "\n")
+	fields := strings.SplitN(line, "\t", n+2)
+	if len(fields) <= n {
+		return ""
+	}
+	return fields[n]
 }
