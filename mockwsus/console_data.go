@@ -239,7 +239,9 @@ func faultRecords(log []byte, id string) []string {
 	if start >= 0 && start < len(text) {
 		records = append(records, text[start:])
 	}
-	k := slices.IndexFunc(records, func(r string) bool { return strings.Contains(r, "ID="+id+",") || strings.HasSuffix(strings.TrimRight(r, "\r\n"), "ID="+id) })
+	k := slices.IndexFunc(records, func(r string) bool {
+		return strings.Contains(r, "ID="+id+",") || strings.HasSuffix(strings.TrimRight(r, "\r\n"), "ID="+id)
+	})
 	if k < 0 {
 		return nil
 	}
