@@ -103,7 +103,6 @@ func newConsole(s *Server, token string) (*console, error) {
 		return nil, err
 	}
 	funcs := template.FuncMap{
-		"cut":     cutText,
 		"when":    consoleTime,
 		"pathEsc": url.PathEscape,
 		"script":  func() template.JS { return template.JS(js) },

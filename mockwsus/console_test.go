@@ -310,7 +310,7 @@ func TestConsoleHostileComputerName(t *testing.T) {
 	rows := p.computerRows()
 	name := rows["c-hostile"][colName]
 	if !strings.HasPrefix(name, `<script>alert("x")</script>'"&`) || !strings.HasSuffix(name, "…") || utf8.RuneCountInString(name) > 49 {
-		t.Errorf("the name cell is %q: want the name's start, cut with an ellipsis", name)
+		t.Errorf("the name cell is %.120q (%d characters): want the name's start, cut with an ellipsis", name, utf8.RuneCountInString(name))
 	}
 	th := conFind(p.byID("computers"), conHasAttr("data-computer", "c-hostile"))[0]
 	title, _ := conAttr(conFind(th, conElement("th"))[0], "title")
@@ -434,6 +434,20 @@ func TestConsoleWorkaroundAtOnce(t *testing.T) {
 	}
 	if !h.srv.Catalog().Declined(8862) || len(h.srv.Catalog().DeploymentRows(8862, []string{catalog.GroupAllComputers})) != 0 {
 		t.Error("after the workaround, revision 8862 should be declined with no row")
+	}
+	// The KB's three steps, in order, as SoftwareDistribution.log records
+	// an administrator's actions.
+	var steps []string
+	for _, line := range strings.Split(h.sdlog.String(), "\n") {
+		switch {
+		case strings.Contains(line, "DBConnection.Decline") && strings.Contains(line, "revision 8862"):
+			steps = append(steps, "decline")
+		case strings.Contains(line, "DBConnection.Approve") && strings.Contains(line, "revision 8862") && strings.Contains(line, "All Computers"):
+			steps = append(steps, "approve")
+		}
+	}
+	if strings.Join(steps, ",") != "decline,approve,decline" {
+		t.Errorf("the workaround's steps were %v, want decline, approve (All Computers), decline", steps)
 	}
 	office := h.register("c-office", "office.lab.local", "")
 	if _, err := office.sync(detXP, detOffice2003); err != nil {
