@@ -702,3 +702,53 @@ func conUpdateRef(t *testing.T, p *conPage, rev string) string {
 	t.Fatalf("no update form for revision %s", rev)
 	return ""
 }
+
+// Every control has a label, every table a caption and column headers with
+// a scope, every page one h1 and a lang.
+func TestConsoleAccessibleMarkup(t *testing.T) {
+	const token = "tok"
+	h := newHarness(t, mockwsus.Config{})
+	faultID := consoleFleet(t, h)
+	b := newBrowser(t, h, "")
+	login := newBrowser(t, h, token)
+	pages := map[string]*conPage{"login": login.get("/")}
+	for _, path := range []string{"/", "/?status=failed", "/console/updates", "/console/behaviours", "/console/faults/" + faultID, "/console/faults/nonsense"} {
+		pages[path] = b.get(path)
+	}
+	for name, p := range pages {
+		labels := map[string]bool{}
+		for _, l := range conFind(p.doc, conElement("label")) {
+			if f, ok := conAttr(l, "for"); ok {
+				labels[f] = true
+			}
+		}
+		for _, n := range conFind(p.doc, func(n *html.Node) bool {
+			return n.Type == html.ElementNode && (n.Data == "select" || n.Data == "input" || n.Data == "textarea")
+		}) {
+			if typ, _ := conAttr(n, "type"); typ == "hidden" {
+				continue
+			}
+			id, _ := conAttr(n, "id")
+			if id == "" || !labels[id] {
+				nm, _ := conAttr(n, "name")
+				t.Errorf("%s: the %s %q has no label", name, n.Data, nm)
+			}
+		}
+		for _, table := range conFind(p.doc, conElement("table")) {
+			if len(conFind(table, conElement("caption"))) != 1 {
+				t.Errorf("%s: a table without a caption", name)
+			}
+			for _, th := range conFind(table, conElement("th")) {
+				if scope, _ := conAttr(th, "scope"); scope != "col" && scope != "row" {
+					t.Errorf("%s: a table header %q without scope", name, conText(th))
+				}
+			}
+		}
+		if n := len(conFind(p.doc, conElement("h1"))); n != 1 {
+			t.Errorf("%s: %d h1, want 1", name, n)
+		}
+		if lang, _ := conAttr(conFind(p.doc, conElement("html"))[0], "lang"); lang == "" {
+			t.Errorf("%s: no lang on html", name)
+		}
+	}
+}
