@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 	. "github.com/onsi/ginkgo/v2"
@@ -267,6 +268,24 @@ var _ = Describe("the console in headless Chromium", Label("binary", "console", 
 		if golden.Update() {
 			Expect(os.WriteFile(filepath.Join("..", "docs", "console.png"), png, 0o644)).To(Succeed(), "writing docs/console.png")
 		}
+
+		By("reading the same table in a tab without JavaScript")
+		noJS, cancelNoJS := chromedp.NewContext(tab) // a second tab of the same browser: the session cookie, not the script
+		DeferCleanup(cancelNoJS)
+		// Opened with the tab's own context: a first action under a deadline
+		// would close the tab when the deadline's context is cancelled.
+		Expect(chromedp.Do(noJS)).To(Succeed(), "opening a second tab")
+		step(noJS, "disabling scripts", chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+			_, err := cdp.Call(ctx, t, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true})
+			return err
+		}))
+		navigate(noJS, "opening the console without JavaScript", chromedp.Navigate(srv.AdminURL+"/?status=failed"))
+		noJSCtx, cancelText := context.WithTimeout(noJS, browserTimeout)
+		caption, err := chromedp.Run(noJSCtx, chromedp.Text(chromedp.CSS("#computers caption")))
+		cancelText()
+		Expect(err).NotTo(HaveOccurred(), "reading the table's caption without JavaScript")
+		Expect(caption).To(HavePrefix(fmt.Sprintf("%d computer", sum.Failed)), "without JavaScript the filtered table should list the failed computers")
+		cancelNoJS()
 
 		By("following a fault ID to its journal entries")
 		failed := rows[slices.IndexFunc(rows, func(r consoleRow) bool { return r.FaultID != "" })]
