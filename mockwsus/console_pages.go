@@ -198,7 +198,7 @@ type behavioursData struct {
 
 func (c *console) behavioursPage(r *http.Request, req request) (string, any, error) {
 	d := behavioursData{basePage: c.base(r, req, "Behaviours and version", "behaviours"), Fault: c.s.faultGlance(),
-		Behaviours: c.s.Behaviours(), Versions: []string{VersionWSUS30, VersionWSUS30SP1, VersionFixed}}
+		Behaviours: c.s.Behaviours(), Versions: []string{VersionWSUS30, VersionWSUS30SP1, VersionFixed, VersionWSUS2025}}
 	for _, g := range c.s.Catalog().Groups() {
 		d.Groups = append(d.Groups, g.Name)
 	}
