@@ -142,7 +142,9 @@ func Run(ctx context.Context, sc *Scenario, opts Options) (*Report, error) {
 		if err != nil {
 			return nil, fmt.Errorf("scenarios: %s: client %s: %w", sc.Name, c.Name, err)
 		}
-		flavour := wulog.Classic
+		// Default: the profile's agent decides (classic for the WUA 7
+		// profiles, wua10 for win10 and win11).
+		flavour := wulog.Default
 		if c.LogFormat != "" {
 			if flavour, err = wulog.ParseFlavour(c.LogFormat); err != nil {
 				return nil, err
@@ -639,7 +641,9 @@ func writeArtifacts(dir string, rep *Report, insts []*instance, tgt target) erro
 		var b bytes.Buffer
 		enc := json.NewEncoder(&b)
 		for _, e := range entries {
-			enc.Encode(e)
+			if err := enc.Encode(e); err != nil {
+				return fmt.Errorf("scenarios: artifacts: journal.jsonl: %w", err)
+			}
 		}
 		if err := write("journal.jsonl", b.Bytes()); err != nil {
 			return err
@@ -653,7 +657,9 @@ func writeArtifacts(dir string, rep *Report, insts []*instance, tgt target) erro
 		return err
 	}
 	var junit bytes.Buffer
-	WriteJUnit(&junit, []*Report{rep})
+	if err := WriteJUnit(&junit, []*Report{rep}); err != nil {
+		return fmt.Errorf("scenarios: artifacts: junit.xml: %w", err)
+	}
 	if err := write("junit.xml", junit.Bytes()); err != nil {
 		return err
 	}

@@ -1,7 +1,7 @@
 // Command mockwsus runs the WSUS 3.0 SP1 mock server.
 //
 //	mockwsus --addr 127.0.0.1:0 --admin-addr 127.0.0.1:0 --behaviour kb954960=buggy \
-//	    [--scenario FILE] [--seed N] [--log-dir DIR] [--tls [--tls-min-version 1.0|1.1|1.2|1.3]]
+//	    [--scenario FILE] [--seed N] [--deterministic-cookies] [--log-dir DIR] [--tls [--tls-min-version 1.0|1.1|1.2|1.3]]
 //	    [--record DIR | --replay DIR] [--drain D] [--read-header-timeout D] [--read-timeout D] [--idle-timeout D]
 //	    [--write-timeout D] [--max-body SIZE] [--max-header-bytes SIZE] [--max-elements N] [--page-size N]
 //	    [--max-installed-prerequisites N] [--max-cached-updates N] [--max-extended-updates N] [--cookie-lifetime D]
@@ -21,6 +21,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log"
 	"net/http"
 	"os"
 	"strings"
@@ -62,6 +63,7 @@ type options struct {
 	behaviours                  behaviourFlags
 	scenario                    string
 	seed                        uint64
+	deterministicCookies        bool
 	logDir                      string
 	tls                         bool
 	certFile, keyFile           string
@@ -91,7 +93,8 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.adminToken, "admin-token", "", "bearer token the admin API requires for changes (needed off loopback)")
 	fs.Var(o.behaviours, "behaviour", "behaviour mode as name=buggy|fixed; repeatable (known: "+strings.Join(behaviour.Names(), ", ")+")")
 	fs.StringVar(&o.scenario, "scenario", "", "scenario file or built-in name whose server section configures the server")
-	fs.Uint64Var(&o.seed, "seed", 1, "seed of GUIDs, cookie keys and fault IDs")
+	fs.Uint64Var(&o.seed, "seed", 1, "seed of GUIDs and fault IDs (and of cookie keys with --deterministic-cookies)")
+	fs.BoolVar(&o.deterministicCookies, "deterministic-cookies", false, "derive the cookie keys from --seed, for byte-stable runs, instead of crypto/rand (anyone who knows the seed can then seal cookies: keep such a server on loopback)")
 	fs.StringVar(&o.logDir, "log-dir", "", "directory for SoftwareDistribution.log and journal.jsonl")
 	fs.BoolVar(&o.tls, "tls", false, "serve HTTPS (self-signed certificate unless --tls-cert/--tls-key)")
 	fs.StringVar(&o.certFile, "tls-cert", "", "PEM certificate for --tls")
@@ -128,7 +131,12 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 	return o, nil
 }
 
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+// run serves until ctx ends or a signal comes. Its error covers the whole
+// life of the process: data the server failed to keep while it ran (a log
+// record, a journal line, a recording the disk refused) and a log file that
+// cannot be synced or closed at the end make it fail, so the process exits
+// nonzero; each loss is also on stderr when it happens and on /healthz.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
 	if len(args) > 0 && args[0] == "proxy" {
 		return runProxy(ctx, args[1:], stdout, stderr)
 	}
@@ -136,15 +144,27 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	cfg := mockwsus.Config{Version: o.version, Behaviours: o.behaviours, Seed: o.seed, JournalLimit: o.journalLimit}
+	logger := log.New(stderr, "", log.LstdFlags)
+	cfg := mockwsus.Config{Version: o.version, Behaviours: o.behaviours, Seed: o.seed, JournalLimit: o.journalLimit,
+		RandomCookieKeys: !o.deterministicCookies, Logf: logger.Printf}
 	// The log files, synced and closed once the listeners have drained:
 	// every request that finished is in them.
 	var closers []*os.File
+	var srv *mockwsus.Server
 	defer func() {
+		errs := []error{err}
 		for _, f := range closers {
-			f.Sync()
-			f.Close()
+			if serr := f.Sync(); serr != nil {
+				errs = append(errs, fmt.Errorf("log file: %w", serr))
+			}
+			if cerr := f.Close(); cerr != nil {
+				errs = append(errs, fmt.Errorf("log file: %w", cerr))
+			}
 		}
+		if srv != nil {
+			errs = append(errs, srv.Health())
+		}
+		err = errors.Join(errs...)
 	}()
 	if o.logDir != "" {
 		if err := os.MkdirAll(o.logDir, 0o755); err != nil {
@@ -168,7 +188,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	o.limits.apply(&cfg)
-	srv, err := mockwsus.New(cfg)
+	srv, err = mockwsus.New(cfg)
 	if err != nil {
 		return err
 	}
@@ -183,14 +203,29 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	lopts := mockwsus.ListenOptions{Addr: o.addr, AdminAddr: o.adminAddr, AdminToken: o.adminToken, TLS: o.tls, CertFile: o.certFile, KeyFile: o.keyFile,
 		TLSMinVersion: tlsVersions[o.tlsMin], ReadHeaderTimeout: o.readHeaderTimeout, ReadTimeout: o.readTimeout, IdleTimeout: o.idleTimeout}
 	o.limits.applyListen(&lopts)
-	var flush func() error
+	var recorder *capture.Writer
+	// flush runs once the listeners have stopped: the handlers the drain
+	// cut finish in the background (and journal what their clients got),
+	// and the recordings are written; only then are the files closed.
+	flush := func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		err := srv.WaitIdle(ctx)
+		if recorder != nil {
+			recorder.Wait()
+		}
+		return err
+	}
 	if o.record != "" {
-		w, err := capture.NewWriter(o.record, capture.WriterOptions{Redact: o.redact.redaction()})
+		w, err := capture.NewWriter(o.record, capture.WriterOptions{Redact: o.redact.redaction(),
+			Logf: func(format string, args ...any) { srv.ReportFailure("recording", fmt.Errorf(format, args...)) }})
 		if err != nil {
 			return err
 		}
 		lopts.Wrap = func(h http.Handler) http.Handler { return capture.Record(h, w) }
-		flush = func() error { w.Wait(); return w.Err() }
+		// A recording that fails is reported to the server as it happens
+		// (stderr, /healthz) and again by Health at the end.
+		recorder = w
 	}
 	var l *mockwsus.Listener
 	if o.replay != "" {
@@ -216,6 +251,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if o.record != "" {
 		fmt.Fprintf(stdout, "recording in %s\n", o.record)
+	}
+	if o.deterministicCookies {
+		fmt.Fprintf(stdout, "cookie keys derived from seed %d (--deterministic-cookies): anyone who knows the seed can seal cookies\n", o.seed)
 	}
 	return serveUntilSignal(ctx, l, o.drain, stdout, flush)
 }

@@ -13,7 +13,7 @@ import (
 )
 
 // runBench is `wsusrepro bench`: the load command (see package bench).
-func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
 	fs := flag.NewFlagSet("wsusrepro bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var cfg bench.Config
@@ -38,11 +38,17 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	cfg.Progress = stderr
 	if *cpuProfile != "" {
-		stop, err := startCPUProfile(*cpuProfile)
-		if err != nil {
-			return err
+		stop, perr := startCPUProfile(*cpuProfile)
+		if perr != nil {
+			return perr
 		}
-		defer stop()
+		defer func() {
+			// A profile that cannot be written to the end is the run's
+			// error, not a silently unreadable file.
+			if serr := stop(); serr != nil && err == nil {
+				err = serr
+			}
+		}()
 	}
 	rep, err := bench.Run(ctx, cfg)
 	if err != nil {
@@ -60,7 +66,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 // startCPUProfile profiles this process into path until the returned
 // function is called. The file is complete only then, so a run that fails
 // still leaves a readable profile of what it did.
-func startCPUProfile(path string) (func(), error) {
+func startCPUProfile(path string) (func() error, error) {
 	f, err := os.Create(path)
 	if err != nil {
 		return nil, fmt.Errorf("cpu profile: %w", err)
@@ -69,8 +75,11 @@ func startCPUProfile(path string) (func(), error) {
 		f.Close()
 		return nil, fmt.Errorf("cpu profile: %w", err)
 	}
-	return func() {
+	return func() error {
 		pprof.StopCPUProfile()
-		f.Close()
+		if err := f.Close(); err != nil {
+			return fmt.Errorf("cpu profile: %w", err)
+		}
+		return nil
 	}, nil
 }
