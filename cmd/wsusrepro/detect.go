@@ -2,28 +2,81 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/wsusmock/wsusmock/detect"
 	"github.com/wsusmock/wsusmock/detect/corpus"
 	"github.com/wsusmock/wsusmock/internal/atomicfile"
 )
 
+// detectUsage is `wsusrepro detect --help`: what is read, the verdicts and
+// the exit statuses, which CI jobs gate on.
+const detectUsage = `usage: wsusrepro detect [--json] PATH...
+
+Finds Microsoft Security Advisory 954960 (KB954960) in WindowsUpdate.log,
+SoftwareDistribution.log, ConfigMgr WUAHandler.log, or any text holding a
+pasted excerpt, in files or folders (searched recursively). Every published
+form is read: real time stamps, placeholders ("Date Time") or none; any
+decimal separator; tabs, runs of spaces, indentation; blank lines; CRLF,
+UTF-16 with or without a byte order mark, UTF-8 with one; wrapped or
+run-together lines; HTML-escaped quotes; "<lines removed>" markers in any
+language; WUA 7, Get-WindowsUpdateLog and CMTrace layouts.
+
+Verdicts:
+  confirmed  the server's exception (ArgumentException 'Item has already been
+             added' from ClientImplementation.GetSyncInfo), or client and
+             server logs with one fault ID
+  probable   the client's SyncUpdates failure 0x8024400E with ErrorCode
+             InternalServerError: a SqlException in SyncUpdates logs the same
+             client lines, so the server log settles it
+  possible   the first line alone, fragments, an excerpt cut short
+  none       nothing of the signature
+
+Exit status:
+  0  confirmed or probable
+  3  only possible
+  1  none
+  2  nothing could be read (no such file, an empty folder, only binary files)
+     or an error
+
+--json prints the verdict, the evidence lines (file, line, text), what would
+settle it, and every incident and finding (camelCase keys).
+
+Flags:
+`
+
 // detectLogs is `wsusrepro detect [--json] PATH...`: exit 0 when KB954960 is
-// found, 1 when not, 2 on error.
+// confirmed or probable, 3 when only possible, 1 when not found, 2 when
+// nothing could be read or on error.
 func detectLogs(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("wsusrepro detect", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	// The usage is printed here, not by the flag package: asked for, it
+	// goes to stdout; after a bad flag, to stderr.
+	fs.Usage = func() {}
+	usage := func(w io.Writer) {
+		fmt.Fprint(w, detectUsage)
+		fs.SetOutput(w)
+		fs.PrintDefaults()
+		fs.SetOutput(stderr)
+	}
 	asJSON := fs.Bool("json", false, "print the report as JSON (for tools)")
 	paths, err := parseInterleaved(fs, args)
+	if errors.Is(err, flag.ErrHelp) {
+		usage(stdout)
+		return nil
+	}
 	if err != nil {
-		return err
+		usage(stderr)
+		return exitError(detect.ExitError)
 	}
 	if len(paths) == 0 {
-		fmt.Fprintln(stderr, "usage: wsusrepro detect [--json] PATH... (WindowsUpdate.log, SoftwareDistribution.log, or directories)")
+		fmt.Fprintln(stderr, "wsusrepro detect: give at least one PATH (WindowsUpdate.log, SoftwareDistribution.log, or a folder); see --help")
 		return exitError(detect.ExitError)
 	}
 	var s detect.Scanner
@@ -40,32 +93,42 @@ func detectLogs(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
+	if rep.Read == 0 {
+		fmt.Fprintf(stderr, "wsusrepro detect: nothing could be read in %s (no text file)\n", strings.Join(paths, ", "))
+	}
 	if code := rep.ExitCode(); code != 0 {
 		return exitError(code)
 	}
 	return nil
 }
 
-// makeCorpus is `wsusrepro corpus --out DIR [--seed N]`.
+// makeCorpus is `wsusrepro corpus --out DIR [--seed N] [--seed-dir DIR |
+// --no-advisory]`.
 func makeCorpus(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("wsusrepro corpus", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	out := fs.String("out", "wsusrepro-corpus", "directory to create the corpus in (must be new or empty)")
 	seed := fs.Uint64("seed", 1, "seed of the runs")
+	seedDir := fs.String("seed-dir", "", "folder holding the stored Security Advisory 954960, whose excerpts are rendered in every published form (default: $WSUSMOCK_SEED_DIR, else ../shared/seed beside the repository)")
+	noAdvisory := fs.Bool("no-advisory", false, "leave out the variants of the advisory's excerpts (when no copy of it is at hand)")
 	if _, err := parseInterleaved(fs, args); err != nil {
 		return err
 	}
-	cases, err := corpus.Generate(ctx, *out, corpus.Options{Seed: *seed})
+	cases, err := corpus.Generate(ctx, *out, corpus.Options{Seed: *seed, SeedDir: *seedDir, NoAdvisory: *noAdvisory})
 	if err != nil {
 		return err
 	}
-	pos := 0
+	pos, possible := 0, 0
 	for _, c := range cases {
 		if c.Label.Positive {
 			pos++
 		}
+		if c.Label.Verdict == detect.VerdictPossible {
+			possible++
+		}
 	}
-	fmt.Fprintf(stdout, "wrote %d cases (%d positive, %d negative) and %s to %s\n", len(cases), pos, len(cases)-pos, detect.LabelsFile, *out)
+	fmt.Fprintf(stdout, "wrote %d cases (%d positive, %d of them labelled possible; %d negative) and %s to %s\n",
+		len(cases), pos, possible, len(cases)-pos, detect.LabelsFile, *out)
 	return nil
 }
 
@@ -74,7 +137,7 @@ func makeCorpus(ctx context.Context, args []string, stdout, stderr io.Writer) er
 func scoreDetector(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("wsusrepro score", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	command := fs.String("detector", "", `detector command; {case} is replaced by the case directory (e.g. 'wsusrepro detect --json {case}')`)
+	command := fs.String("detector", "", `detector command; {case} is replaced by the case directory (e.g. 'wsusrepro detect --json {case}'); it prints {"verdict": ...} or {"detected": ...}, or exits 0 (found), 1 (not found) or 3 (possible)`)
 	dir := fs.String("corpus", "wsusrepro-corpus", "corpus directory made by `wsusrepro corpus`")
 	junit := fs.String("junit", "", "write a JUnit report (one test case per corpus case)")
 	asJSON := fs.Bool("json", false, "print the score as JSON")
@@ -108,7 +171,7 @@ func scoreDetector(ctx context.Context, args []string, stdout, stderr io.Writer)
 			return err
 		}
 	}
-	if res.FP+res.FN+res.Errors > 0 {
+	if len(res.Wrong) > 0 {
 		return exitError(1)
 	}
 	return nil

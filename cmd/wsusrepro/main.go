@@ -4,7 +4,7 @@
 //	wsusrepro list
 //	wsusrepro check FILE...
 //	wsusrepro detect [--json] PATH...
-//	wsusrepro corpus --out DIR [--seed N]
+//	wsusrepro corpus --out DIR [--seed N] [--seed-dir DIR | --no-advisory]
 //	wsusrepro score --detector 'COMMAND {case}' [--corpus DIR] [--junit FILE]
 //
 // With no scenario, run carries out kb954960, kb954960-hotfix and
@@ -50,8 +50,8 @@ const usage = `usage:
   wsusrepro run [SCENARIO|FILE...] [--out DIR] [--server URL [--admin URL]]
   wsusrepro list
   wsusrepro check FILE...
-  wsusrepro detect [--json] PATH...
-  wsusrepro corpus --out DIR [--seed N]
+  wsusrepro detect [--json] PATH...     (exit 0 confirmed/probable, 3 possible, 1 none, 2 nothing read)
+  wsusrepro corpus --out DIR [--seed N] [--seed-dir DIR | --no-advisory]
   wsusrepro score --detector 'COMMAND {case}' [--corpus DIR] [--junit FILE]
   wsusrepro bench --clients N [--concurrency C] [--delta N] [--catalog NAME] [--spawn PATH | --server URL] [--soak D [--soak-sample D]]
 `
