@@ -4,6 +4,8 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
+	"sync"
 
 	"net/http"
 	"net/http/httptest"
@@ -750,5 +752,61 @@ func TestConsoleAccessibleMarkup(t *testing.T) {
 		if lang, _ := conAttr(conFind(p.doc, conElement("html"))[0], "lang"); lang == "" {
 			t.Errorf("%s: no lang on html", name)
 		}
+	}
+}
+
+// The console reads while computers sync (run with -race): every page
+// answers, and the counts end at the fleet's.
+func TestConsoleUnderTraffic(t *testing.T) {
+	h := newHarness(t, mockwsus.Config{})
+	handler := h.srv.AdminHandler(mockwsus.AdminOptions{})
+	done := make(chan struct{})
+	readerErr := make(chan error, 1)
+	go func() {
+		defer close(readerErr)
+		for {
+			for _, path := range []string{"/", "/console/live", "/console/updates", "/?status=failed"} {
+				r := httptest.NewRequest(http.MethodGet, path, nil)
+				r.Host = "127.0.0.1:8539"
+				rec := httptest.NewRecorder()
+				handler.ServeHTTP(rec, r)
+				if rec.Code != http.StatusOK {
+					readerErr <- fmt.Errorf("GET %s answered %d during traffic", path, rec.Code)
+					return
+				}
+			}
+			select {
+			case <-done:
+				return
+			default:
+			}
+		}
+	}()
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s := h.register(fmt.Sprintf("c-%d", i), fmt.Sprintf("pc-%d.lab.local", i), "")
+			if i%2 == 0 {
+				_, _ = s.sync(detXP, detOffice2003)
+			} else {
+				_, _ = s.sync(detXP)
+			}
+		}()
+	}
+	wg.Wait()
+	close(done)
+	if err := <-readerErr; err != nil {
+		t.Fatal(err)
+	}
+	var live struct {
+		Counts map[string]int `json:"counts"`
+	}
+	if err := json.Unmarshal([]byte(newBrowser(t, h, "").get("/console/live").body), &live); err != nil {
+		t.Fatal(err)
+	}
+	if live.Counts["failed"] != 4 || live.Counts["succeeded"] != 4 {
+		t.Errorf("counts %v after 4 failing and 4 succeeding computers", live.Counts)
 	}
 }
