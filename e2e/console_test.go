@@ -287,12 +287,13 @@ var _ = Describe("the console in headless Chromium", Label("binary", "console", 
 		Expect(caption).To(HavePrefix(fmt.Sprintf("%d computer", sum.Failed)), "without JavaScript the filtered table should list the failed computers")
 		cancelNoJS()
 
-		By("following a fault ID to its journal entries")
+		By("following a fault ID to its journal entries and its SoftwareDistribution.log lines")
 		failed := rows[slices.IndexFunc(rows, func(r consoleRow) bool { return r.FaultID != "" })]
 		navigate(tab, "opening the fault page", chromedp.Click(chromedp.CSS(`#computers a.fault[href$="`+failed.FaultID+`"]`)))
 		Expect(evaluate[string](tab, "reading the fault page", `document.querySelector('main').textContent`)).To(
-			And(ContainSubstring(failed.FaultID), ContainSubstring("SyncUpdates"), ContainSubstring("InternalServerError")),
-			"the fault page should show the SyncUpdates exchange that answered the fault")
+			And(ContainSubstring(failed.FaultID), ContainSubstring("SyncUpdates"), ContainSubstring("InternalServerError"),
+				ContainSubstring("Key being added: '8862'"), ContainSubstring("ThrowException"), ContainSubstring("ID="+failed.FaultID)),
+			"the fault page should show the SyncUpdates exchange that answered the fault and its SoftwareDistribution.log lines")
 
 		By("watching the journal and the counts change live, without reloading")
 		navigate(tab, "back to the computers", chromedp.Navigate(srv.AdminURL+"/"))
@@ -319,9 +320,9 @@ var _ = Describe("the console in headless Chromium", Label("binary", "console", 
 		Expect(evaluate[int](tab, "reading step 2", `document.querySelectorAll('#rev-8862 tbody tr.ok').length`)).To(Equal(1), "after approving, revision 8862 has one consistent row")
 		navigate(tab, "step 3: decline", chromedp.Click(chromedp.CSS(`#rev-8862 button[data-step=decline]`)))
 		Expect(evaluate[int](tab, "reading the flags", `document.querySelectorAll('section[data-inconsistent]').length`)).To(Equal(0), "no update is flagged after the workaround")
-		server, dll := srv.version(ctx)
-		Expect(server).To(Equal(buggyVersion), "the workaround must not change the server version")
-		Expect(dll).To(Equal(buggyVersion), "the workaround must not install the fixed DLL")
+		navigate(tab, "opening the behaviours", chromedp.Click(chromedp.CSS(`nav a[href="/console/behaviours"]`)))
+		Expect(evaluate[string](tab, "reading the version", `document.querySelector('[data-live=version]').textContent`)).To(Equal(buggyVersion), "the workaround must not change the server version")
+		Expect(evaluate[string](tab, "reading the DLL version", `document.querySelector('[data-live=dllVersion]').textContent`)).To(Equal(buggyVersion), "the workaround must not install the fixed DLL")
 
 		By("rerunning the fleet: every computer succeeds")
 		after := filepath.Join(dir, "fleet-after")

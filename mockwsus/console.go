@@ -72,21 +72,29 @@ type console struct {
 }
 
 // registerConsole adds the console's routes to the admin mux: the
-// computers at /, and the rest under /console/.
-func (s *Server) registerConsole(mux *http.ServeMux, opts AdminOptions) {
+// computers at /, and the rest under /console/. It marks them in
+// selfAuth: the admin API's bearer check lets them through, because the
+// console checks the token itself (a bearer or a session) and answers a
+// request without it with 401 and its login form rather than JSON.
+func (s *Server) registerConsole(mux *http.ServeMux, opts AdminOptions, selfAuth map[string]bool) {
 	c, err := newConsole(s, opts.Token)
 	if err != nil {
 		// The templates are embedded and tested: this is a broken build.
 		panic(err)
 	}
-	mux.HandleFunc("GET /{$}", c.page(c.computersPage))
-	mux.HandleFunc("GET /console/updates", c.page(c.updatesPage))
-	mux.HandleFunc("GET /console/behaviours", c.page(c.behavioursPage))
-	mux.HandleFunc("GET /console/faults/{id}", c.page(c.faultPage))
-	mux.HandleFunc("GET /console/live", c.live)
-	mux.HandleFunc("POST /console/login", c.login)
-	mux.HandleFunc("POST /console/logout", c.logout)
-	mux.HandleFunc("POST /console/actions/{action}", c.action)
+	for pattern, h := range map[string]http.HandlerFunc{
+		"GET /{$}":                       c.page(c.computersPage),
+		"GET /console/updates":           c.page(c.updatesPage),
+		"GET /console/behaviours":        c.page(c.behavioursPage),
+		"GET /console/faults/{id}":       c.page(c.faultPage),
+		"GET /console/live":              c.live,
+		"POST /console/login":            c.login,
+		"POST /console/logout":           c.logout,
+		"POST /console/actions/{action}": c.action,
+	} {
+		mux.HandleFunc(pattern, h)
+		selfAuth[pattern] = true
+	}
 }
 
 func newConsole(s *Server, token string) (*console, error) {

@@ -78,49 +78,38 @@ func (f *fleetView) name(id string) string {
 }
 
 // fleet lists the computers the server knows, sorted by name, with the
-// outcome of their last exchanges: the journal says what each computer
-// asked and got, its reporting events what it saw.
+// state the server keeps of each (its last exchange, its last failure, the
+// HRESULT it reported).
 func (s *Server) fleet() *fleetView {
 	comps := s.Computers()
 	out := make([]fleetComputer, len(comps))
 	index := make(map[string]int, len(comps))
 	for i, c := range comps {
-		out[i] = fleetComputer{ID: c.ID, Name: c.DNSName, Group: c.Group, OS: c.OS, Status: statusNeverSynced}
-		if out[i].Name == "" {
-			out[i].Name = c.ID
+		fc := fleetComputer{ID: c.ID, Name: c.DNSName, Group: c.Group, OS: c.OS,
+			LastContact: c.LastContact, LastOperation: c.LastOperation, HResult: c.ReportedHResult}
+		switch c.Status {
+		case StatusSucceeded:
+			fc.Status = statusSucceeded
+		case StatusFailed:
+			// The fault shown is the failure's; a fault of before the
+			// last success is history, not the computer's state.
+			fc.Status, fc.ErrorCode, fc.FaultID = statusFailed, c.LastErrorCode, c.LastFaultID
+		default:
+			fc.Status = statusNeverSynced
 		}
+		if fc.Name == "" {
+			fc.Name = c.ID
+		}
+		out[i] = fc
 		index[c.ID] = i
 	}
-	j := s.journal
-	j.mu.Lock()
-	for k := range j.entries {
-		e := &j.entries[k]
-		i, ok := index[e.Computer]
-		if !ok {
-			continue
-		}
-		fc := &out[i]
-		fc.LastContact, fc.LastOperation = e.Time, e.Operation
-		switch {
-		case e.Outcome != "ok":
-			fc.Status, fc.ErrorCode, fc.FaultID = statusFailed, e.ErrorCode, e.FaultID
-		case e.Operation == "SyncUpdates":
-			fc.Status, fc.ErrorCode, fc.FaultID = statusSucceeded, "", ""
-		}
-	}
-	for k := range j.events {
-		ev := &j.events[k]
-		if i, ok := index[ev.Computer]; ok {
-			out[i].HResult = formatHResult(ev.HResult)
-		}
-	}
-	j.mu.Unlock()
 	return &fleetView{list: out, byID: index}
 }
 
 // journalRow is a journal entry as the console shows it.
 type journalRow struct {
 	Seq       uint64 `json:"seq"`
+	Kind      string `json:"kind"`
 	Time      string `json:"time"`
 	Computer  string `json:"computer"`
 	Operation string `json:"operation"`
@@ -150,20 +139,22 @@ func (s *Server) journalTail(after uint64, n int, names func(id string) string) 
 
 // journalByFault returns the entries of one fault ID.
 func (s *Server) journalByFault(id string, names func(id string) string) []journalRow {
-	j := s.journal
-	j.mu.Lock()
-	defer j.mu.Unlock()
 	var rows []journalRow
-	for _, e := range j.entries {
-		if e.FaultID == id {
-			rows = append(rows, newJournalRow(e, names))
-		}
+	for _, e := range s.journal.Query(JournalQuery{FaultID: id}).Entries {
+		rows = append(rows, newJournalRow(e, names))
 	}
 	return rows
 }
 
 func newJournalRow(e Entry, names func(id string) string) journalRow {
-	return journalRow{Seq: e.Seq, Time: consoleTime(e.Time), Computer: cutText(names(e.Computer), consoleNameLen), Operation: e.Operation,
+	who := cutText(names(e.Computer), consoleNameLen)
+	if e.Kind == KindAdmin {
+		who = "administrator"
+		if e.Group != "" {
+			who += " (" + cutText(e.Group, consoleNameLen) + ")"
+		}
+	}
+	return journalRow{Seq: e.Seq, Kind: e.Kind, Time: consoleTime(e.Time), Computer: who, Operation: e.Operation,
 		Outcome: e.Outcome, Status: e.Status, ErrorCode: e.ErrorCode, FaultID: e.FaultID, Detail: cutText(e.Detail, 300)}
 }
 

@@ -211,6 +211,9 @@ type faultData struct {
 	basePage
 	ID      string
 	Journal []journalRow
+	// Log is the fault's SoftwareDistribution.log records, from the copy
+	// the server keeps in memory (its newest DefaultServerLogLimit bytes).
+	Log []string
 }
 
 func (c *console) faultPage(r *http.Request, req request) (string, any, error) {
@@ -219,6 +222,9 @@ func (c *console) faultPage(r *http.Request, req request) (string, any, error) {
 		return "", nil, statusError(http.StatusNotFound, "%q is not a fault ID (a GUID such as the one after \"ID:\" in WindowsUpdate.log)", cutText(id, 64))
 	}
 	d := faultData{basePage: c.base(r, req, "Fault "+id, ""), ID: id, Journal: c.s.journalByFault(id, c.s.fleet().name)}
+	if log, _, _, ok := c.s.ServerLog(0); ok {
+		d.Log = faultRecords(log, id)
+	}
 	return "fault.html", d, nil
 }
 

@@ -503,6 +503,17 @@ func TestConsoleFaultPage(t *testing.T) {
 	if len(rows) != 1 || !strings.Contains(conText(rows[0]), "office.lab.local") || !strings.Contains(conText(rows[0]), "SyncUpdates") {
 		t.Errorf("the fault page should list the Office computer's SyncUpdates, got %q", conText(p.doc))
 	}
+	var records []string
+	for _, n := range conFind(p.doc, conHasAttr("class", "log")) {
+		records = append(records, conText(n))
+	}
+	if len(records) != 2 || !strings.Contains(records[0], "Key being added: '8862'") || !strings.Contains(records[0], "Hashtable.Insert") ||
+		!strings.Contains(records[1], "ThrowException") || !strings.Contains(records[1], "ID="+faultID) {
+		t.Errorf("the fault page should show the ArgumentException for 8862, then ThrowException with ID=%s; got %q", faultID, records)
+	}
+	if p := b.get("/console/faults/00000000-0000-0000-0000-000000000000"); p.status != http.StatusOK || len(conFind(p.doc, conHasAttr("id", "no-log"))) != 1 {
+		t.Errorf("a fault ID the server never gave answers %d and should say no line names it", p.status)
+	}
 	for _, bad := range []string{"nonsense", "00000000-0000-0000-0000-00000000000g", "%3Cscript%3E"} {
 		if p := b.get("/console/faults/" + bad); p.status != http.StatusNotFound {
 			t.Errorf("GET /console/faults/%s answered %d, want 404", bad, p.status)
@@ -516,13 +527,16 @@ func TestConsoleLive(t *testing.T) {
 	var first struct {
 		Counts  map[string]int `json:"counts"`
 		LastSeq uint64         `json:"lastSeq"`
-		Entries []any          `json:"entries"`
+		Entries []struct {
+			Kind     string `json:"kind"`
+			Computer string `json:"computer"`
+		} `json:"entries"`
 	}
 	if err := json.Unmarshal([]byte(b.get("/console/live").body), &first); err != nil {
 		t.Fatal(err)
 	}
-	if first.Counts["total"] != 0 || len(first.Entries) != 0 {
-		t.Fatalf("a fresh server: %+v", first)
+	if first.Counts["total"] != 0 || len(first.Entries) != 1 || first.Entries[0].Kind != "admin" || first.Entries[0].Computer != "administrator" {
+		t.Fatalf("a fresh server should show its start only, as the administrator's: %+v", first)
 	}
 	consoleFleet(t, h)
 	var next struct {

@@ -1,6 +1,6 @@
 // Command wsusrepro reproduces WSUS faults from scenarios and proves fixes.
 //
-//	wsusrepro run [SCENARIO|FILE...] [--out DIR] [--server URL --admin URL]
+//	wsusrepro run [SCENARIO|FILE...] [--out DIR] [--server URL --admin URL [--admin-token T | --admin-token-file F]]
 //	wsusrepro list
 //	wsusrepro check FILE...
 //	wsusrepro detect [--json] PATH...
@@ -47,13 +47,13 @@ func main() {
 }
 
 const usage = `usage:
-  wsusrepro run [SCENARIO|FILE...] [--out DIR] [--server URL [--admin URL]]
+  wsusrepro run [SCENARIO|FILE...] [--out DIR] [--server URL [--admin URL [--admin-token T | --admin-token-file F]]]
   wsusrepro list
   wsusrepro check FILE...
   wsusrepro detect [--json] PATH...     (exit 0 confirmed/probable, 3 possible, 1 none, 2 nothing read)
   wsusrepro corpus --out DIR [--seed N] [--seed-dir DIR | --no-advisory]
   wsusrepro score --detector 'COMMAND {case}' [--corpus DIR] [--junit FILE]
-  wsusrepro bench --clients N [--concurrency C] [--delta N] [--catalog NAME] [--spawn PATH | --server URL] [--soak D [--soak-sample D]]
+  wsusrepro bench --clients N [--concurrency C] [--delta N] [--catalog NAME] [--spawn PATH | --server URL [--admin URL [--admin-token T | --admin-token-file F]]] [--soak D [--soak-sample D]]
 `
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {

@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"path/filepath"
 	"strings"
 
+	"github.com/wsusmock/wsusmock/adminclient"
 	"github.com/wsusmock/wsusmock/internal/atomicfile"
 	"github.com/wsusmock/wsusmock/scenarios"
 )
@@ -17,7 +19,9 @@ func runScenarios(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fs.SetOutput(stderr)
 	out := fs.String("out", "wsusrepro-out", "directory for artifacts (one subdirectory per scenario)")
 	server := fs.String("server", "", "run against this running WSUS server instead of an in-process mockwsus")
-	admin := fs.String("admin", "", "admin API of --server, needed by scenarios that change the server")
+	admin := fs.String("admin", "", "admin API of --server (a mockwsus): the server is reset into each scenario's server section, its logs read from there")
+	adminToken := fs.String("admin-token", "", "token of the --admin API (default: --admin-token-file, else $"+adminclient.TokenEnv+")")
+	adminTokenFile := fs.String("admin-token-file", "", "file whose first line is the token of the --admin API")
 	junit := fs.String("junit", "", "also write a JUnit report of all scenarios to this file")
 	timeout := fs.Duration("call-timeout", 0, "deadline of each agent call (default: the agent's 30s)")
 	names, err := parseInterleaved(fs, args)
@@ -26,6 +30,13 @@ func runScenarios(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	if len(names) == 0 {
 		names = scenarios.DefaultRun
+	}
+	token, err := adminclient.Token(*adminToken, *adminTokenFile, nil)
+	if err != nil {
+		return err
+	}
+	if *admin != "" && *server == "" {
+		return errors.New("--admin needs --server: the admin API drives a server running elsewhere")
 	}
 	// Refuse a bad scenario before anything runs.
 	var list []*scenarios.Scenario
@@ -39,7 +50,7 @@ func runScenarios(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	var reps []*scenarios.Report
 	allPassed := true
 	for _, sc := range list {
-		rep, err := scenarios.Run(ctx, sc, scenarios.Options{OutDir: *out, ServerURL: *server, AdminURL: *admin, CallTimeout: *timeout})
+		rep, err := scenarios.Run(ctx, sc, scenarios.Options{OutDir: *out, ServerURL: *server, AdminURL: *admin, AdminToken: token, CallTimeout: *timeout})
 		if err != nil {
 			return err
 		}
@@ -51,12 +62,14 @@ func runScenarios(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fmt.Fprintln(stdout, "summary:")
 	for i, rep := range reps {
 		v := "PASS"
-		if !rep.Passed {
-			v = "FAIL"
-		}
 		what := proof(rep.Scenario)
 		if what == "" {
 			what = firstSentence(list[i].Description)
+		}
+		if !rep.Passed {
+			// The scenario's sentence says what it proves when it passes:
+			// beside FAIL it would claim what did not hold.
+			v, what = "FAIL", failedSummary(rep)
 		}
 		fmt.Fprintln(stdout, strings.TrimRight(fmt.Sprintf("  %s  %-22s %s", v, rep.Scenario, what), " "))
 	}
@@ -74,6 +87,26 @@ func runScenarios(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return exitError(1)
 	}
 	return nil
+}
+
+// failedSummary says in one line what did not hold in a failed scenario:
+// how many checks failed and the first of them.
+func failedSummary(rep *scenarios.Report) string {
+	failed := 0
+	var first *scenarios.Check
+	for i := range rep.Checks {
+		if !rep.Checks[i].Pass {
+			failed++
+			if first == nil {
+				first = &rep.Checks[i]
+			}
+		}
+	}
+	if first == nil {
+		return "not proven"
+	}
+	return fmt.Sprintf("not proven: %d of %d checks failed, first: step %d %s %s expected %s, observed %s",
+		failed, len(rep.Checks), first.Step, first.Client, first.What, first.Expected, first.Observed)
 }
 
 // proof says in one line what a built-in scenario proves.

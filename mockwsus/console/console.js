@@ -66,7 +66,7 @@
     var body = journal.tBodies[0];
     entries.forEach(function (e) {
       var tr = document.createElement("tr");
-      tr.className = "out-" + e.outcome;
+      tr.className = "out-" + e.outcome + (e.kind ? " kind-" + e.kind : "");
       cell(tr, String(e.seq));
       cell(tr, e.time);
       cell(tr, e.computer);
@@ -82,6 +82,7 @@
         a.textContent = e.faultId;
         td.appendChild(a);
       }
+      cell(tr, e.detail).className = "detail";
       body.insertBefore(tr, body.firstChild);
     });
     while (body.rows.length > TAIL) {
