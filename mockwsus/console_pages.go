@@ -302,6 +302,12 @@ func (c *console) action(w http.ResponseWriter, r *http.Request) {
 		if m, err = behaviour.ParseMode(f.Get("mode")); err == nil {
 			err = c.s.SetMode(f.Get("name"), m, f.Get("group"))
 		}
+	case "unset":
+		if f.Get("group") == "" {
+			err = statusError(http.StatusBadRequest, "removing an override needs its group")
+			break
+		}
+		err = c.s.RemoveMode(f.Get("name"), f.Get("group"))
 	case "approve":
 		_, err = c.s.Approve(f.Get("update"), f.Get("group"), f.Get("action"))
 	case "decline":

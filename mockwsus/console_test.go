@@ -489,6 +489,21 @@ func TestConsoleSwitches(t *testing.T) {
 	if got := conText(p.byID("b-kb954960")); !strings.Contains(got, "Unassigned Computers: fixed") {
 		t.Errorf("the behaviours table should show the group override, got %q", got)
 	}
+	if len(conFind(p.byID("b-kb954960"), conHasAttr("data-unset", "Unassigned Computers"))) != 1 {
+		t.Fatalf("the override should have its Remove button")
+	}
+	unset := url.Values{"csrf": {csrf}, "name": {"kb954960"}, "group": {"Unassigned Computers"}}
+	if r := b.post("/console/actions/unset", unset); r.status != http.StatusSeeOther {
+		t.Fatalf("removing the override answered %d:\n%s", r.status, r.body)
+	}
+	for _, b := range h.srv.Behaviours() {
+		if b.Name == "kb954960" && len(b.Groups) != 0 {
+			t.Errorf("kb954960 still has overrides %v", b.Groups)
+		}
+	}
+	if r := b.post("/console/actions/unset", unset); r.status < 400 {
+		t.Errorf("removing an override that is not set answered %d, want an error", r.status)
+	}
 }
 
 func TestConsoleFaultPage(t *testing.T) {
