@@ -1,7 +1,6 @@
 package mockwsus
 
 import (
-	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -59,9 +58,6 @@ func (n *statusCounts) add(status string) {
 		n.NeverSynced++
 	}
 }
-
-// formatHResult writes an HRESULT as Windows Update logs do.
-func formatHResult(h int32) string { return fmt.Sprintf("0x%08X", uint32(h)) }
 
 // fleetView is the computers, sorted by name, and their index by ID.
 type fleetView struct {
