@@ -306,6 +306,18 @@ var _ = Describe("the console in headless Chromium", Label("binary", "console", 
 		waitFor(tab, "the journal shows the new exchanges", fmt.Sprintf(`Number(document.querySelector('#journal tbody tr td').textContent) > %s`, lastSeq))
 		Expect(evaluate[bool](tab, "reading the reload hint", `!document.querySelector('[data-live-hint]').hidden`)).To(BeTrue(), "the page should offer to reload its table")
 
+		By("showing a hostile computer name escaped and cut")
+		hostile := `<script>window.__pwned=1</script>"'<img src=x onerror="window.__pwned=2">` + strings.Repeat("x", 10_000)
+		hostileLog := filepath.Join(dir, "hostile.log")
+		logs.addFile(hostileLog)
+		runBinary(ctx, "", nil, bin.ClientSim, "sync", "--server", srv.URL, "--profile", plainProfile, "--log", hostileLog, "--seed", "98", "--computer", hostile)
+		navigate(tab, "reloading the computers", chromedp.Navigate(srv.AdminURL+"/"))
+		shown := evaluate[string](tab, "reading the hostile row", `Array.from(document.querySelectorAll('#computers tbody th')).map(th => th.textContent).find(t => t.startsWith('<script>')) || ""`)
+		Expect(shown).To(HavePrefix(`<script>window.__pwned=1</script>"'<img`), "the hostile name should be shown as text")
+		Expect(len([]rune(shown))).To(BeNumerically("<=", 49), "the hostile name should be cut")
+		Expect(evaluate[bool](tab, "checking nothing ran", `window.__pwned === undefined && document.scripts.length === 1 && document.images.length === 0`)).To(BeTrue(),
+			"the hostile name must not add a script or an image to the page")
+
 		By("finding revision 8862 flagged on the updates page")
 		navigate(tab, "opening the updates", chromedp.Click(chromedp.CSS(`nav a[href="/console/updates"]`)))
 		flagged := evaluate[[]string](tab, "reading the flagged updates", `Array.from(document.querySelectorAll('section[data-inconsistent]')).map(s => s.dataset.revision)`)
@@ -330,7 +342,7 @@ var _ = Describe("the console in headless Chromium", Label("binary", "console", 
 		Expect(sum.Failed).To(BeZero(), "after the workaround no computer should fail: %+v", sum.Outcomes)
 		navigate(tab, "back to the computers", chromedp.Click(chromedp.CSS(`nav a[href="/"]`)))
 		rows = evaluate[[]consoleRow](tab, "reading the computer table", readRowsJS)
-		Expect(rows).To(HaveLen(consoleFleetSize+1), "the fleet and the extra computer")
+		Expect(rows).To(HaveLen(consoleFleetSize+2), "the fleet, the latecomer and the hostile name")
 		for _, r := range rows {
 			Expect(r.Status).To(Equal("succeeded"), "%s should have succeeded after the workaround", r.Name)
 			Expect(r.HResult).To(Equal(hrOK), "%s should report S_OK after the workaround", r.Name)
