@@ -211,7 +211,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 					}
 					if res != nil && !res.Success {
 						failed.Add(1)
-						rep.Errors[res.HResult]++
+						rep.Errors[res.HResult.String()]++
 					}
 					errMu.Unlock()
 				}

@@ -13,7 +13,7 @@ import (
 
 	"github.com/beevik/etree"
 
-	"github.com/wsusmock/wsusmock/internal/clock"
+	"github.com/wsusmock/wsusmock/clock"
 	"github.com/wsusmock/wsusmock/soap"
 	"github.com/wsusmock/wsusmock/soap/clientws"
 	"github.com/wsusmock/wsusmock/soap/simpleauth"

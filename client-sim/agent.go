@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/wsusmock/wsusmock/client-sim/wulog"
-	"github.com/wsusmock/wsusmock/internal/clock"
+	"github.com/wsusmock/wsusmock/clock"
 	"github.com/wsusmock/wsusmock/soap/clientws"
 	"github.com/wsusmock/wsusmock/soap/simpleauth"
 )

@@ -21,7 +21,7 @@ import (
 
 	"github.com/wsusmock/wsusmock/client-sim/profile"
 	"github.com/wsusmock/wsusmock/client-sim/wulog"
-	"github.com/wsusmock/wsusmock/internal/clock"
+	"github.com/wsusmock/wsusmock/clock"
 	"github.com/wsusmock/wsusmock/internal/ids"
 )
 
@@ -364,7 +364,7 @@ func summarise(sum *FleetSummary, cfg FleetConfig, assigned []string, results []
 		}
 		o := byHR[r.HResultCode]
 		if o == nil {
-			o = &Outcome{HResult: r.HResult, Code: r.HResultCode, Example: r.Computer, Reason: r.Reason}
+			o = &Outcome{HResult: r.HResult.String(), Code: r.HResultCode, Example: r.Computer, Reason: r.Reason}
 			byHR[r.HResultCode] = o
 		}
 		o.Count++

@@ -21,9 +21,10 @@ type Result struct {
 	Server string `json:"server"`
 	// Success is true when the search ended with HRESULT 0.
 	Success bool `json:"success"`
-	// HResult is the search's HRESULT as "0x8024400E"; HResultCode the same
-	// number.
-	HResult     string `json:"hresult"`
+	// HResult is the search's HRESULT; it prints, and is in JSON, as
+	// "0x8024400E". HResultCode is the same number, for tools that want it
+	// as one.
+	HResult     HResult `json:"hresult"`
 	HResultCode uint32 `json:"hresultCode"`
 	// FailedOperation is the operation the search failed in ("SyncUpdates",
 	// "SelfUpdate", ...); empty on success.

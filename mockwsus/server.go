@@ -26,7 +26,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/wsusmock/wsusmock/internal/clock"
+	"github.com/wsusmock/wsusmock/clock"
 	"github.com/wsusmock/wsusmock/internal/ids"
 	"github.com/wsusmock/wsusmock/mockwsus/behaviour"
 	"github.com/wsusmock/wsusmock/mockwsus/catalog"

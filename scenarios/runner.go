@@ -18,8 +18,8 @@ import (
 
 	clientsim "github.com/wsusmock/wsusmock/client-sim"
 	"github.com/wsusmock/wsusmock/client-sim/wulog"
+	"github.com/wsusmock/wsusmock/clock"
 	"github.com/wsusmock/wsusmock/internal/atomicfile"
-	"github.com/wsusmock/wsusmock/internal/clock"
 	"github.com/wsusmock/wsusmock/mockwsus"
 	"github.com/wsusmock/wsusmock/mockwsus/behaviour"
 )
@@ -318,7 +318,7 @@ func checkClient(step int, stepName, client string, e Expect, res *clientsim.Res
 	}
 	if e.HResult != "" {
 		want, _ := ParseHResult(e.HResult)
-		observed := res.HResult
+		observed := res.HResult.String()
 		if res.Fault != nil && res.Fault.ErrorCode != "" {
 			observed += " (" + res.Fault.ErrorCode + ")"
 		}

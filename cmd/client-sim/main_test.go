@@ -75,7 +75,7 @@ func TestSync(t *testing.T) {
 			if err := json.Unmarshal([]byte(stdout), &res); err != nil {
 				t.Fatalf("stdout is not a JSON result: %v\n%s", err, stdout)
 			}
-			if res.HResult != tt.wantHR || res.Profile != tt.profile {
+			if res.HResult.String() != tt.wantHR || res.Profile != tt.profile {
 				t.Errorf("result %s for %s, want %s", res.HResult, res.Profile, tt.wantHR)
 			}
 			if tt.wantExit != 0 && !strings.Contains(err.Error(), "failed with "+tt.wantHR+" in SyncUpdates") {

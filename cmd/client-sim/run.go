@@ -19,7 +19,7 @@ import (
 	clientsim "github.com/wsusmock/wsusmock/client-sim"
 	"github.com/wsusmock/wsusmock/client-sim/profile"
 	"github.com/wsusmock/wsusmock/client-sim/wulog"
-	"github.com/wsusmock/wsusmock/internal/clock"
+	"github.com/wsusmock/wsusmock/clock"
 )
 
 // env is what run needs from the process, so that tests can run it.
