@@ -25,7 +25,7 @@ type Result struct {
 	// "0x8024400E". HResultCode is the same number, for tools that want it
 	// as one.
 	HResult     HResult `json:"hresult"`
-	HResultCode uint32 `json:"hresultCode"`
+	HResultCode uint32  `json:"hresultCode"`
 	// FailedOperation is the operation the search failed in ("SyncUpdates",
 	// "SelfUpdate", ...); empty on success.
 	FailedOperation string `json:"failedOperation,omitempty"`

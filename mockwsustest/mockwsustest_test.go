@@ -175,4 +175,3 @@ func TestAdminToken(t *testing.T) {
 		t.Errorf("version %s after the authorised PUT", m.Server.Version())
 	}
 }
-
