@@ -169,6 +169,9 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Version == "" {
 		cfg.Version = DefaultVersion
 	}
+	if err := CheckVersion(cfg.Version); err != nil {
+		return nil, err
+	}
 	if cfg.PageSize <= 0 {
 		cfg.PageSize = DefaultPageSize
 	}
@@ -302,12 +305,22 @@ func (s *Server) ClientWebServiceDLLVersion() string {
 	return v
 }
 
+// CheckVersion refuses what is not a WSUS version (four numbers, 2.0 or
+// later): the one check of New, SetVersion (PUT /version) and mockwsus's
+// --wsus-version.
+func CheckVersion(v string) error {
+	if behaviour.CompareVersions(v, "2.0") < 0 || strings.Count(v, ".") != 3 {
+		return fmt.Errorf("mockwsus: version %q is not a WSUS version like %s", v, VersionFixed)
+	}
+	return nil
+}
+
 // SetVersion switches the reported WSUS version; behaviours without an
 // explicit whole-server mode follow the new version's defaults (installing
 // the 3.1.6001.66 update fixes kb954960).
 func (s *Server) SetVersion(v string) error {
-	if behaviour.CompareVersions(v, "2.0") < 0 || strings.Count(v, ".") != 3 {
-		return fmt.Errorf("mockwsus: version %q is not a WSUS version like %s", v, VersionFixed)
+	if err := CheckVersion(v); err != nil {
+		return err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

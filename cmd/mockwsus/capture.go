@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/wsusmock/wsusmock/capture"
+	"github.com/wsusmock/wsusmock/internal/cli"
 	"github.com/wsusmock/wsusmock/mockwsus"
 )
 
@@ -34,8 +35,8 @@ func (r *redactFlags) redaction() capture.Redaction {
 // runProxy is `mockwsus proxy --upstream URL --record DIR`: a reverse proxy
 // in front of a real WSUS that records what passes, unchanged.
 func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("mockwsus proxy", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	c := cli.NewCommand(prog, "proxy", "", "a reverse proxy in front of a real WSUS that records every exchange passing through, unchanged", serveExit)
+	fs := c.Flags
 	upstream := fs.String("upstream", "", "the real WSUS, e.g. http://wsus01:8530 or https://wsus01:8531 (required)")
 	record := fs.String("record", "", "directory to record exchanges in (required)")
 	addr := fs.String("addr", "127.0.0.1:8530", "address to listen on")
@@ -44,15 +45,19 @@ func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	drain := fs.Duration("drain", 10*time.Second, "how long shutdown waits for requests in flight")
 	var red redactFlags
 	red.register(fs)
-	if err := fs.Parse(args); err != nil {
+	pos, err := c.Parse(args, stdout)
+	if err != nil {
+		return err
+	}
+	if err := c.NoArgs(pos); err != nil {
 		return err
 	}
 	if *upstream == "" || *record == "" {
-		return fmt.Errorf("proxy needs --upstream URL and --record DIR")
+		return c.Usagef("--upstream URL and --record DIR are required")
 	}
 	u, err := url.Parse(*upstream)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("--upstream %q is not an http or https URL", *upstream)
+		return c.Usagef("--upstream %q is not an http or https URL", *upstream)
 	}
 	w, err := capture.NewWriter(*record, capture.WriterOptions{MaxBody: *maxBody, Redact: red.redaction()})
 	if err != nil {

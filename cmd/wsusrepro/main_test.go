@@ -3,29 +3,21 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/wsusmock/wsusmock/internal/cli"
 )
 
 func runCmd(t *testing.T, args ...string) (string, int) {
 	t.Helper()
 	var out, errb bytes.Buffer
 	err := run(context.Background(), args, &out, &errb)
-	code := 0
-	var ee exitError
-	switch {
-	case err == nil:
-	case errors.As(err, &ee):
-		code = int(ee)
-	default:
-		code = 2
-		errb.WriteString(err.Error())
-	}
+	code := cli.Report(prog, err, &errb)
 	return out.String() + errb.String(), code
 }
 
