@@ -23,6 +23,8 @@ import (
 	"github.com/wsusmock/wsusmock/client-sim/wulog"
 	"github.com/wsusmock/wsusmock/clock"
 	"github.com/wsusmock/wsusmock/internal/ids"
+
+	"github.com/wsusmock/wsusmock/internal/jsonout"
 )
 
 // MixEntry is one profile's share of a fleet, in percent.
@@ -477,6 +479,7 @@ func startProgress(cfg FleetConfig, start time.Time, done, failed *atomic.Int64)
 
 // WriteJSON writes the summary as indented JSON.
 func (s FleetSummary) WriteJSON(w io.Writer) error {
+	jsonout.EmptyNotNull(&s)
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(s)

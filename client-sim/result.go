@@ -5,6 +5,8 @@ import (
 	"io"
 	"sort"
 	"time"
+
+	"github.com/wsusmock/wsusmock/internal/jsonout"
 )
 
 // Result is the outcome of one search (one Sync). Its JSON form has a
@@ -147,6 +149,7 @@ func (r *Result) WithoutTimings() *Result {
 
 // WriteJSON writes r as indented JSON followed by a newline.
 func (r *Result) WriteJSON(w io.Writer) error {
+	jsonout.EmptyNotNull(r)
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(r)

@@ -1,13 +1,14 @@
 package scenarios
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/wsusmock/wsusmock/internal/jsonout"
 )
 
 // Summary is what `wsusrepro run` writes to summary.json in its output
@@ -57,11 +58,7 @@ func Summarise(reps []*Report, proves func(*Report) string) Summary {
 }
 
 // WriteJSON writes the summary as indented JSON.
-func (s Summary) WriteJSON(w io.Writer) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(s)
-}
+func (s Summary) WriteJSON(w io.Writer) error { return jsonout.Write(w, &s) }
 
 // SummaryFile and JUnitFile are the run-level files of an output directory.
 const (

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -20,6 +19,8 @@ import (
 	"github.com/wsusmock/wsusmock/client-sim/wulog"
 	"github.com/wsusmock/wsusmock/clock"
 	"github.com/wsusmock/wsusmock/internal/cli"
+
+	"github.com/wsusmock/wsusmock/internal/jsonout"
 )
 
 // env is what run needs from the process, so that tests can run it.
@@ -365,9 +366,7 @@ func runProfiles(_ context.Context, args []string, e env) error {
 	}
 	sort.Slice(rows, func(i, j int) bool { return rows[i].Name < rows[j].Name })
 	if *asJSON {
-		enc := json.NewEncoder(e.stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(rows)
+		return jsonout.Write(e.stdout, &rows)
 	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "NAME\tOS\tARCH\tAGENT\tOFFICE 2003")

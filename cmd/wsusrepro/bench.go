@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -10,6 +9,8 @@ import (
 
 	"github.com/wsusmock/wsusmock/bench"
 	"github.com/wsusmock/wsusmock/internal/cli"
+
+	"github.com/wsusmock/wsusmock/internal/jsonout"
 )
 
 // runBench is `wsusrepro bench`: the load command (see package bench).
@@ -54,9 +55,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		err = enc.Encode(rep)
+		err = jsonout.Write(stdout, rep)
 	} else {
 		rep.WriteText(stdout)
 	}

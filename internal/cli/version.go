@@ -2,11 +2,12 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"runtime"
 	"runtime/debug"
+
+	"github.com/wsusmock/wsusmock/internal/jsonout"
 )
 
 // BuildInfo is what `PROG version` prints: the module's version and the
@@ -88,9 +89,7 @@ func RunVersion(_ context.Context, prog string, args []string, stdout io.Writer)
 	}
 	b := ReadBuildInfo(prog)
 	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(b)
+		return jsonout.Write(stdout, &b)
 	}
 	return b.WriteText(stdout)
 }
