@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	clientsim "github.com/wsusmock/wsusmock/client-sim"
 	"github.com/wsusmock/wsusmock/capture"
+	clientsim "github.com/wsusmock/wsusmock/client-sim"
 	"github.com/wsusmock/wsusmock/internal/cli"
 	"github.com/wsusmock/wsusmock/internal/clock"
 	"github.com/wsusmock/wsusmock/internal/jsonout"
