@@ -158,23 +158,31 @@ func (s *session) syncOnce(installed, cached []int32) (*clientws.SyncInfo, error
 // actions, or the first fault.
 func (s *session) sync(installedNonLeaf ...int32) (map[int32]string, error) {
 	s.h.t.Helper()
+	leaves, _, _, err := s.syncState(installedNonLeaf...)
+	return leaves, err
+}
+
+// syncState is sync that also returns what the agent ends with: the
+// revisions it reports installed and the ones it caches, as it would send
+// them in its next SyncUpdates.
+func (s *session) syncState(installedNonLeaf ...int32) (leaves map[int32]string, installed, cached []int32, err error) {
+	s.h.t.Helper()
 	want := map[int32]bool{}
 	for _, id := range installedNonLeaf {
 		want[id] = true
 	}
-	var installed, cached []int32
-	leaves := map[int32]string{}
+	leaves = map[int32]string{}
 	for round := 0; round < 50; round++ {
 		info, err := s.syncOnce(installed, cached)
 		if err != nil {
-			return leaves, err
+			return leaves, installed, cached, err
 		}
 		var infos []*clientws.UpdateInfo
 		if info.NewUpdates != nil {
 			infos = info.NewUpdates.UpdateInfo
 		}
 		if len(infos) == 0 && !info.Truncated {
-			return leaves, nil
+			return leaves, installed, cached, nil
 		}
 		for _, u := range infos {
 			switch {
@@ -189,7 +197,7 @@ func (s *session) sync(installedNonLeaf ...int32) (map[int32]string, error) {
 		}
 	}
 	s.h.t.Fatal("sync did not end in 50 rounds")
-	return nil, nil
+	return nil, nil, nil, nil
 }
 
 // Revision IDs of the default catalog's detectoids.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -64,7 +65,8 @@ func TestEveryBitFlipIsInvalidCookie(t *testing.T) {
 // A cookie names its computer; no request can act for another one with it.
 // ReportEventBatch's TargetID is checked (TestInvalidParameters). GetCookie
 // takes the computer from the authorization cookie: another computer's old
-// sync cookie lends it nothing. RegisterComputer's DnsName is not checked
+// sync cookie lends it nothing (its last sync time neither:
+// TestGetCookieTakesLastSyncOnlyFromItsOwnOldCookie). RegisterComputer's DnsName is not checked
 // against the cookie's: WSUS identifies a computer by its SusClientId, the
 // cookie's, and takes the name RegisterComputer sends as the computer's
 // current one (a renamed computer re-registers under its new name), so the
@@ -211,5 +213,78 @@ func TestTLSMinVersion(t *testing.T) {
 				t.Errorf("negotiated %s, want %s", tls.VersionName(v), tls.VersionName(tt.wantNegotiated))
 			}
 		})
+	}
+}
+
+// GetCookie carries the last sync time over from the old cookie only when
+// that cookie is the same computer's: with another computer's old cookie, a
+// computer would be told of changes since that computer's sync (or miss
+// them), as if it were that computer. The same computer's old cookie is
+// the positive control: it does carry the time over.
+func TestGetCookieTakesLastSyncOnlyFromItsOwnOldCookie(t *testing.T) {
+	h := newHarness(t, mockwsus.Config{})
+	a := h.register("aaaaaaaa-0000-0000-0000-000000000011", "a.lab.local", "")
+	leaves, installed, cached, err := a.syncState(detXP)
+	if err != nil || len(leaves) == 0 {
+		t.Fatalf("A's first sync: %d leaves, %v", len(leaves), err)
+	}
+	b := h.register("bbbbbbbb-0000-0000-0000-000000000012", "b.lab.local", "")
+	if _, _, _, err := b.syncState(detXP); err != nil {
+		t.Fatalf("B's first sync: %v", err)
+	}
+	aOld := a.cookie
+
+	// An approval after both syncs changes one of A's cached leaves.
+	var changed int32
+	for id := range leaves {
+		if changed == 0 || id < changed {
+			changed = id
+		}
+	}
+	if _, err := h.srv.Approve(fmt.Sprint(changed), "All Computers", "Uninstall"); err != nil {
+		t.Fatal(err)
+	}
+
+	newCookie := func(s *session, old *clientws.Cookie) *clientws.Cookie {
+		t.Helper()
+		var auth simpleauth.GetAuthorizationCookieResponse
+		if _, err := h.post(authPath, simpleauth.ActionGetAuthorizationCookie, &simpleauth.GetAuthorizationCookie{ClientId: s.clientID, DnsName: s.clientID + ".lab.local"}, &auth); err != nil {
+			t.Fatal(err)
+		}
+		var ck clientws.GetCookieResponse
+		if _, err := h.post(clientPath, clientws.Action("GetCookie"), &clientws.GetCookie{
+			AuthCookies: &clientws.ArrayOfAuthorizationCookie{AuthorizationCookie: []*clientws.AuthorizationCookie{{PlugInId: "SimpleTargeting", CookieData: clientws.Base64Binary(auth.GetAuthorizationCookieResult.CookieData)}}},
+			OldCookie:   old, ProtocolVersion: "1.0",
+		}, &ck); err != nil {
+			t.Fatal(err)
+		}
+		return ck.GetCookieResult
+	}
+	changedIn := func(s *session) bool {
+		t.Helper()
+		info, err := s.syncOnce(installed, cached)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if info.ChangedUpdates == nil {
+			return false
+		}
+		for _, u := range info.ChangedUpdates.UpdateInfo {
+			if u.ID == changed {
+				return true
+			}
+		}
+		return false
+	}
+
+	// B presents A's old cookie: B's new cookie must not carry A's sync.
+	b.cookie = newCookie(b, aOld)
+	if changedIn(b) {
+		t.Errorf("B, presenting A's old cookie, was told revision %d changed since A's last sync: GetCookie took LastSync from another computer's cookie", changed)
+	}
+	// A presents its own old cookie: the change since its sync comes back.
+	a.cookie = newCookie(a, aOld)
+	if !changedIn(a) {
+		t.Errorf("A, presenting its own old cookie, was not told revision %d changed since its last sync", changed)
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/wsusmock/wsusmock/client-sim/wulog"
 	"github.com/wsusmock/wsusmock/internal/clock"
+	"github.com/wsusmock/wsusmock/internal/golden"
 )
 
 const (
@@ -88,28 +88,8 @@ func TestGolden(t *testing.T) {
 			if err := w.Err(); err != nil {
 				t.Fatal(err)
 			}
-			assertGolden(t, filepath.Join("testdata", tt.name+".golden"), buf.Bytes())
+			golden.Assert(t, filepath.Join("testdata", tt.name+".golden"), buf.Bytes())
 		})
-	}
-}
-
-// assertGolden compares got with the golden file byte for byte (CRLF
-// included), or rewrites it when UPDATE_GOLDEN is set.
-func assertGolden(t *testing.T, path string, got []byte) {
-	t.Helper()
-	if os.Getenv("UPDATE_GOLDEN") != "" {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with UPDATE_GOLDEN=1 to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs (run with UPDATE_GOLDEN=1 to regenerate after checking the change)\n--- got\n%s\n--- want\n%s",
-			path, got, want)
 	}
 }
 

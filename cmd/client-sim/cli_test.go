@@ -5,13 +5,18 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/wsusmock/wsusmock/internal/cli"
 )
 
 func runSplit(args ...string) (string, string, int) {
 	var out, errb bytes.Buffer
-	err := run(context.Background(), args, env{stdout: &out, stderr: &errb})
+	// A deadline, so a command line that stops being refused cannot hang
+	// the package.
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	err := run(ctx, args, env{stdout: &out, stderr: &errb})
 	code := cli.Report(prog, err, &errb)
 	return out.String(), errb.String(), code
 }

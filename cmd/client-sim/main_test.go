@@ -37,7 +37,9 @@ func startMock(t *testing.T, version string) string {
 func runCLI(t *testing.T, args ...string) (string, string, error) {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
-	err := run(context.Background(), args, env{stdout: &stdout, stderr: &stderr})
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	err := run(ctx, args, env{stdout: &stdout, stderr: &stderr})
 	return stdout.String(), stderr.String(), err
 }
 

@@ -6,13 +6,18 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/wsusmock/wsusmock/internal/cli"
 )
 
 func runSplit(args ...string) (string, string, int) {
 	var out, errb bytes.Buffer
-	err := run(context.Background(), args, &out, &errb)
+	// A deadline, so a command line that stops being refused cannot hang
+	// the package.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	err := run(ctx, args, &out, &errb)
 	code := cli.Report(prog, err, &errb)
 	return out.String(), errb.String(), code
 }

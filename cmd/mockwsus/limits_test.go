@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	clientsim "github.com/wsusmock/wsusmock/client-sim"
 )
@@ -59,7 +60,9 @@ func TestBadLimitFlags(t *testing.T) {
 		{"--cookie-lifetime", "10ms"},
 		{"--write-timeout", "0s"},
 	} {
-		err := run(context.Background(), append([]string{"--addr", "127.0.0.1:0", "--admin-addr", ""}, args...), io.Discard, io.Discard)
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second) // a flag accepted by mistake serves until then
+		err := run(ctx, append([]string{"--addr", "127.0.0.1:0", "--admin-addr", ""}, args...), io.Discard, io.Discard)
+		cancel()
 		if err == nil || !strings.Contains(err.Error(), strings.TrimPrefix(args[0], "--")) {
 			t.Errorf("%v: %v, want an error naming the flag", args, err)
 		}

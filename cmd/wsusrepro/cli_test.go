@@ -5,6 +5,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/wsusmock/wsusmock/internal/cli"
 )
@@ -13,7 +14,11 @@ import (
 // prints) and the exit status.
 func runSplit(args ...string) (string, string, int) {
 	var out, errb bytes.Buffer
-	err := run(context.Background(), args, &out, &errb)
+	// A deadline, so a command line that stops being refused cannot hang
+	// the package.
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	err := run(ctx, args, &out, &errb)
 	code := cli.Report(prog, err, &errb)
 	return out.String(), errb.String(), code
 }

@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/wsusmock/wsusmock/internal/cli"
 )
@@ -16,7 +17,9 @@ import (
 func runCmd(t *testing.T, args ...string) (string, int) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	err := run(context.Background(), args, &out, &errb)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	err := run(ctx, args, &out, &errb)
 	code := cli.Report(prog, err, &errb)
 	return out.String() + errb.String(), code
 }

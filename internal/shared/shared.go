@@ -7,8 +7,11 @@
 package shared
 
 import (
+	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -66,4 +69,69 @@ func Captures(tb testing.TB, sub string) string {
 func FlowDir(tb testing.TB) string {
 	tb.Helper()
 	return Captures(tb, "flow")
+}
+
+// Advisory is the stored Security Advisory 954960: the whole page and its
+// two fenced log excerpts, each exactly as published (white space as the
+// rendering left it, a blank line between log lines, https:// in the
+// client's Method line, "<lines removed>" in the server's stack).
+type Advisory struct {
+	Path   string // the seed file it was read from
+	Page   string // the whole page
+	Client string // the fenced WindowsUpdate.log excerpt
+	Server string // the fenced SoftwareDistribution.log excerpt
+}
+
+// LoadAdvisory finds the advisory in SeedDir and cuts out its two fenced
+// log excerpts. It skips tb when the shared folder is absent (and no seed
+// folder was named), and fails it when the material is expected but
+// missing: a broken checkout must not pass as a machine without it.
+func LoadAdvisory(tb testing.TB) Advisory {
+	tb.Helper()
+	seed := SeedDir()
+	if os.Getenv("WSUSMOCK_SEED_DIR") == "" {
+		if _, err := os.Stat(Dir()); err != nil {
+			tb.Skipf("skipping: the shared folder %s with the stored Security Advisory 954960 is absent (it belongs beside the repository, or set WSUSMOCK_SHARED_DIR or WSUSMOCK_SEED_DIR)", Dir())
+		}
+	}
+	a, err := ReadAdvisory(seed)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return a
+}
+
+// ReadAdvisory reads the advisory from the *.txt files of dir: the first
+// file that names 954960 and quotes both the client's "SyncUpdates failure"
+// and the server's "Key being added", with its fenced excerpts.
+func ReadAdvisory(dir string) (Advisory, error) {
+	files, err := filepath.Glob(filepath.Join(dir, "*.txt"))
+	if err != nil {
+		return Advisory{}, fmt.Errorf("shared: %w", err)
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return Advisory{}, fmt.Errorf("shared: %w", err)
+		}
+		if !bytes.Contains(b, []byte("954960")) || !bytes.Contains(b, []byte("SyncUpdates failure")) ||
+			!bytes.Contains(b, []byte("Key being added")) {
+			continue
+		}
+		a := Advisory{Path: f, Page: string(b)}
+		parts := strings.Split(a.Page, "```")
+		for i := 1; i < len(parts); i += 2 {
+			switch blk := parts[i]; {
+			case strings.Contains(blk, "SyncUpdates failure"):
+				a.Client = blk
+			case strings.Contains(blk, "Key being added"):
+				a.Server = blk
+			}
+		}
+		if a.Client == "" || a.Server == "" {
+			return Advisory{}, fmt.Errorf("shared: %s mentions the advisory but its fenced client and server excerpts were not found", f)
+		}
+		return a, nil
+	}
+	return Advisory{}, fmt.Errorf("shared: no copy of Security Advisory 954960 in %s (a *.txt file quoting its client and server log lines); restore the seed folder or set WSUSMOCK_SEED_DIR", dir)
 }

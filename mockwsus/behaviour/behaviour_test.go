@@ -260,3 +260,46 @@ func TestLookAlikeHooks(t *testing.T) {
 		}
 	}
 }
+
+// The fixed table keeps one deployment per revision whatever the order of
+// the rows: the stronger action, then the later change, then the higher
+// deployment ID. Each pair is added in both orders.
+func TestKB954960FixedTablePreference(t *testing.T) {
+	day := time.Date(2008, 6, 10, 0, 0, 0, 0, time.UTC)
+	row := func(id int32, a catalog.Action, at time.Time) catalog.Deployment {
+		return catalog.Deployment{ID: id, RevisionID: 8862, Action: a, LastChange: at}
+	}
+	// Each action beats every weaker one, whatever the times and IDs.
+	ranked := []catalog.Action{catalog.ActionBlock, catalog.ActionUninstall, catalog.ActionInstall,
+		catalog.ActionOptionalInstall, catalog.ActionPreDeploymentCheck, catalog.ActionEvaluate, catalog.ActionBundle}
+	type pair struct {
+		name      string
+		win, lose catalog.Deployment
+	}
+	var pairs []pair
+	for i, strong := range ranked {
+		for _, weak := range ranked[i+1:] {
+			pairs = append(pairs, pair{string(strong) + " over " + string(weak),
+				row(1, strong, day), row(2, weak, day.Add(time.Hour))})
+		}
+	}
+	pairs = append(pairs,
+		pair{"same action: the later change", row(1, catalog.ActionInstall, day.Add(time.Hour)), row(2, catalog.ActionInstall, day)},
+		pair{"same action and time: the higher ID", row(9, catalog.ActionInstall, day), row(3, catalog.ActionInstall, day)},
+	)
+	for _, p := range pairs {
+		t.Run(p.name, func(t *testing.T) {
+			for _, order := range [][]catalog.Deployment{{p.win, p.lose}, {p.lose, p.win}} {
+				fixed := behaviour.KB954960{}.NewDeploymentTable(behaviour.Fixed)
+				for _, d := range order {
+					if err := fixed.Add(8862, d); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if got, _ := fixed.Get(8862); got != p.win {
+					t.Errorf("rows added as %d then %d: kept %+v, want %+v", order[0].ID, order[1].ID, got, p.win)
+				}
+			}
+		})
+	}
+}

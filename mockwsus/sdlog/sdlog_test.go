@@ -3,7 +3,6 @@ package sdlog_test
 import (
 	"bytes"
 	"errors"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"github.com/wsusmock/wsusmock/internal/clock"
+	"github.com/wsusmock/wsusmock/internal/golden"
 	"github.com/wsusmock/wsusmock/mockwsus/sdlog"
 )
 
@@ -35,27 +35,7 @@ func TestGoldenKB954960(t *testing.T) {
 	if err := w.Err(); err != nil {
 		t.Fatal(err)
 	}
-	assertGolden(t, filepath.Join("testdata", "kb954960.golden"), buf.Bytes())
-}
-
-// assertGolden compares got with the golden file byte for byte (CRLF
-// included), or rewrites it when UPDATE_GOLDEN is set.
-func assertGolden(t *testing.T, path string, got []byte) {
-	t.Helper()
-	if os.Getenv("UPDATE_GOLDEN") != "" {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with UPDATE_GOLDEN=1 to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs (run with UPDATE_GOLDEN=1 to regenerate after checking the change)\n--- got\n%s\n--- want\n%s",
-			path, got, want)
-	}
+	golden.Assert(t, filepath.Join("testdata", "kb954960.golden"), buf.Bytes())
 }
 
 func TestExactLines(t *testing.T) {
