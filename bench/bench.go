@@ -363,11 +363,7 @@ const clockTicks = 100
 // when in process).
 func (t *target) cpuSeconds() float64 {
 	if t.pid == 0 {
-		var ru syscall.Rusage
-		if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
-			return 0
-		}
-		return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
+		return selfCPUSeconds()
 	}
 	data, err := os.ReadFile(path.Join("/proc", strconv.Itoa(t.pid), "stat"))
 	if err != nil {
@@ -388,11 +384,7 @@ func (t *target) cpuSeconds() float64 {
 // peakRSS is the server's peak resident set (VmHWM), or this process's.
 func (t *target) peakRSS() uint64 {
 	if t.pid == 0 {
-		var ru syscall.Rusage
-		if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
-			return 0
-		}
-		return uint64(ru.Maxrss) * 1024
+		return selfPeakRSS()
 	}
 	data, err := os.ReadFile(path.Join("/proc", strconv.Itoa(t.pid), "status"))
 	if err != nil {
