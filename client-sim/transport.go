@@ -8,15 +8,18 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"mime"
 	"net"
 	"net/http"
 	"net/url"
+	"strings"
 	"sync"
 	"syscall"
 
 	"github.com/wsusmock/wsusmock/client-sim/wulog"
 	"github.com/wsusmock/wsusmock/soap"
+	"github.com/wsusmock/wsusmock/xpress"
 )
 
 // exchangeError is a failed exchange as the agent sees it: the HRESULT it
@@ -87,6 +90,9 @@ func (s *session) exchange(ctx context.Context, op string, req *http.Request) (*
 	if err == nil {
 		data, err = readAll(resp.Body, s.maxBody)
 		resp.Body.Close()
+		if err == nil {
+			data, err = decodeContent(resp, data, s.maxBody)
+		}
 	}
 	s.res.latencies = append(s.res.latencies, opLatency{op: op, d: s.stopwatch.Now().Sub(start)})
 	if err != nil {
@@ -101,6 +107,28 @@ func (s *session) exchange(ctx context.Context, op string, req *http.Request) (*
 	}
 	return resp, data, nil
 }
+
+// decodeContent undoes the answer's Content-Encoding: xpress (MS-WUSP
+// 2.1.1), decoding at most limit bytes, as the agent does for an answer that
+// says it is compressed whether or not it asked. Other codings are left to
+// the HTTP client (which undoes the gzip it asked for itself).
+func decodeContent(resp *http.Response, data []byte, limit int64) ([]byte, error) {
+	if !strings.EqualFold(strings.TrimSpace(resp.Header.Get("Content-Encoding")), "xpress") {
+		return data, nil
+	}
+	out, err := xpress.Decode(data, int(min(limit, math.MaxInt32)))
+	switch {
+	case errors.Is(err, xpress.ErrTooLarge):
+		return nil, fmt.Errorf("%w: the xpress answer decodes to more than %d bytes", errBodyTooLarge, limit)
+	case err != nil:
+		return nil, fmt.Errorf("%w: %w", errBadContentEncoding, err)
+	}
+	return out, nil
+}
+
+// errBadContentEncoding is decodeContent's error for a body that does not
+// decode.
+var errBadContentEncoding = errors.New("clientsim: the compressed answer does not decode")
 
 // errBodyTooLarge is readAll's error past the limit.
 var errBodyTooLarge = errors.New("clientsim: response body too large")
@@ -139,7 +167,8 @@ func transportError(parent context.Context, op string, err error) *exchangeError
 		e.hr, e.reason = HRNameNotResolved, "server name not resolved: "+dnsErr.Error()
 	case errors.Is(err, syscall.ECONNREFUSED), errors.As(err, &opErr) && opErr.Op == "dial":
 		e.hr, e.reason = HRCannotConnect, "cannot connect to the server: "+rootCause(err)
-	case errors.Is(err, errBodyTooLarge):
+	case errors.Is(err, errBodyTooLarge), errors.Is(err, errBadContentEncoding):
+		// The answer came but cannot be read: WU_E_PT_SOAPCLIENT_READ.
 		e.hr, e.reason = HRSoapClientRead, err.Error()
 	case errors.Is(err, syscall.ECONNRESET):
 		// The reason leaves out the socket addresses: an ephemeral port in
@@ -219,11 +248,14 @@ func (s *session) soapCall(ctx context.Context, op, endpoint, action string, bod
 		return &exchangeError{op: op, hr: HRSoapClientSend, reason: err.Error(), detail: err.Error()}
 	}
 	h := req.Header
-	// The headers of the captured native requests, less Accept-Encoding:
-	// xpress (the simulator has no Xpress codec, and an uncompressed answer
-	// is always acceptable) and MS-CV (a WUA 10 correlation vector).
+	// The headers of the captured native requests, less MS-CV (a WUA 10
+	// correlation vector); Accept-Encoding: xpress when the profile's agent
+	// asks for compressed answers.
 	h.Set("Cache-Control", "no-cache")
 	h.Set("Pragma", "no-cache")
+	if s.cfg.Profile.AcceptXpress {
+		h.Set("Accept-Encoding", "xpress")
+	}
 	h.Set("User-Agent", s.userAgent)
 	soap.SetRequestHeaders(h, soap.SOAP11, action)
 	resp, data, xerr := s.exchange(ctx, op, req)

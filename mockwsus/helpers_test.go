@@ -27,6 +27,8 @@ type harness struct {
 	http  *httptest.Server
 	clk   *clock.Virtual
 	sdlog *bytes.Buffer
+	// protocol is the protocolVersion its handshakes send; "" means 1.0.
+	protocol string
 }
 
 func newHarness(t testing.TB, cfg mockwsus.Config) *harness {
@@ -116,8 +118,12 @@ func (h *harness) register(clientID, dns, group string) *session {
 // as registered.
 func (h *harness) unregistered(clientID, dns, group string) *session {
 	h.t.Helper()
+	protocol := h.protocol
+	if protocol == "" {
+		protocol = "1.0"
+	}
 	var cfg clientws.GetConfigResponse
-	if _, err := h.post(clientPath, clientws.Action("GetConfig"), &clientws.GetConfig{ProtocolVersion: "1.0"}, &cfg); err != nil {
+	if _, err := h.post(clientPath, clientws.Action("GetConfig"), &clientws.GetConfig{ProtocolVersion: protocol}, &cfg); err != nil {
 		h.t.Fatalf("GetConfig: %v", err)
 	}
 	var auth simpleauth.GetAuthorizationCookieResponse
@@ -128,7 +134,7 @@ func (h *harness) unregistered(clientID, dns, group string) *session {
 	var ck clientws.GetCookieResponse
 	if _, err := h.post(clientPath, clientws.Action("GetCookie"), &clientws.GetCookie{
 		AuthCookies: &clientws.ArrayOfAuthorizationCookie{AuthorizationCookie: []*clientws.AuthorizationCookie{{PlugInId: ac.PlugInId, CookieData: clientws.Base64Binary(ac.CookieData)}}},
-		LastChange:  cfg.GetConfigResult.LastChange, CurrentTime: clientws.NewDateTime(h.clk.Peek()), ProtocolVersion: "1.0",
+		LastChange:  cfg.GetConfigResult.LastChange, CurrentTime: clientws.NewDateTime(h.clk.Peek()), ProtocolVersion: protocol,
 	}, &ck); err != nil {
 		h.t.Fatalf("GetCookie: %v", err)
 	}

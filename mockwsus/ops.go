@@ -39,6 +39,9 @@ func (s *Server) getConfig(c *call) (any, error) {
 	s.mu.RLock()
 	lastChange := s.lastChange
 	s.mu.RUnlock()
+	if s.modern.Load() {
+		return s.modernConfig(c, lastChange), nil
+	}
 	return &clientws.GetConfigResponse{GetConfigResult: &clientws.Config{
 		LastChange:             clientws.NewDateTime(lastChange),
 		IsRegistrationRequired: !s.cfg.RegistrationNotRequired,
@@ -113,6 +116,7 @@ func (s *Server) getCookie(c *call) (any, error) {
 		s.computers[auth.ClientID] = comp
 	}
 	comp.DNSName = auth.DNSName
+	comp.Protocol = req.ProtocolVersion
 	comp.Group = catalog.GroupUnassignedComputers
 	if auth.TargetGroup != "" {
 		if g, err := s.cat.GroupByName(auth.TargetGroup); err == nil {
@@ -188,10 +192,10 @@ func (s *Server) openCookie(c *call, ck wireCookie) (cookieData, error) {
 	d, err := s.cookies.open(kindSync, wire, s.clk.Now())
 	lastChange := s.lastChange
 	comp := s.computers[d.ClientID]
-	var group string
+	var group, protocol string
 	registered := false
 	if err == nil && comp != nil {
-		group, registered = comp.Group, comp.Registered
+		group, registered, protocol = comp.Group, comp.Registered, comp.Protocol
 	}
 	s.mu.RUnlock()
 	switch {
@@ -205,7 +209,7 @@ func (s *Server) openCookie(c *call, ck wireCookie) (cookieData, error) {
 	if d.ConfigChange.Before(lastChange) {
 		return d, &wsusError{code: "ConfigChanged", client: true, cause: errors.New("server configuration changed since the cookie was issued")}
 	}
-	c.computer, c.group, c.registered = d.ClientID, group, registered
+	c.computer, c.group, c.registered, c.clientProtocol = d.ClientID, group, registered, protocol
 	return d, nil
 }
 
@@ -308,6 +312,9 @@ func (s *Server) syncUpdates(c *call) (any, error) {
 		NewCookie:             s.renewCookie(c, d),
 	}
 	c.detail = fmt.Sprintf("%d new, %d changed, %d out of scope, truncated=%t", len(res.NewUpdates), len(res.ChangedUpdates), len(res.OutOfScope), res.Truncated)
+	if s.modern.Load() {
+		modernSyncInfo(info, p.SkipSoftwareSync, c.clientProtocol)
+	}
 	return &syncUpdatesResponse{SyncUpdatesResult: info}, nil
 }
 
@@ -427,6 +434,9 @@ func (s *Server) getExtendedUpdateInfo(c *call) (any, error) {
 			f := &u.Files[i]
 			result.FileLocations.FileLocation = append(result.FileLocations.FileLocation, &clientws.FileLocation{FileDigest: f.SHA1, Url: contentURL(base, f)})
 		}
+	}
+	if s.modern.Load() {
+		modernExtendedUpdateInfo(result)
 	}
 	return &getExtendedUpdateInfoResponse{GetExtendedUpdateInfoResult: result}, nil
 }

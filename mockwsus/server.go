@@ -6,6 +6,9 @@
 // journals every exchange, and runs named behaviours (package behaviour)
 // that switch between the buggy and the fixed build at run time, for the
 // whole server or per target group. An admin API (AdminHandler) drives it.
+// A version from 10.0 up makes it a modern WSUS, as Windows Server 2016 to
+// 2025 run it (modern.go); every version compresses its answers with Xpress
+// when the request asks (compress.go).
 //
 // The default catalog carries the database state of Security Advisory
 // 954960, so a buggy server fails SyncUpdates for exactly the computers whose
@@ -43,6 +46,10 @@ const (
 	VersionWSUS30SP1 = "3.1.6001.65"
 	VersionFixed     = "3.1.6001.66"
 	DefaultVersion   = VersionWSUS30SP1
+	// VersionWSUS2025 is a WSUS on Windows Server 2025, the captures'
+	// server (build 10.0.26100; the revision is not known, 1 stands in).
+	// Any version from 10.0 up answers as a modern WSUS (modern.go).
+	VersionWSUS2025 = "10.0.26100.1"
 )
 
 // Defaults of Config.
@@ -142,6 +149,9 @@ type Server struct {
 	// fragments caches the catalog's update fragments escaped for the
 	// wire; replaced with the catalog by Reset (guarded by mu).
 	fragments *fragmentCache
+	// modern is whether the reported version is a modern WSUS (10.0 and
+	// later), kept beside version for the per-request header choice.
+	modern atomic.Bool
 }
 
 // computer is a registered client; kept small (issue: 2 KB per computer).
@@ -153,6 +163,8 @@ type computer struct {
 	OS         string
 	LastSync   time.Time
 	Syncs      int
+	// Protocol is the protocolVersion of the computer's last GetCookie.
+	Protocol string
 }
 
 // New returns a server for cfg.
@@ -237,6 +249,7 @@ func (s *Server) reset() error {
 	s.cat = cat
 	s.fragments = &fragmentCache{}
 	s.version = s.cfg.Version
+	s.modern.Store(isModern(s.version))
 	s.modes = map[string]behaviour.Mode{}
 	for name, m := range s.cfg.Behaviours {
 		s.modes[name] = m
@@ -325,6 +338,7 @@ func (s *Server) SetVersion(v string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.version = v
+	s.modern.Store(isModern(v))
 	// Installing an update replaces the DLL: explicit whole-server modes of
 	// behaviours the version decides are dropped.
 	s.modes = map[string]behaviour.Mode{}
@@ -459,6 +473,8 @@ type service struct {
 	name      string
 	namespace string
 	ops       map[string]opFunc
+	// modernOps are the operations only a modern WSUS has (modern.go).
+	modernOps map[string]opFunc
 }
 
 // call is one SOAP exchange being served.
@@ -475,9 +491,12 @@ type call struct {
 	// between cannot make a valid cookie's computer unknown).
 	registered bool
 	// sealer is the cookie key of the incarnation that opened the cookie.
-	sealer  *sealer
-	summary map[string]any
-	detail  string
+	sealer *sealer
+	// clientProtocol is the protocolVersion the cookie's computer sent in
+	// GetCookie (some answers depend on it).
+	clientProtocol string
+	summary        map[string]any
+	detail         string
 }
 
 type opFunc func(s *Server, c *call) (any, error)
@@ -491,6 +510,8 @@ var (
 		"GetExtendedUpdateInfo": (*Server).getExtendedUpdateInfo,
 		"GetFileLocations":      (*Server).getFileLocations,
 		"RefreshCache":          (*Server).refreshCache,
+	}, modernOps: map[string]opFunc{
+		"StartCategoryScan": (*Server).startCategoryScan,
 	}}
 	authService = &service{name: "SimpleAuthWebService", namespace: simpleauth.Namespace, ops: map[string]opFunc{
 		"GetAuthorizationCookie": (*Server).getAuthorizationCookie,
@@ -507,9 +528,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.inFlight.Add(1)
 	defer s.inFlight.Add(-1)
 	h := w.Header()
-	h.Set("Server", "Microsoft-IIS/6.0")
-	h.Set("X-Powered-By", "ASP.NET")
-	h.Set("X-AspNet-Version", "2.0.50727")
+	if s.modern.Load() {
+		// IIS 10 and ASP.NET 4, as the captures' server said.
+		h.Set("Server", "Microsoft-IIS/10.0")
+		h.Set("X-Powered-By", "ASP.NET")
+		h.Set("X-AspNet-Version", "4.0.30319")
+	} else {
+		h.Set("Server", "Microsoft-IIS/6.0")
+		h.Set("X-Powered-By", "ASP.NET")
+		h.Set("X-AspNet-Version", "2.0.50727")
+	}
 	if hits := s.injections(n); len(hits) > 0 {
 		s.serveInjected(w, r, hits)
 		return
@@ -692,14 +720,31 @@ func (s *Server) serveSOAP(w http.ResponseWriter, r *http.Request, svc *service)
 		if f.Status() == http.StatusMethodNotAllowed {
 			w.Header().Set("Allow", http.MethodPost) // RFC 9110 15.5.6: a 405 lists the methods allowed
 		}
-		if werr := soap.WriteFault(w, version, f); werr != nil {
+		out, finish := s.compressor(w, r)
+		werr := soap.WriteFault(out, version, f)
+		if werr == nil {
+			werr = finish()
+		}
+		if werr != nil {
 			s.cfg.Logf("mockwsus: writing fault: %v", werr)
 		}
 		return
 	}
 	entry.Outcome, entry.Status, entry.Detail = "ok", http.StatusOK, c.detail
 	s.record(r, entry)
-	if werr := soap.WriteResponse(w, version, resp); werr != nil {
+	framing := soap.FramingASMX
+	if svc == clientService && s.modern.Load() {
+		framing = soap.FramingWCF
+	}
+	if svc == reportingService && s.modern.Load() {
+		w = cacheControlWriter{ResponseWriter: w, value: "private, max-age=0"}
+	}
+	out, finish := s.compressor(w, r)
+	werr := soap.WriteResponseFramed(out, version, framing, resp)
+	if werr == nil {
+		werr = finish()
+	}
+	if werr != nil {
 		s.cfg.Logf("mockwsus: writing response: %v", werr)
 	}
 }
@@ -724,6 +769,9 @@ func (s *Server) dispatch(c *call) (any, error) {
 	}
 	op := req.Action[strings.LastIndex(req.Action, "/")+1:]
 	fn, ok := c.svc.ops[op]
+	if !ok && s.modern.Load() {
+		fn, ok = c.svc.modernOps[op]
+	}
 	if !ok || req.Action != c.svc.namespace+"/"+op {
 		return nil, &asmxError{status: http.StatusInternalServerError, msg: fmt.Sprintf("Server did not recognize the value of HTTP Header SOAPAction: %s.", req.Action)}
 	}

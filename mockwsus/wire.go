@@ -49,6 +49,8 @@ type syncInfo struct {
 	ChangedUpdates        *arrayOfUpdateInfo   `xml:"ChangedUpdates,omitempty"`
 	Truncated             bool                 `xml:"Truncated"`
 	NewCookie             *clientws.Cookie     `xml:"NewCookie,omitempty"`
+	// DriverSyncNotNeeded: a modern WSUS only (modern.go).
+	DriverSyncNotNeeded string `xml:"DriverSyncNotNeeded,omitempty"`
 }
 
 type arrayOfUpdateInfo struct {

@@ -479,10 +479,30 @@ func (r *Request) Decode(v any) error {
 
 var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
-// envelopeOpen writes the envelope up to and including the Body start tag, in
-// the classic ASMX framing (XML declaration, soap prefix, xsi and xsd
-// declared on the Envelope) that WSUS 3.0's ASP.NET 2.0 web services used.
-func envelopeOpen(buf *bytes.Buffer, v Version, prefix string) {
+// Framing is how a response envelope is written around its body. Both are
+// the same XML; detectors and diff tools read bytes.
+type Framing int
+
+const (
+	// FramingASMX is the classic ASP.NET web service framing: an XML
+	// declaration, the soap prefix, xsi and xsd declared on the Envelope.
+	// WSUS 3.0's services and a modern WSUS's SimpleAuth and Reporting
+	// services answer so.
+	FramingASMX Framing = iota
+	// FramingWCF is what WCF's XmlSerializer format writes, as a modern
+	// WSUS's ClientWebService does (../shared/captures): no declaration, the
+	// s prefix, xsi and xsd declared on the Body.
+	FramingWCF
+)
+
+// envelopeOpen writes the envelope up to and including the Body start tag.
+func envelopeOpen(buf *bytes.Buffer, v Version, prefix string, f Framing) {
+	if f == FramingWCF {
+		buf.WriteString(`<s:Envelope xmlns:s="`)
+		buf.WriteString(v.Namespace())
+		buf.WriteString(`"><s:Body xmlns:xsi="` + NamespaceXSI + `" xmlns:xsd="` + NamespaceXSD + `">`)
+		return
+	}
 	buf.WriteString(`<?xml version="1.0" encoding="utf-8"?><`)
 	buf.WriteString(prefix)
 	buf.WriteString(`:Envelope xmlns:`)
@@ -508,12 +528,19 @@ func AppendEnvelope(dst []byte, v Version, prefix string, body any) ([]byte, err
 	if prefix == "" {
 		prefix = "soap"
 	}
+	return appendEnvelope(dst, v, prefix, FramingASMX, body)
+}
+
+func appendEnvelope(dst []byte, v Version, prefix string, f Framing, body any) ([]byte, error) {
+	if f == FramingWCF {
+		prefix = "s"
+	}
 	buf := bufPool.Get().(*bytes.Buffer)
 	defer func() {
 		buf.Reset()
 		bufPool.Put(buf)
 	}()
-	envelopeOpen(buf, v, prefix)
+	envelopeOpen(buf, v, prefix, f)
 	if body != nil {
 		if err := xml.NewEncoder(buf).Encode(body); err != nil {
 			return dst, fmt.Errorf("soap: encoding %T: %w", body, err)
@@ -523,9 +550,15 @@ func AppendEnvelope(dst []byte, v Version, prefix string, body any) ([]byte, err
 	return append(dst, buf.Bytes()...), nil
 }
 
-// WriteResponse answers with body inside an envelope of version v, status 200.
+// WriteResponse answers with body inside an envelope of version v, status
+// 200, in the ASMX framing.
 func WriteResponse(w http.ResponseWriter, v Version, body any) error {
-	out, err := AppendEnvelope(nil, v, "soap", body)
+	return WriteResponseFramed(w, v, FramingASMX, body)
+}
+
+// WriteResponseFramed is WriteResponse with the envelope written as f says.
+func WriteResponseFramed(w http.ResponseWriter, v Version, f Framing, body any) error {
+	out, err := appendEnvelope(nil, v, "soap", f, body)
 	if err != nil {
 		return err
 	}

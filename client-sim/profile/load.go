@@ -42,6 +42,7 @@ type fileProfile struct {
 	MSIProducts           []string                           `yaml:"msiProducts"`
 	MSIPatches            []string                           `yaml:"msiPatches"`
 	InstalledUpdates      []string                           `yaml:"installedUpdates"`
+	AcceptXpress          *bool                              `yaml:"acceptXpress"`
 }
 
 type fileOS struct {
@@ -132,6 +133,9 @@ func Parse(data []byte, filename string) (*Profile, error) {
 		if o.Description != nil {
 			p.OS.Description = *o.Description
 		}
+	}
+	if fp.AcceptXpress != nil {
+		p.AcceptXpress = *fp.AcceptXpress
 	}
 	if fp.ProcessorArchitecture != "" {
 		a, err := updatexml.ParseArchitecture(fp.ProcessorArchitecture)

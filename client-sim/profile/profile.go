@@ -67,6 +67,11 @@ type Profile struct {
 	// InstalledUpdates are update GUIDs the simulator reports as installed
 	// (besides what the rules detect).
 	InstalledUpdates []string
+	// AcceptXpress makes the agent ask for Xpress-compressed answers
+	// (Accept-Encoding: xpress on its SOAP requests), as the Windows 10/11
+	// agent of the captures does. The WUA 7 built-ins leave it false, so
+	// their requests stay as they were.
+	AcceptXpress bool
 }
 
 var _ updatexml.Machine = (*Profile)(nil)

@@ -119,7 +119,7 @@ func serveCommand(o *options) *cli.Command {
 	fs.DurationVar(&o.readHeaderTimeout, "read-header-timeout", mockwsus.DefaultReadHeaderTimeout, "how long a connection may take to send a request's headers (slowloris)")
 	fs.DurationVar(&o.readTimeout, "read-timeout", mockwsus.DefaultReadTimeout, "how long a whole request may take to arrive, body included (408 past it)")
 	fs.DurationVar(&o.idleTimeout, "idle-timeout", mockwsus.DefaultIdleTimeout, "how long a kept-alive connection may wait for its next request")
-	fs.StringVar(&o.version, "wsus-version", mockwsus.DefaultVersion, "WSUS version to report (3.1.6001.65 is buggy for kb954960, 3.1.6001.66 fixed)")
+	fs.StringVar(&o.version, "wsus-version", mockwsus.DefaultVersion, "WSUS version to report (3.1.6001.65 is buggy for kb954960, 3.1.6001.66 fixed; 10.0 and later, e.g. 10.0.26100.1, answer as a modern WSUS)")
 	fs.StringVar(&o.version, "version", mockwsus.DefaultVersion, "the same as --wsus-version (kept for existing command lines; `mockwsus version` prints the build's version)")
 	fs.DurationVar(&o.drain, "drain", 10*time.Second, "how long shutdown waits for requests in flight")
 	fs.StringVar(&o.catalogName, "catalog", "", "built-in catalog: default, many-detectoids or synthetic-N (the default plus N updates)")

@@ -31,7 +31,9 @@ const KB954960Name = "kb954960"
 // Buggy: Add has Hashtable.Add semantics; a second row of a revision throws.
 //
 // Fixed (Microsoft.UpdateServices.WebServices.Client.dll 3.1.6001.66 and
-// later): one deployment per revision, chosen by PreferDeployment.
+// later): one deployment per revision, chosen by PreferDeployment. Fixed is
+// the default of every later version, the modern 10.0.x WSUS of Windows
+// Server 2016 to 2025 included: the fix shipped in 2008, years before them.
 // The KB's workaround (decline, approve, decline the update) repairs the data
 // instead, so it cures a buggy server too.
 //
