@@ -93,18 +93,14 @@ func serveUntilSignal(ctx context.Context, l *mockwsus.Listener, drain time.Dura
 	return err
 }
 
-// replayHandler serves a capture instead of the mock (--replay DIR).
+// replayHandler serves a capture instead of the mock (--replay).
 // Requests of an operation the capture holds (by SOAPAction, or method and
 // path for other requests) are answered from it by capture's matching rule;
 // requests of an operation it does not hold at all are answered by the mock.
 // Real captures often start mid-session (SyncUpdates with a cached cookie):
 // the mock then carries the agent's handshake (GetConfig, GetCookie, ...)
 // and the capture answers the rest.
-func replayHandler(dir string, mock http.Handler) (http.Handler, error) {
-	exchanges, err := capture.Read(dir)
-	if err != nil {
-		return nil, err
-	}
+func replayHandler(exchanges []capture.Exchange, mock http.Handler) http.Handler {
 	replay := capture.NewReplayServer(exchanges)
 	held := map[string]bool{}
 	for _, ex := range exchanges {
@@ -122,7 +118,7 @@ func replayHandler(dir string, mock http.Handler) (http.Handler, error) {
 			return
 		}
 		mock.ServeHTTP(w, r)
-	}), nil
+	})
 }
 
 func replayKey(method, path, action string) string {

@@ -50,7 +50,7 @@ func TestCLIConvention(t *testing.T) {
 		{[]string{"--wsus-version", "3.1"}, "mockwsus: --wsus-version: version \"3.1\" is not a WSUS version like 3.1.6001.66 (run 'mockwsus --help')\n"},
 		{[]string{"--version", "banana"}, "mockwsus: --wsus-version: version \"banana\" is not a WSUS version like 3.1.6001.66 (run 'mockwsus --help')\n"},
 		{[]string{"--version", "3.1.6001.65", "--wsus-version", "3.1.6001.66"}, "mockwsus: give --wsus-version or --version, not both (run 'mockwsus --help')\n"},
-		{[]string{"serve"}, "mockwsus: unknown command \"serve\" (commands: proxy, version, help; the server takes flags only) (run 'mockwsus --help')\n"},
+		{[]string{"serve"}, "mockwsus: unknown command \"serve\" (commands: proxy, har, version, help; the server takes flags only) (run 'mockwsus --help')\n"},
 		{[]string{"proxy", "--upstream", "ftp://x", "--record", "d"}, "mockwsus proxy: --upstream \"ftp://x\" is not an http or https URL (run 'mockwsus proxy --help')\n"},
 	} {
 		stdout, stderr, code := runSplit(tt.args...)

@@ -48,6 +48,7 @@ var subcommands = []struct {
 	run           func(ctx context.Context, args []string, stdout, stderr io.Writer) error
 }{
 	{"proxy", "record the traffic of a real WSUS as a reverse proxy in front of it", runProxy},
+	{"har", "import a HAR log as a capture directory, or export one as a HAR log", runHAR},
 	{"version", "print the module version, commit and Go version", func(ctx context.Context, args []string, stdout, _ io.Writer) error {
 		return cli.RunVersion(ctx, prog, args, stdout)
 	}},
@@ -125,7 +126,7 @@ func serveCommand(o *options) *cli.Command {
 	fs.StringVar(&o.catalogName, "catalog", "", "built-in catalog: default, many-detectoids or synthetic-N (the default plus N updates)")
 	fs.IntVar(&o.journalLimit, "journal-limit", mockwsus.DefaultJournalLimit, "exchanges the journal keeps in memory (older ones stay in --log-dir's journal.jsonl)")
 	fs.StringVar(&o.record, "record", "", "record every exchange served into this directory (one folder per exchange)")
-	fs.StringVar(&o.replay, "replay", "", "answer from this capture directory (operations the capture lacks fall back to the mock)")
+	fs.StringVar(&o.replay, "replay", "", "answer from this capture: a directory as --record writes, or a .har file (operations the capture lacks fall back to the mock)")
 	o.redact.register(fs)
 	o.limits.register(fs)
 	return c
@@ -180,7 +181,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			}
 		}
 		if !strings.HasPrefix(args[0], "-") {
-			return &cli.UsageError{Cmd: prog, Msg: fmt.Sprintf("unknown command %q (commands: proxy, version, help; the server takes flags only)", args[0])}
+			return &cli.UsageError{Cmd: prog, Msg: fmt.Sprintf("unknown command %q (commands: proxy, har, version, help; the server takes flags only)", args[0])}
 		}
 	}
 	o, err := parse(args, stdout)
@@ -245,10 +246,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	var l *mockwsus.Listener
 	if o.replay != "" {
-		h, err := replayHandler(o.replay, srv)
+		exchanges, cleanup, err := readCapture(o.replay)
 		if err != nil {
 			return err
 		}
+		defer cleanup()
+		h := replayHandler(exchanges, srv)
 		l, err = mockwsus.ListenHandler(h, srv.AdminHandler(mockwsus.AdminOptions{Token: o.adminToken}), lopts)
 		if err != nil {
 			return err
