@@ -40,15 +40,18 @@ trap 'rm -rf "$ctx"' EXIT
 # The version and commit go into the binary as `go build` stamps them;
 # -trimpath keeps the build machine's paths out of it.
 CGO_ENABLED=0 go build -trimpath -o "$ctx/mockwsus" ./cmd/mockwsus
-# Every file the image needs: the binary, and a passwd naming the user so
-# that tools showing the user have a name (the binary needs none).
-mkdir -p "$ctx/etc"
+# Every file the image needs: the binary, a passwd naming the user so that
+# tools showing the user have a name (the binary needs none), and /logs.
+mkdir -p "$ctx/etc" "$ctx/logs"
 printf 'mockwsus:x:65532:65532:mockwsus:/nonexistent:/sbin/nologin\n' > "$ctx/etc/passwd"
 printf 'mockwsus:x:65532:\n' > "$ctx/etc/group"
 cat > "$ctx/Containerfile" <<'CONTAINERFILE'
 FROM scratch
 COPY etc/passwd etc/group /etc/
 COPY mockwsus /mockwsus
+# An empty directory the user owns, for --log-dir /logs (a volume mounted
+# there starts with this ownership).
+COPY --chown=65532:65532 logs /logs
 USER 65532:65532
 EXPOSE 8530 8539
 ENTRYPOINT ["/mockwsus"]
