@@ -3,10 +3,14 @@ package capture
 import (
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strconv"
 	"strings"
@@ -236,7 +240,18 @@ func queryOf(target string) []harNV {
 // decoded, a Content-Encoding header is dropped and Content-Length fixed,
 // and meta.json keeps the wire encoding, as the real captures do. Entries
 // exported by WriteHAR come back with their folder names and meta.json.
+//
+// An import is all or nothing: every entry is checked and every folder name
+// taken before anything is written, and when writing an exchange fails (a
+// full disk), the exchanges already written by this import are removed, and
+// so is dir if the import created it.
 func ImportHAR(r io.Reader, dir string) ([]Exchange, error) {
+	return importHAR(r, dir, nil)
+}
+
+// importHAR is ImportHAR with a hook run before each file is written
+// (tests make it fail as a full disk would).
+func importHAR(r io.Reader, dir string, beforeFile func(string) error) ([]Exchange, error) {
 	var f harFile
 	dec := json.NewDecoder(r)
 	if err := dec.Decode(&f); err != nil {
@@ -246,35 +261,67 @@ func ImportHAR(r io.Reader, dir string) ([]Exchange, error) {
 		return nil, fmt.Errorf("capture: reading HAR: no log.entries")
 	}
 	exchanges := make([]Exchange, len(f.Log.Entries))
-	names := make([]string, len(f.Log.Entries))
 	for i := range f.Log.Entries {
 		ex, err := fromHAR(i, &f.Log.Entries[i])
 		if err != nil {
 			return nil, err
 		}
-		exchanges[i], names[i] = ex, f.Log.Entries[i].Exchange
+		exchanges[i] = ex
 	}
+	_, statErr := os.Stat(dir)
+	created := errors.Is(statErr, fs.ErrNotExist)
 	w, err := NewWriter(dir, WriterOptions{})
 	if err != nil {
 		return nil, err
 	}
+	w.beforeFile = beforeFile
+	// Every folder name first, in entry order (a numbered name moves the
+	// numbering on, as when writing): a name taken twice, or by an exchange
+	// already in dir, fails the import before anything is written.
+	names := make([]string, len(exchanges))
+	for i := range exchanges {
+		name := f.Log.Entries[i].Exchange
+		if name == "" {
+			names[i] = w.reserve()
+			continue
+		}
+		if err := w.claim(name); err != nil {
+			w.releaseClaims(names[:i])
+			removeIfCreated(dir, created)
+			return nil, fmt.Errorf("capture: har entry %d: %w (nothing imported)", i, err)
+		}
+		names[i] = name
+	}
 	out := make([]Exchange, 0, len(exchanges))
 	for i, ex := range exchanges {
-		var written Exchange
-		if names[i] != "" {
-			if err := w.claim(names[i]); err != nil {
-				return out, fmt.Errorf("capture: har entry %d: %w", i, err)
-			}
-			written, err = w.writeAs(names[i], ex)
-		} else {
-			written, err = w.Write(ex)
-		}
+		written, err := w.writeAs(names[i], ex)
 		if err != nil {
-			return out, fmt.Errorf("capture: har entry %d: %w", i, err)
+			// Undo: the folders written so far, the names of the rest
+			// (writeAs released its own), then dir if it is new.
+			var undo []error
+			for _, done := range out {
+				if rerr := os.RemoveAll(filepath.Join(dir, done.Name)); rerr != nil {
+					undo = append(undo, rerr)
+				}
+			}
+			w.releaseClaims(names[i+1:])
+			removeIfCreated(dir, created)
+			if len(undo) > 0 {
+				return nil, fmt.Errorf("capture: har entry %d: %w (and removing the %d exchanges imported before it failed: %w)", i, err, len(out), errors.Join(undo...))
+			}
+			return nil, fmt.Errorf("capture: har entry %d: %w (nothing imported)", i, err)
 		}
 		out = append(out, written)
 	}
 	return out, nil
+}
+
+// removeIfCreated removes dir after a failed import that created it, if it
+// is empty (it is, unless someone else wrote into it meanwhile).
+func removeIfCreated(dir string, created bool) {
+	if created {
+		os.Remove(dir)
+	}
 }
 
 func fromHAR(i int, e *harEntry) (Exchange, error) {

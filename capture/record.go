@@ -229,9 +229,7 @@ func Record(next http.Handler, w *Writer) http.Handler {
 			ex := buildExchange(r, body, tw, rc, p == nil)
 			ex.Meta.Time = start.UTC()
 			ex.Meta.Duration = w.clk.Now().Sub(start)
-			if _, err := w.writeAs(name, ex); err != nil {
-				w.fail(err)
-			}
+			w.record(name, ex)
 			if p != nil {
 				panic(p)
 			}

@@ -156,6 +156,17 @@ func (w *Writer) claim(name string) error {
 	return nil
 }
 
+// releaseClaims gives back names claimed or reserved but never written
+// (an import that failed), so that the writer's pending count drops to
+// zero; the names stay taken.
+func (w *Writer) releaseClaims(names []string) {
+	for _, name := range names {
+		if name != "" {
+			w.pending.Done()
+		}
+	}
+}
+
 func (w *Writer) fail(err error) {
 	w.mu.Lock()
 	if w.err == nil {
@@ -176,9 +187,24 @@ func (w *Writer) Write(ex Exchange) (Exchange, error) {
 }
 
 // writeAs writes ex into folder name, which the caller has reserved or
-// claimed.
+// claimed, and counts the name's recording as done.
 func (w *Writer) writeAs(name string, ex Exchange) (Exchange, error) {
 	defer w.pending.Done()
+	return w.writeFolder(name, ex)
+}
+
+// record writes an exchange Record or NewProxy saw into the folder
+// reserved for it. A failure is kept for Err (and logged) before the
+// recording counts as done, so that a caller of Wait then Err sees it.
+func (w *Writer) record(name string, ex Exchange) {
+	defer w.pending.Done()
+	if _, err := w.writeFolder(name, ex); err != nil {
+		w.fail(err)
+	}
+}
+
+// writeFolder writes ex into folder name.
+func (w *Writer) writeFolder(name string, ex Exchange) (Exchange, error) {
 	ex.Name = name
 	ex.Request.Header = ex.Request.Header.Clone()
 	ex.Response.Header = ex.Response.Header.Clone()

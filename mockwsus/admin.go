@@ -26,7 +26,7 @@ type AdminOptions struct {
 
 // AdminHandler returns the admin API, served on its own listener:
 //
-//	GET  /healthz                      "ok"
+//	GET  /healthz                      "ok", or 503 naming the data lost (health.go)
 //	GET  /version                      server, ClientWebService DLL and protocol versions
 //	PUT  /version     {"version":"3.1.6001.66"}   switch version (behaviours follow)
 //	GET  /behaviours                   every behaviour with its modes
@@ -58,7 +58,7 @@ func (s *Server) AdminHandler(opts AdminOptions) http.Handler {
 			h(w, r)
 		}
 	}
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
+	mux.HandleFunc("GET /healthz", s.serveHealthz)
 	mux.HandleFunc("GET /version", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, s.versionInfo())
 	})

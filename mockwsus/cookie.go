@@ -28,8 +28,14 @@ var (
 	// errCookieInvalid: unreadable, tampered, or of the wrong kind
 	// (InvalidCookie, or InvalidAuthorizationCookie for GetCookie).
 	errCookieInvalid = errors.New("mockwsus: cookie is invalid")
-	// errCookieServerChanged: sealed by another server (ServerChanged).
-	errCookieServerChanged = errors.New("mockwsus: cookie is from another server")
+	// errCookieForeign: the cookie names a server ID that is not the
+	// sealer's. The server decides between ServerChanged (one of its own
+	// earlier incarnations sealed it) and InvalidCookie (a key it never
+	// had: another process, another seed, or a forgery).
+	errCookieForeign = errors.New("mockwsus: cookie is not sealed by this server")
+	// errCookieServerChanged: sealed by this server before a Reset
+	// (ServerChanged).
+	errCookieServerChanged = errors.New("mockwsus: cookie is from before the server was reset")
 	// errCookieExpired: past its expiration (CookieExpired).
 	errCookieExpired = errors.New("mockwsus: cookie has expired")
 )
@@ -45,9 +51,21 @@ var (
 // name), so it renames the cookie's computer and touches no other
 // (TestCookieIsBoundToItsComputer).
 //
-// Any change to a cookie's bytes is InvalidCookie, wherever it is; only a
-// cookie sealed by another server, or by this one before a Reset (each
-// incarnation has its own key and server ID), is ServerChanged.
+// Any change to a cookie's bytes is InvalidCookie, wherever it is, and so is
+// a cookie sealed with a key the server never had (another mockwsus process,
+// another seed): MS-WUSP 2.2.2.4 gives InvalidCookie for "the server cannot
+// decrypt the cookie to validate it", and a real WSUS, whose cookie key is
+// its own, cannot decrypt another server's. Only a cookie this server sealed
+// before a Reset (each incarnation has its own key and server ID, and the
+// server remembers the last maxPastSealers of them) is ServerChanged, the
+// spec's "the server's identity or state has changed".
+//
+// Keys: with Config.RandomCookieKeys (cmd/mockwsus's default) each
+// incarnation's key and server ID come from crypto/rand, so no one can seal
+// a cookie the server accepts, and a second process started the same way
+// refuses the first one's cookies. Without it they derive from the seed,
+// which keeps in-process runs byte-stable for a seed but lets anyone who
+// knows the seed seal cookies.
 
 // cookieData is what a cookie carries, sealed. WSUS calls the sync cookie's
 // contents UnencryptedCookieData.
@@ -71,6 +89,22 @@ type sealer struct {
 	serverID [8]byte
 	aead     cipher.AEAD
 	macKey   []byte
+}
+
+// maxPastSealers is how many earlier incarnations (Resets) a server
+// remembers to answer their cookies with ServerChanged; older ones are
+// InvalidCookie, as any cookie the server cannot decrypt.
+const maxPastSealers = 16
+
+// serverIDOf returns the server ID a sealed cookie names, if it is long
+// enough to name one.
+func serverIDOf(data []byte) ([8]byte, bool) {
+	var id [8]byte
+	if len(data) < 2+len(id) {
+		return id, false
+	}
+	copy(id[:], data[2:])
+	return id, true
 }
 
 func newSealer(key []byte, serverID [8]byte) (*sealer, error) {
@@ -115,16 +149,7 @@ func (s *sealer) open(kind byte, data []byte, now time.Time) (cookieData, error)
 	}
 	nonce := data[hdr : hdr+s.aead.NonceSize()]
 	if !bytes.Equal(data[2:hdr], s.serverID[:]) {
-		// Another server's cookie, or one of ours whose server ID was
-		// altered: only the latter authenticates under our key with our
-		// ID in its header. Telling them apart keeps ServerChanged (the
-		// agent starts over with a new server) for real server changes;
-		// tampering is InvalidCookie wherever the altered bit is.
-		ours := append([]byte{data[0], data[1]}, s.serverID[:]...)
-		if _, err := s.aead.Open(nil, nonce, data[hdr+s.aead.NonceSize():], ours); err == nil {
-			return d, fmt.Errorf("%w: server ID altered", errCookieInvalid)
-		}
-		return d, errCookieServerChanged
+		return d, errCookieForeign
 	}
 	plain, err := s.aead.Open(nil, nonce, data[hdr+s.aead.NonceSize():], data[:hdr])
 	if err != nil {

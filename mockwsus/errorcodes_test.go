@@ -76,10 +76,12 @@ func TestCookieErrorCodes(t *testing.T) {
 			}
 			return s.cookie
 		}, "ServerChanged"},
+		// MS-WUSP 2.2.2.4: InvalidCookie is "the server cannot decrypt the
+		// cookie"; another server's key is not this one's.
 		{"sealed by another server", func(h *harness, s *session) *clientws.Cookie {
 			other := newHarness(t, mockwsus.Config{Seed: 2})
 			return other.register("c1", "c1.lab.local", "").cookie
-		}, "ServerChanged"},
+		}, "InvalidCookie"},
 		{"auth cookie presented as sync cookie", func(h *harness, s *session) *clientws.Cookie {
 			var auth simpleauth.GetAuthorizationCookieResponse
 			if _, err := h.post(authPath, simpleauth.ActionGetAuthorizationCookie, &simpleauth.GetAuthorizationCookie{ClientId: "c1"}, &auth); err != nil {

@@ -20,7 +20,9 @@ type Entry struct {
 	// Outcome is "ok", "fault" or "http"; "reset" when an injected
 	// transport fault closed the connection without an answer, "abandoned"
 	// when the client went away (or the server closed) during an injected
-	// wait.
+	// wait, "cut" (with Status 0) when the answer did not reach the client
+	// whole: cut by the drain, by a client gone or by an injected fault
+	// (Detail says what was sent; journalsink.go).
 	Outcome   string `json:"outcome"`
 	Status    int    `json:"status"`
 	ErrorCode string `json:"errorCode,omitempty"`
@@ -60,6 +62,11 @@ type Journal struct {
 	events  []Event
 	sink    io.Writer
 	enc     *json.Encoder
+	// sinkErr is the sink's first write error; sinkLost counts the entries
+	// not written to it since (journalsink.go).
+	sinkErr     error
+	sinkLost    int
+	onSinkError func(err error, lost int)
 }
 
 // DefaultJournalLimit is how many exchanges the journal keeps in memory.
@@ -78,11 +85,19 @@ func (j *Journal) setSink(w io.Writer) {
 	defer j.mu.Unlock()
 	j.sink = w
 	j.enc = json.NewEncoder(w)
+	j.sinkErr, j.sinkLost = nil, 0
 }
 
 func (j *Journal) add(e Entry) Entry {
 	j.mu.Lock()
 	defer j.mu.Unlock()
+	e = j.appendLocked(e)
+	j.writeSinkLocked(e)
+	return e
+}
+
+// appendLocked numbers e and keeps it in memory.
+func (j *Journal) appendLocked(e Entry) Entry {
 	j.seq++
 	e.Seq = j.seq
 	if len(j.entries) >= j.limit {
@@ -92,9 +107,6 @@ func (j *Journal) add(e Entry) Entry {
 		j.entries = append(j.entries[:0], j.entries[n:]...)
 	}
 	j.entries = append(j.entries, e)
-	if j.enc != nil {
-		_ = j.enc.Encode(e) // a failing sink must not fail the exchange
-	}
 	return e
 }
 

@@ -175,6 +175,25 @@ func cookieBytes[C interface {
 	return wireCookie{}
 }
 
+// foreignCookieLocked classifies a cookie that names another server ID:
+// ServerChanged when one of this server's earlier incarnations sealed it
+// (it authenticates under that incarnation's key), InvalidCookie otherwise
+// (a key this server never had). s.mu must be held.
+func (s *Server) foreignCookieLocked(kind byte, wire []byte) error {
+	if id, ok := serverIDOf(wire); ok {
+		for _, past := range s.pastSealers {
+			if past.serverID != id {
+				continue
+			}
+			// Expiry does not matter: the server has changed since.
+			if _, err := past.open(kind, wire, time.Time{}); err == nil {
+				return errCookieServerChanged
+			}
+		}
+	}
+	return fmt.Errorf("%w: sealed with a key this server never had (another server or process, or forged)", errCookieInvalid)
+}
+
 // openCookie checks a client web service cookie and maps its failures to
 // the ErrorCodes that drive the agent's recovery.
 func (s *Server) openCookie(c *call, ck wireCookie) (cookieData, error) {
@@ -190,6 +209,9 @@ func (s *Server) openCookie(c *call, ck wireCookie) (cookieData, error) {
 	s.mu.RLock()
 	c.sealer = s.cookies
 	d, err := s.cookies.open(kindSync, wire, s.clk.Now())
+	if errors.Is(err, errCookieForeign) {
+		err = s.foreignCookieLocked(kindSync, wire)
+	}
 	lastChange := s.lastChange
 	comp := s.computers[d.ClientID]
 	var group, protocol string

@@ -20,9 +20,10 @@ import (
 )
 
 // Every single-bit change anywhere in a sync cookie is InvalidCookie,
-// including in its server ID: only a cookie another server (or this one
-// before a Reset) sealed is ServerChanged, which TestCookieErrorCodes
-// checks. The same for the authorization cookie and GetCookie.
+// including in its server ID: only a cookie this server sealed before a
+// Reset is ServerChanged (another server's is InvalidCookie too), which
+// TestCookieErrorCodes checks. The same for the authorization cookie and
+// GetCookie.
 func TestEveryBitFlipIsInvalidCookie(t *testing.T) {
 	h := newHarness(t, mockwsus.Config{})
 	s := h.register("c1", "c1.lab.local", "")

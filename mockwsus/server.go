@@ -18,6 +18,7 @@ package mockwsus
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
@@ -76,6 +77,13 @@ const (
 	// 350,000 tiny elements would cost 85 MiB; the cap keeps any request
 	// under 25 MiB.
 	DefaultMaxElements = 100_000
+	// DefaultMaxDiscard is how large a request body over MaxBody may be
+	// and still be read (and thrown away) before the 413 answer: IIS's
+	// default maxAllowedContentLength (requestFiltering), up to which IIS
+	// reads a request before ASP.NET refuses it. A client that sends its
+	// whole body before it reads (WinHTTP, Python's urllib) then gets the
+	// answer instead of a reset.
+	DefaultMaxDiscard = 30_000_000
 )
 
 // Config configures a Server. The zero value is a WSUS 3.0 SP1 server with
@@ -89,8 +97,18 @@ type Config struct {
 	// Catalog builds the catalog; nil means catalog.Default. It is called
 	// again by Reset.
 	Catalog func(seed uint64) (*catalog.Catalog, error)
-	// Seed fixes cookie keys, fault IDs and catalog GUIDs. 0 means 1.
+	// Seed fixes fault IDs and catalog GUIDs, and cookie keys unless
+	// RandomCookieKeys. 0 means 1.
 	Seed uint64
+	// RandomCookieKeys seals cookies with keys from crypto/rand, new at
+	// start and at every Reset: no one can seal a cookie the server
+	// accepts, and another process refuses this one's cookies
+	// (InvalidCookie). cmd/mockwsus sets it unless --deterministic-cookies.
+	// False derives the keys from Seed, which keeps in-process runs
+	// byte-stable for a seed (wsusrepro run, golden tests) but lets anyone
+	// who knows the seed seal cookies for any computer: keep such a server
+	// on loopback.
+	RandomCookieKeys bool
 	// Clock is the server's time; nil means the real clock.
 	Clock clock.Clock
 	// PageSize, MaxInstalledPrerequisites, MaxCachedUpdates,
@@ -106,6 +124,12 @@ type Config struct {
 	// before decoding. 0 means DefaultMaxElements, or twice
 	// MaxCachedUpdates+MaxInstalledPrerequisites when that is more.
 	MaxElements int
+	// MaxDiscard bounds the request body (its Content-Length, or what a
+	// chunked one turns out to be) that is read and thrown away before a
+	// 413 answer; a larger one is answered at once and its connection
+	// closed unread. 0 means DefaultMaxDiscard; negative reads nothing
+	// past MaxBody.
+	MaxDiscard int64
 	// RegistrationNotRequired makes GetConfig say IsRegistrationRequired
 	// false (WSUS says true).
 	RegistrationNotRequired bool
@@ -125,6 +149,7 @@ type Server struct {
 	clk     clock.Clock
 	sdl     *sdlog.Writer
 	journal *Journal
+	health  health
 
 	mu         sync.RWMutex
 	cat        *catalog.Catalog
@@ -133,9 +158,12 @@ type Server struct {
 	groupModes map[string]map[string]behaviour.Mode // group ID -> name -> mode
 	computers  map[string]*computer
 	cookies    *sealer
-	faultIDs   *ids.Source
-	lastChange time.Time // GetConfig's LastChange
-	resets     int
+	// pastSealers are the keys of earlier incarnations (before Resets),
+	// newest last, so that their cookies are ServerChanged.
+	pastSealers []*sealer
+	faultIDs    *ids.Source
+	lastChange  time.Time // GetConfig's LastChange
+	resets      int
 	// injectBase is, per transport fault injection (behaviour.
 	// ResponseInjector), the request count when it was last switched on:
 	// its n counts from there.
@@ -205,6 +233,9 @@ func New(cfg Config) (*Server, error) {
 	if cfg.MaxElements <= 0 {
 		cfg.MaxElements = max(DefaultMaxElements, 2*(cfg.MaxCachedUpdates+cfg.MaxInstalledPrerequisites))
 	}
+	if cfg.MaxDiscard == 0 {
+		cfg.MaxDiscard = DefaultMaxDiscard
+	}
 	if cfg.Logf == nil {
 		cfg.Logf = log.Printf
 	}
@@ -218,6 +249,8 @@ func New(cfg Config) (*Server, error) {
 		w = io.Discard
 	}
 	s := &Server{cfg: cfg, clk: cfg.Clock, sdl: sdlog.New(w, cfg.Clock), journal: newJournal(cfg.JournalLimit)}
+	s.sdl.OnError(func(err error, lost int) { s.fail(sourceSDLog, err, lost) })
+	s.journal.onSinkError = func(err error, lost int) { s.fail(sourceJournal, err, lost) }
 	if err := s.reset(); err != nil {
 		return nil, err
 	}
@@ -230,16 +263,23 @@ func (s *Server) reset() error {
 	if err != nil {
 		return fmt.Errorf("mockwsus: building the catalog: %w", err)
 	}
-	// A key per incarnation: a cookie from before a Reset must not
-	// authenticate (it is ServerChanged), and one whose server ID was
-	// altered must (it is InvalidCookie); see sealer.open.
-	keyLabel := "cookie-key"
-	if s.resets > 0 {
-		keyLabel = fmt.Sprintf("cookie-key-%d", s.resets)
-	}
-	key := ids.Derive(s.cfg.Seed, keyLabel).Bytes(64)
+	// A key and server ID per incarnation: a cookie from before a Reset
+	// opens only under its own incarnation's key (ServerChanged), any
+	// other foreign one under none (InvalidCookie); see foreignCookieLocked.
+	var key []byte
 	var serverID [8]byte
-	copy(serverID[:], ids.Derive(s.cfg.Seed, fmt.Sprintf("server-id-%d", s.resets)).Bytes(8))
+	if s.cfg.RandomCookieKeys {
+		key = make([]byte, 64)
+		rand.Read(key) // crypto/rand.Read never fails (it crashes the program rather)
+		rand.Read(serverID[:])
+	} else {
+		keyLabel := "cookie-key"
+		if s.resets > 0 {
+			keyLabel = fmt.Sprintf("cookie-key-%d", s.resets)
+		}
+		key = ids.Derive(s.cfg.Seed, keyLabel).Bytes(64)
+		copy(serverID[:], ids.Derive(s.cfg.Seed, fmt.Sprintf("server-id-%d", s.resets)).Bytes(8))
+	}
 	sealer, err := newSealer(key, serverID)
 	if err != nil {
 		return err
@@ -256,6 +296,12 @@ func (s *Server) reset() error {
 	}
 	s.groupModes = map[string]map[string]behaviour.Mode{}
 	s.computers = map[string]*computer{}
+	if s.cookies != nil {
+		s.pastSealers = append(s.pastSealers, s.cookies)
+		if n := len(s.pastSealers); n > maxPastSealers {
+			s.pastSealers = append(s.pastSealers[:0], s.pastSealers[n-maxPastSealers:]...)
+		}
+	}
 	s.cookies = sealer
 	s.faultIDs = ids.Derive(s.cfg.Seed, fmt.Sprintf("fault-ids-%d", s.resets))
 	s.lastChange = time.Date(2008, 6, 10, 17, 0, 0, 0, time.UTC)
@@ -522,7 +568,9 @@ var (
 )
 
 // ServeHTTP counts the request, applies the transport fault injections that
-// hit it, and serves it.
+// hit it, and serves it. The exchange's journal entry is kept in memory
+// before the answer goes out and corrected with what the client got once it
+// is out (journalsink.go, delivery.go).
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	n := s.requests.Add(1)
 	s.inFlight.Add(1)
@@ -538,11 +586,23 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.Set("X-Powered-By", "ASP.NET")
 		h.Set("X-AspNet-Version", "2.0.50727")
 	}
+	x := &exchange{w: deliveryWriter{ResponseWriter: w, declared: -1}}
+	dw := &x.w
+	r = r.WithContext(context.WithValue(r.Context(), exchangeKey{}, x))
+	defer func() {
+		// A handler that aborts (an injected reset or cut) panics with
+		// http.ErrAbortHandler: journal it, then let net/http see it.
+		p := recover()
+		s.finishExchange(x, dw, r)
+		if p != nil {
+			panic(p)
+		}
+	}()
 	if hits := s.injections(n); len(hits) > 0 {
-		s.serveInjected(w, r, hits)
+		s.serveInjected(dw, r, x, hits)
 		return
 	}
-	s.route(w, r)
+	s.route(dw, r)
 }
 
 // injectorNames lists the registered transport fault injections, sorted.
@@ -585,33 +645,44 @@ func (s *Server) injections(n uint64) []injection {
 	return hits
 }
 
-// injected is what the journal needs of a request a fault was injected
-// into: the notes, and whether the server wrote an entry for it.
-type injected struct {
+// exchange is what the journal needs of a request being served: the
+// transport faults injected into it, whether one of them cuts the answer,
+// and the entry the server journaled for it.
+type exchange struct {
 	notes     []string
+	cuts      bool
 	journaled bool
+	entry     Entry
+	// w watches the answer (one allocation with the exchange).
+	w deliveryWriter
 }
 
-type injectedKey struct{}
+// deferSink: an exchange a transport fault was injected into goes to the
+// journal's sink once it has ended (its answer is likely cut or late), any
+// other at once (journalsink.go).
+func (x *exchange) deferSink() bool { return len(x.notes) > 0 }
+
+type exchangeKey struct{}
 
 // serveInjected serves a request through the injections that hit it, the
 // first outermost. The journal entry of the request carries the notes; when
 // an injection kept the request from the server (a reset, a 503), an entry
 // is written for it here.
-func (s *Server) serveInjected(w http.ResponseWriter, r *http.Request, hits []injection) {
-	st := &injected{}
+func (s *Server) serveInjected(w http.ResponseWriter, r *http.Request, x *exchange, hits []injection) {
 	reset := false
 	for _, h := range hits {
-		st.notes = append(st.notes, h.note)
+		x.notes = append(x.notes, h.note)
 		_, isReset := h.hook.(behaviour.InjectReset)
 		reset = reset || isReset
+		if c, ok := h.hook.(behaviour.AnswerCutter); ok && c.CutsAnswer() {
+			x.cuts = true
+		}
 	}
-	r = r.WithContext(context.WithValue(r.Context(), injectedKey{}, st))
 	sw := &statusWriter{ResponseWriter: w}
 	defer func() {
 		// Deferred: a reset ends with panic(http.ErrAbortHandler) when the
 		// connection cannot be taken over.
-		if !st.journaled {
+		if !x.journaled {
 			outcome := "http"
 			// What the injection did decides, not the request's context: a
 			// reset cancels that context too, sooner or later.
@@ -633,19 +704,31 @@ func (s *Server) serveInjected(w http.ResponseWriter, r *http.Request, hits []in
 	next(sw)
 }
 
-// record adds an entry to the journal, with the notes of the faults
-// injected into r.
+// record journals the entry of r's exchange, with the notes of the faults
+// injected into it. Served through ServeHTTP, the entry is kept in memory
+// now and finished (corrected, streamed to the sink) when the answer is
+// out.
 func (s *Server) record(r *http.Request, e Entry) {
-	if st, ok := r.Context().Value(injectedKey{}).(*injected); ok {
-		st.journaled = true
-		notes := strings.Join(st.notes, "; ")
+	x, ok := r.Context().Value(exchangeKey{}).(*exchange)
+	if !ok || x.journaled {
+		s.journal.add(e)
+		return
+	}
+	if len(x.notes) > 0 {
+		notes := strings.Join(x.notes, "; ")
 		if e.Detail == "" {
 			e.Detail = notes
 		} else {
 			e.Detail += "; " + notes
 		}
 	}
-	s.journal.add(e)
+	if x.cuts && e.Status != 0 {
+		// Known before the answer goes out: journaled as cut from the
+		// start, so that no reader sees it whole, however soon it looks.
+		e = cutEntry(e, fmt.Sprintf("HTTP %d sent with part of its body, then the connection was closed (injected fault)", e.Status))
+	}
+	x.journaled = true
+	x.entry = s.journal.begin(e, x.deferSink())
 }
 
 // route routes by path, case-insensitively as IIS does.
@@ -716,6 +799,11 @@ func (s *Server) serveSOAP(w http.ResponseWriter, r *http.Request, svc *service)
 			entry.ErrorCode, entry.FaultID = f.Detail.ErrorCode, f.Detail.ID
 		}
 		entry.Detail = err.Error()
+		if c.req == nil && errors.Is(err, soap.ErrTooLarge) {
+			// Too large by its size (an envelope over its element count
+			// has been read whole).
+			entry.Detail += "; " + s.discardOversize(w, r)
+		}
 		s.record(r, entry)
 		if f.Status() == http.StatusMethodNotAllowed {
 			w.Header().Set("Allow", http.MethodPost) // RFC 9110 15.5.6: a 405 lists the methods allowed

@@ -656,7 +656,9 @@ func writeArtifacts(dir string, rep *Report, insts []*instance, tgt target) erro
 		var b bytes.Buffer
 		enc := json.NewEncoder(&b)
 		for _, e := range entries {
-			enc.Encode(e)
+			if err := enc.Encode(e); err != nil {
+				return fmt.Errorf("scenarios: artifacts: journal.jsonl: %w", err)
+			}
 		}
 		if err := write("journal.jsonl", b.Bytes()); err != nil {
 			return err
@@ -670,7 +672,9 @@ func writeArtifacts(dir string, rep *Report, insts []*instance, tgt target) erro
 		return err
 	}
 	var junit bytes.Buffer
-	WriteJUnit(&junit, []*Report{rep})
+	if err := WriteJUnit(&junit, []*Report{rep}); err != nil {
+		return fmt.Errorf("scenarios: artifacts: junit.xml: %w", err)
+	}
 	if err := write("junit.xml", junit.Bytes()); err != nil {
 		return err
 	}

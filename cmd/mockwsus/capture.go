@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log"
 	"net/http"
 	"net/url"
 	"os/signal"
@@ -59,7 +60,8 @@ func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return c.Usagef("--upstream %q is not an http or https URL", *upstream)
 	}
-	w, err := capture.NewWriter(*record, capture.WriterOptions{MaxBody: *maxBody, Redact: red.redaction()})
+	logger := log.New(stderr, "", log.LstdFlags)
+	w, err := capture.NewWriter(*record, capture.WriterOptions{MaxBody: *maxBody, Redact: red.redaction(), Logf: logger.Printf})
 	if err != nil {
 		return err
 	}

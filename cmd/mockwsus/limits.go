@@ -17,6 +17,7 @@ import (
 // ones a test needs to move.
 type limitFlags struct {
 	maxBody                   byteSize
+	maxDiscard                byteSize
 	maxHeaderBytes            byteSize
 	maxElements               int
 	pageSize                  int
@@ -30,7 +31,9 @@ type limitFlags struct {
 func (l *limitFlags) register(fs *flag.FlagSet) {
 	l.maxBody = soap.DefaultMaxBody
 	l.maxHeaderBytes = mockwsus.DefaultMaxHeaderBytes
+	l.maxDiscard = mockwsus.DefaultMaxDiscard
 	fs.Var(&l.maxBody, "max-body", "largest SOAP request body, in bytes or with KiB/MiB (ASP.NET maxRequestLength; 413 past it)")
+	fs.Var(&l.maxDiscard, "max-discard", "largest request body over --max-body that is still read and thrown away before the 413 answer, so that clients that send before they read get it (IIS maxAllowedContentLength; larger bodies: answer and close unread; 0 reads none)")
 	fs.Var(&l.maxHeaderBytes, "max-header-bytes", "largest request line and headers, in bytes or with KiB/MiB (431 past it)")
 	fs.IntVar(&l.maxElements, "max-elements", 0, "most elements of one SOAP request, counted before decoding (413 past it; 0: 100000, or twice max-cached-updates+max-installed-prerequisites if more)")
 	fs.IntVar(&l.pageSize, "page-size", mockwsus.DefaultPageSize, "most updates one SyncUpdates answer carries (Truncated past it)")
@@ -51,6 +54,7 @@ func (l *limitFlags) check() error {
 	}{
 		{"max-body", int64(l.maxBody), 1},
 		{"max-header-bytes", int64(l.maxHeaderBytes), 1},
+		{"max-discard", int64(l.maxDiscard), 0},
 		{"max-elements", int64(l.maxElements), 0},
 		{"page-size", int64(l.pageSize), 1},
 		{"max-installed-prerequisites", int64(l.maxInstalledPrerequisites), 1},
@@ -66,6 +70,10 @@ func (l *limitFlags) check() error {
 			return fmt.Errorf("--%s %d: want at least %d", c.name, c.v, c.min)
 		}
 	}
+	if int64(l.maxDiscard) > 4<<30 {
+		// IIS's maxAllowedContentLength is a 32-bit count.
+		return fmt.Errorf("--max-discard %d: want at most 4GiB", l.maxDiscard)
+	}
 	if int64(l.maxHeaderBytes) > 1<<30 {
 		return fmt.Errorf("--max-header-bytes %d: want at most 1GiB", l.maxHeaderBytes)
 	}
@@ -74,6 +82,10 @@ func (l *limitFlags) check() error {
 
 func (l *limitFlags) apply(cfg *mockwsus.Config) {
 	cfg.MaxBody = int64(l.maxBody)
+	cfg.MaxDiscard = int64(l.maxDiscard)
+	if l.maxDiscard == 0 {
+		cfg.MaxDiscard = -1 // Config's 0 means the default
+	}
 	cfg.MaxElements = l.maxElements
 	cfg.PageSize = l.pageSize
 	cfg.MaxInstalledPrerequisites = l.maxInstalledPrerequisites

@@ -1,7 +1,7 @@
 // Command mockwsus runs the WSUS 3.0 SP1 mock server.
 //
 //	mockwsus --addr 127.0.0.1:0 --admin-addr 127.0.0.1:0 --behaviour kb954960=buggy \
-//	    [--scenario FILE] [--seed N] [--log-dir DIR] [--tls [--tls-min-version 1.0|1.1|1.2|1.3]]
+//	    [--scenario FILE] [--seed N] [--deterministic-cookies] [--log-dir DIR] [--tls [--tls-min-version 1.0|1.1|1.2|1.3]]
 //	    [--record DIR | --replay DIR] [--drain D] [--read-header-timeout D] [--read-timeout D] [--idle-timeout D]
 //	    [--write-timeout D] [--max-body SIZE] [--max-header-bytes SIZE] [--max-elements N] [--page-size N]
 //	    [--max-installed-prerequisites N] [--max-cached-updates N] [--max-extended-updates N] [--cookie-lifetime D]
@@ -17,9 +17,11 @@ package main
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"log"
 	"net/http"
 	"os"
 	"strings"
@@ -39,8 +41,9 @@ func main() {
 }
 
 // serveExit is the exit statuses of serving (and of proxy).
-const serveExit = "0 stopped by SIGTERM or SIGINT after draining; 2 usage or environment error " +
-	"(a bad flag or version, an address in use, a log directory that cannot be written)"
+const serveExit = "0 stopped by SIGTERM or SIGINT after draining, nothing lost; 2 usage or environment error " +
+	"(a bad flag or version, an address in use, a log directory that cannot be written, " +
+	"or data the server failed to keep while it ran: a log record, a journal line, a recording)"
 
 // subcommands are mockwsus's commands besides serving.
 var subcommands = []struct {
@@ -75,6 +78,7 @@ type options struct {
 	behaviours                  behaviourFlags
 	scenario                    string
 	seed                        uint64
+	deterministicCookies        bool
 	logDir                      string
 	tls                         bool
 	certFile, keyFile           string
@@ -111,7 +115,8 @@ func serveCommand(o *options) *cli.Command {
 	fs.StringVar(&o.adminToken, "admin-token", "", "bearer token the admin API requires for changes (needed off loopback)")
 	fs.Var(o.behaviours, "behaviour", "behaviour mode as name=buggy|fixed; repeatable (known: "+strings.Join(behaviour.Names(), ", ")+")")
 	fs.StringVar(&o.scenario, "scenario", "", "scenario file or built-in name whose server section configures the server")
-	fs.Uint64Var(&o.seed, "seed", 1, "seed of GUIDs, cookie keys and fault IDs")
+	fs.Uint64Var(&o.seed, "seed", 1, "seed of GUIDs and fault IDs (and of cookie keys with --deterministic-cookies)")
+	fs.BoolVar(&o.deterministicCookies, "deterministic-cookies", false, "derive the cookie keys from --seed, for byte-stable runs, instead of crypto/rand (anyone who knows the seed can then seal cookies: keep such a server on loopback)")
 	fs.StringVar(&o.logDir, "log-dir", "", "directory for SoftwareDistribution.log and journal.jsonl")
 	fs.BoolVar(&o.tls, "tls", false, "serve HTTPS (self-signed certificate unless --tls-cert/--tls-key)")
 	fs.StringVar(&o.certFile, "tls-cert", "", "PEM certificate for --tls")
@@ -165,7 +170,12 @@ func parse(args []string, stdout io.Writer) (*options, error) {
 	return o, nil
 }
 
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+// run serves until ctx ends or a signal comes. Its error covers the whole
+// life of the process: data the server failed to keep while it ran (a log
+// record, a journal line, a recording the disk refused) and a log file that
+// cannot be synced or closed at the end make it fail, so the process exits
+// nonzero; each loss is also on stderr when it happens and on /healthz.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
 	// help [CMD] is CMD --help (the server's usage without CMD).
 	if len(args) > 0 && args[0] == "help" {
 		if len(args) > 1 {
@@ -188,15 +198,27 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	cfg := mockwsus.Config{Version: o.version, Behaviours: o.behaviours, Seed: o.seed, JournalLimit: o.journalLimit}
+	logger := log.New(stderr, "", log.LstdFlags)
+	cfg := mockwsus.Config{Version: o.version, Behaviours: o.behaviours, Seed: o.seed, JournalLimit: o.journalLimit,
+		RandomCookieKeys: !o.deterministicCookies, Logf: logger.Printf}
 	// The log files, synced and closed once the listeners have drained:
 	// every request that finished is in them.
 	var closers []*os.File
+	var srv *mockwsus.Server
 	defer func() {
+		errs := []error{err}
 		for _, f := range closers {
-			f.Sync()
-			f.Close()
+			if serr := f.Sync(); serr != nil {
+				errs = append(errs, fmt.Errorf("log file: %w", serr))
+			}
+			if cerr := f.Close(); cerr != nil {
+				errs = append(errs, fmt.Errorf("log file: %w", cerr))
+			}
 		}
+		if srv != nil {
+			errs = append(errs, srv.Health())
+		}
+		err = errors.Join(errs...)
 	}()
 	if o.logDir != "" {
 		if err := os.MkdirAll(o.logDir, 0o755); err != nil {
@@ -220,7 +242,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	o.limits.apply(&cfg)
-	srv, err := mockwsus.New(cfg)
+	srv, err = mockwsus.New(cfg)
 	if err != nil {
 		return err
 	}
@@ -235,14 +257,29 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	lopts := mockwsus.ListenOptions{Addr: o.addr, AdminAddr: o.adminAddr, AdminToken: o.adminToken, TLS: o.tls, CertFile: o.certFile, KeyFile: o.keyFile,
 		TLSMinVersion: tlsVersions[o.tlsMin], ReadHeaderTimeout: o.readHeaderTimeout, ReadTimeout: o.readTimeout, IdleTimeout: o.idleTimeout}
 	o.limits.applyListen(&lopts)
-	var flush func() error
+	var recorder *capture.Writer
+	// flush runs once the listeners have stopped: the handlers the drain
+	// cut finish in the background (and journal what their clients got),
+	// and the recordings are written; only then are the files closed.
+	flush := func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		err := srv.WaitIdle(ctx)
+		if recorder != nil {
+			recorder.Wait()
+		}
+		return err
+	}
 	if o.record != "" {
-		w, err := capture.NewWriter(o.record, capture.WriterOptions{Redact: o.redact.redaction()})
+		w, err := capture.NewWriter(o.record, capture.WriterOptions{Redact: o.redact.redaction(),
+			Logf: func(format string, args ...any) { srv.ReportFailure("recording", fmt.Errorf(format, args...)) }})
 		if err != nil {
 			return err
 		}
 		lopts.Wrap = func(h http.Handler) http.Handler { return capture.Record(h, w) }
-		flush = func() error { w.Wait(); return w.Err() }
+		// A recording that fails is reported to the server as it happens
+		// (stderr, /healthz) and again by Health at the end.
+		recorder = w
 	}
 	var l *mockwsus.Listener
 	if o.replay != "" {
@@ -270,6 +307,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if o.record != "" {
 		fmt.Fprintf(stdout, "recording in %s\n", o.record)
+	}
+	if o.deterministicCookies {
+		fmt.Fprintf(stdout, "cookie keys derived from seed %d (--deterministic-cookies): anyone who knows the seed can seal cookies\n", o.seed)
 	}
 	return serveUntilSignal(ctx, l, o.drain, stdout, flush)
 }

@@ -182,3 +182,44 @@ func TestTLSMinVersionFlag(t *testing.T) {
 		}
 	}
 }
+
+// An answer the drain cuts is journaled as what the client got: outcome
+// "cut", status 0, never 200 (the injected trickle is stopped by the
+// drain's deadline half way).
+func TestDrainCutIsJournaledAsCut(t *testing.T) {
+	logs := t.TempDir()
+	url, admin, stop := startBoth(t, "--addr", "127.0.0.1:0", "--admin-addr", "127.0.0.1:0", "--version", "3.1.6001.66",
+		"--behaviour", "inject-slow-body=on", "--drain", "200ms", "--log-dir", logs)
+	for i := 0; i < 2; i++ {
+		resp, err := http.Get(url + "/selfupdate/wuident.cab")
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+	held := getConfigAsync(url) // the 3rd request trickles for 45 s
+	waitInFlight(t, admin, 1)
+	if err := stop(); err == nil || !strings.Contains(err.Error(), "context deadline exceeded") {
+		t.Errorf("shutdown past the drain deadline: %v", err)
+	}
+	<-held
+	data, err := os.ReadFile(filepath.Join(logs, "journal.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var held3 []mockwsus.Entry
+	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		var e mockwsus.Entry
+		if err := json.Unmarshal([]byte(line), &e); err != nil {
+			t.Fatalf("journal.jsonl has a broken line %q: %v", line, err)
+		}
+		if e.Operation == "GetConfig" {
+			held3 = append(held3, e)
+		}
+	}
+	if len(held3) != 1 || held3[0].Outcome != "cut" || held3[0].Status != 0 ||
+		!strings.Contains(held3[0].Detail, "inject-slow-body: request 3") || !strings.Contains(held3[0].Detail, "answer cut: HTTP 200 sent,") {
+		t.Errorf("the trickled GetConfig cut by the drain is journaled as %+v, want one entry, outcome cut, status 0", held3)
+	}
+}

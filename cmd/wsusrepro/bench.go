@@ -9,12 +9,11 @@ import (
 
 	"github.com/wsusmock/wsusmock/bench"
 	"github.com/wsusmock/wsusmock/internal/cli"
-
 	"github.com/wsusmock/wsusmock/internal/jsonout"
 )
 
 // runBench is `wsusrepro bench`: the load command (see package bench).
-func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
 	c := cli.NewCommand(prog, "bench", "", "load a server with simulated computers: first and delta syncs, latency percentiles, CPU, RSS, allocations",
 		"0 every session succeeded; 1 some sessions failed (the report says which HRESULTs); 2 usage or environment error")
 	fs := c.Flags
@@ -44,11 +43,17 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	cfg.Progress = stderr
 	if *cpuProfile != "" {
-		stop, err := startCPUProfile(*cpuProfile)
-		if err != nil {
-			return err
+		stop, perr := startCPUProfile(*cpuProfile)
+		if perr != nil {
+			return perr
 		}
-		defer stop()
+		defer func() {
+			// A profile that cannot be written to the end is the run's
+			// error, not a silently unreadable file.
+			if serr := stop(); serr != nil && err == nil {
+				err = serr
+			}
+		}()
 	}
 	rep, err := bench.Run(ctx, cfg)
 	if err != nil {
@@ -76,7 +81,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 // startCPUProfile profiles this process into path until the returned
 // function is called. The file is complete only then, so a run that fails
 // still leaves a readable profile of what it did.
-func startCPUProfile(path string) (func(), error) {
+func startCPUProfile(path string) (func() error, error) {
 	f, err := os.Create(path)
 	if err != nil {
 		return nil, fmt.Errorf("cpu profile: %w", err)
@@ -85,8 +90,11 @@ func startCPUProfile(path string) (func(), error) {
 		f.Close()
 		return nil, fmt.Errorf("cpu profile: %w", err)
 	}
-	return func() {
+	return func() error {
 		pprof.StopCPUProfile()
-		f.Close()
+		if err := f.Close(); err != nil {
+			return fmt.Errorf("cpu profile: %w", err)
+		}
+		return nil
 	}, nil
 }

@@ -56,6 +56,9 @@ func (InjectTruncatedBody) Injects(m Mode, n uint64) (string, bool) {
 	return fmt.Sprintf("%s: request %d since switched on (every %dth): body cut in half, connection closed", InjectTruncatedBodyName, n, InjectTruncatedBodyEvery), true
 }
 
+// CutsAnswer: every hit sends half an answer (AnswerCutter).
+func (InjectTruncatedBody) CutsAnswer() bool { return true }
+
 // InjectResponse serves the request into a buffer and sends half of it.
 func (InjectTruncatedBody) InjectResponse(w http.ResponseWriter, r *http.Request, next func(http.ResponseWriter)) {
 	b := buffer(w, next)

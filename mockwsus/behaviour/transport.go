@@ -16,6 +16,14 @@ import (
 // a buffer to catch the server's answer before mangling it, a wait that ends
 // with the request, and raw access to the connection.
 
+// AnswerCutter is a ResponseInjector whose hits never deliver a whole
+// answer: it sends part of one and closes the connection itself, past the
+// server's HTTP writer, so the server journals the exchange as cut because
+// the injection says so.
+type AnswerCutter interface {
+	CutsAnswer() bool
+}
+
 // bufferedResponse catches an answer: status, headers and body.
 type bufferedResponse struct {
 	header http.Header

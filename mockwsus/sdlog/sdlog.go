@@ -34,6 +34,8 @@ type Writer struct {
 	clk     clock.Clock
 	process string
 	err     error
+	lost    int
+	onError func(err error, lost int)
 	buf     []byte
 }
 
@@ -44,12 +46,31 @@ func New(w io.Writer, clk clock.Clock) *Writer {
 }
 
 // Err returns the first error the destination returned, if any. After an
-// error the Writer drops further records: the server must not fail a request
-// because its log did.
+// error the Writer drops further records (a record half written would run
+// into the next one): the server must not fail a request because its log
+// did, but it must say so; see OnError.
 func (w *Writer) Err() error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.err
+}
+
+// Lost is how many records were not written: the one whose write failed
+// and every one dropped after it.
+func (w *Writer) Lost() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.lost
+}
+
+// OnError sets f to be called for every record lost, with the first error
+// and the number lost so far, so that the owner of the log reports the loss
+// (the server turns unhealthy) instead of losing records silently. f runs
+// with the Writer's lock held: it must not log to this Writer.
+func (w *Writer) OnError(f func(err error, lost int)) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.onError = f
 }
 
 // Info writes an Info record.
@@ -68,6 +89,7 @@ func (w *Writer) Log(level Level, thread int, source, message string) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.err != nil {
+		w.loseLocked()
 		return
 	}
 	t := w.clk.Now().UTC()
@@ -79,6 +101,15 @@ func (w *Writer) Log(level Level, thread int, source, message string) {
 	w.buf = b
 	if _, err := w.out.Write(b); err != nil {
 		w.err = fmt.Errorf("sdlog: write: %w", err)
+		w.loseLocked()
+	}
+}
+
+// loseLocked counts a lost record and reports it.
+func (w *Writer) loseLocked() {
+	w.lost++
+	if w.onError != nil {
+		w.onError(w.err, w.lost)
 	}
 }
 

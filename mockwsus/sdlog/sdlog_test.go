@@ -153,3 +153,27 @@ func TestWriteErrorIsKept(t *testing.T) {
 		t.Errorf("writer called %d times, want 1", fw.n)
 	}
 }
+
+// Every record lost after a write error is counted and reported to the
+// handler, with the first error: a full disk is never silent.
+func TestLostRecordsAreReported(t *testing.T) {
+	var fw failingWriter
+	w := sdlog.New(&fw, clock.NewVirtual(serverStart, 0))
+	var reports []int
+	var first error
+	w.OnError(func(err error, lost int) {
+		if first == nil {
+			first = err
+		}
+		reports = append(reports, lost)
+	})
+	for i := 0; i < 3; i++ {
+		w.Error(1, "A.B", "x")
+	}
+	if w.Lost() != 3 || len(reports) != 3 || reports[2] != 3 {
+		t.Errorf("Lost() = %d, reports %v; want 3 records lost, each reported", w.Lost(), reports)
+	}
+	if first == nil || !strings.Contains(first.Error(), "disk full") {
+		t.Errorf("reported error %v, want the destination's", first)
+	}
+}
