@@ -185,13 +185,14 @@ func TestCaptureRequestOrder(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := &session{Agent: a, flavour: wulog.Classic}
+	s.cookie = cookie
 	ev := s.reportingEvent("fab199c1-6123-44f2-b01c-a5a92201b011", wulog.DetectionFailed("fab199c1-6123-44f2-b01c-a5a92201b011", 0x8024400e))
 	ours := map[string]any{
-		"SyncUpdates":           syncUpdatesRequest(cookie, []int32{1, 2}, []int32{3}, false),
-		"GetExtendedUpdateInfo": extendedInfoRequest(cookie, []int32{4, 5}, DefaultLocales),
+		"SyncUpdates":           s.syncUpdatesRequest([]int32{1, 2}, []int32{3}, false),
+		"GetExtendedUpdateInfo": s.extendedInfoRequest([]int32{4, 5}),
 		"ReportEventBatch":      reportRequest(cookie, time.Date(2008, 6, 13, 0, 0, 0, 0, time.UTC), ev),
 	}
-	driver, err := soap.EncodeRequest(soap.SOAP11, syncUpdatesRequest(cookie, []int32{1}, []int32{2}, true))
+	driver, err := soap.EncodeRequest(soap.SOAP11, s.syncUpdatesRequest([]int32{1}, []int32{2}, true))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -31,8 +31,13 @@ const (
 	DefaultMaxResponseBytes = 64 << 20
 	// DefaultDomain is appended to derived computer names.
 	DefaultDomain = "lab.local"
-	// CallerID is the COM API client that searches: Automatic Updates.
+	// CallerID is the COM API client that searches on WUA 7: Automatic
+	// Updates.
 	CallerID = "AutomaticUpdates"
+	// CallerIDWUA10 is the one that searches on Windows 10 and 11: the
+	// Update Orchestrator (usoclient StartScan), which replaced Automatic
+	// Updates.
+	CallerIDWUA10 = "UpdateOrchestrator"
 	// ProtocolVersion is what the agent sends as protocolVersion in
 	// GetConfig and GetCookie: "1.0", as in the MS-WUSP example exchange.
 	// The value a WUA 7.x really sent is not known (protocol notes, open
@@ -112,6 +117,13 @@ type Config struct {
 	// Locales are asked for in GetExtendedUpdateInfo; nil means
 	// DefaultLocales.
 	Locales []string
+	// Categories, when set, make the search one limited to these update
+	// categories (GUIDs), as a WUA 10 caller may ask: the agent calls
+	// StartCategoryScan first and filters SyncUpdates by the categories the
+	// server prefers, when GetConfig's ProtocolVersion is 3.2 or later; an
+	// older server MUST NOT be asked (MS-WUSP 3.1.5.6), so the search is
+	// then a full one. Only WUA 10 profiles search by category.
+	Categories []string
 }
 
 // identity is the derived, per-computer part of a Config.

@@ -1,6 +1,8 @@
-// Package clientsim simulates the Windows Update Agent 7.x of Windows XP,
-// Server 2003, Vista and Server 2008 talking to a WSUS server, one computer
-// (Agent, Run) or a fleet of them (RunFleet). It knows only the wire: it
+// Package clientsim simulates the Windows Update Agent talking to a WSUS
+// server, one computer (Agent, Run) or a fleet of them (RunFleet): WUA 7 of
+// Windows XP, Server 2003, Vista and Server 2008, and the Windows 10/11
+// agent (profiles win10 and win11), whose requests follow the native
+// Windows 11 capture. It knows only the wire: it
 // speaks the ClientWebService, SimpleAuth and Reporting web services with the
 // generated types of soap/clientws, soap/simpleauth and soap/reporting,
 // evaluates the updates' applicability rules against a machine profile
@@ -11,9 +13,11 @@
 // # A search
 //
 // Sync runs what Automatic Updates' detection runs: the self-update check
-// (GET /selfupdate/wuident.cab), GetConfig, GetAuthorizationCookie on the
-// SimpleAuth URL GetConfig names, GetCookie, RegisterComputer when the server
-// requires registration, SyncUpdates rounds until no answer is Truncated or
+// (GET /selfupdate/wuident.cab, which must be a cabinet signed for
+// Microsoft; WUA 10 has none), GetConfig, one authorization cookie per
+// plug-in GetConfig offers (GetAuthorizationCookie on the SimpleAuth URL for
+// SimpleTargeting, none for Anonymous), GetCookie, RegisterComputer when the
+// server requires registration, SyncUpdates rounds until no answer is Truncated or
 // brings a new non-leaf update, the driver pass (SkipSoftwareSync),
 // GetExtendedUpdateInfo for the updates found and their categories in
 // batches of MaxExtendedUpdatesPerRequest, and ReportEventBatch with the
@@ -26,7 +30,10 @@
 // retried, at most twice. Any other fault ends the search with the HRESULT
 // the agent derives from its fault code (0x8024400E for Server, 0x8024400D
 // for Client on WUA 7; 0x80244007 for every fault when the log is WUA 10's).
-// Transport failures end it with the HRESULT a real agent reports
+// Each computer has its own HTTP transport and connections; a request that
+// fails on a reused keep-alive connection before any answer byte, because
+// the connection was gone, is sent once more on a new connection, as
+// WinHTTP does. Transport failures end it with the HRESULT a real agent reports
 // (0x80072EFD cannot connect, 0x80072EE2 timeout, 0x80244019 for HTTP 404,
 // ...). Every call has a deadline and a search at most MaxRoundTrips
 // exchanges, so the agent never hangs or loops.

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wsusmock/wsusmock/mockwsus"
 	"github.com/wsusmock/wsusmock/soap"
 	"github.com/wsusmock/wsusmock/soap/clientws"
 	"github.com/wsusmock/wsusmock/soap/reporting"
@@ -98,8 +99,12 @@ func (f *fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if op == "SelfUpdate" {
+		cab, err := mockwsus.SelfUpdateCabinet(1, "wuident.cab")
+		if err != nil {
+			f.t.Error(err)
+		}
 		w.Header().Set("Content-Type", "application/vnd.ms-cab-compressed")
-		w.Write([]byte("MSCF\x00\x00\x00\x00"))
+		w.Write(cab)
 		return
 	}
 	req, err := soap.ReadRequest(r, 0)

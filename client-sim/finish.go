@@ -36,7 +36,7 @@ func (s *session) finish(ctx context.Context, fail *exchangeError) {
 				Title: u.title, KB: u.kb, Classification: s.cache.classification(u), Action: u.action,
 			})
 		}
-		s.log.SearchSucceeded(CallerID, len(found), res.Categories, res.Evaluated, res.Deployed)
+		s.log.SearchSucceeded(s.callerID(), len(found), res.Categories, res.Evaluated, res.Deployed)
 		res.Success = true
 		ev = wulog.DetectionSucceeded(recordID, len(found))
 	} else {
@@ -72,7 +72,7 @@ func (s *session) logFailure(fail *exchangeError) {
 		// [S] "Agent * WARNING: Skipping scan, self-update check returned
 		// 0x80244019" (jjameson 2008); no synchronisation took place.
 		s.log.Line("Agent", fmt.Sprintf("  * WARNING: Skipping scan, self-update check returned 0x%08X", hr))
-		s.log.SearchFailed(CallerID, hr)
+		s.log.SearchFailed(s.callerID(), hr)
 		return
 	case fail.fault != nil:
 		s.logFault(fail)
@@ -86,7 +86,7 @@ func (s *session) logFailure(fail *exchangeError) {
 	}
 	s.log.PTError(hr)
 	s.log.SyncFailedIn(fail.op, hr)
-	s.log.SearchFailed(CallerID, hr)
+	s.log.SearchFailed(s.callerID(), hr)
 }
 
 // report uploads the detection event with ReportEventBatch, as WUA's
@@ -141,7 +141,7 @@ func (s *session) reportingEvent(recordID string, ev wulog.ReportEvent) *reporti
 	if ev.EventID == wulog.EventDetectionFailed {
 		repl = fmt.Sprintf("0x%08x", ev.HResult)
 	}
-	return &reporting.ReportingEvent{
+	event := &reporting.ReportingEvent{
 		BasicData: &reporting.BasicData{
 			TargetID:        &reporting.ComputerTargetIdentifier{Sid: s.id.clientID},
 			SequenceNumber:  0,
@@ -152,7 +152,7 @@ func (s *session) reportingEvent(recordID string, ev wulog.ReportEvent) *reporti
 			SourceID:        reportSourceID,
 			UpdateID:        &reporting.UpdateRevisionIdentifier{UpdateID: zeroGUID},
 			Win32HResult:    int32(ev.HResult),
-			AppName:         CallerID,
+			AppName:         s.callerID(),
 		},
 		ExtendedData: &reporting.ExtendedData{
 			ReplacementStrings:    &reporting.ArrayOfString{String: []string{repl}},
@@ -168,6 +168,18 @@ func (s *session) reportingEvent(recordID string, ev wulog.ReportEvent) *reporti
 		},
 		PrivateData: &reporting.PrivateData{ComputerDnsName: s.id.computer},
 	}
+	if s.wua10 {
+		// The captured WUA 10 events (flow/000016-000018) carry MiscData
+		// (key=value strings; G is the agent's version) and an empty
+		// PrivateData.
+		ua := p.Agent.UserAgentVersion
+		if ua == "" {
+			ua = p.AgentVersion
+		}
+		event.ExtendedData.MiscData = &reporting.ArrayOfString{String: []string{"G=" + ua, "AppName=" + s.callerID()}}
+		event.PrivateData = &reporting.PrivateData{}
+	}
+	return event
 }
 
 // reportRequest builds a ReportEventBatch request carrying one event.

@@ -50,6 +50,13 @@ type mock struct {
 // unset) behind httptest on 127.0.0.1:0.
 func newMock(t *testing.T, cfg mockwsus.Config) *mock {
 	t.Helper()
+	return newMockWith(t, cfg, nil)
+}
+
+// newMockWith is newMock with the server's handler wrapped by wrap (nil
+// for none), e.g. to record what reaches the server.
+func newMockWith(t *testing.T, cfg mockwsus.Config, wrap func(http.Handler) http.Handler) *mock {
+	t.Helper()
 	m := &mock{sdl: &lockedBuffer{}}
 	if cfg.Seed == 0 {
 		cfg.Seed = 42
@@ -68,7 +75,11 @@ func newMock(t *testing.T, cfg mockwsus.Config) *mock {
 		t.Fatal(err)
 	}
 	m.srv = srv
-	ts := httptest.NewServer(srv)
+	var h http.Handler = srv
+	if wrap != nil {
+		h = wrap(srv)
+	}
+	ts := httptest.NewServer(h)
 	t.Cleanup(ts.Close)
 	m.client = dialTo(t, ts.Listener.Addr().String())
 	return m

@@ -103,7 +103,8 @@ const (
 	HRHTTPNotMapped    HResult = 0x8024402B // any other status
 
 	HRFileLocationsChanged HResult = 0x80244025 // WU_E_PT_FILE_LOCATIONS_CHANGED: FileLocationChanged
-	HRNoAuthPlugins        HResult = 0x80244027 // WU_E_PT_NO_AUTH_PLUGINS_REQUESTED: no SimpleTargeting in GetConfig
+	HRNoAuthPlugins        HResult = 0x80244027 // WU_E_PT_NO_AUTH_PLUGINS_REQUESTED: GetConfig's AuthInfo is empty
+	HRNoAuthCookies        HResult = 0x80244028 // WU_E_PT_NO_AUTH_COOKIES_CREATED: no plug-in the agent knows
 	HRInvalidConfigProp    HResult = 0x80244029 // WU_E_PT_INVALID_CONFIG_PROP
 	HRPTUnexpected         HResult = 0x80244FFF // WU_E_PT_UNEXPECTED
 

@@ -157,6 +157,13 @@ func (s *session) logFault(e *exchangeError) {
 		fs = "Fault occurred"
 	}
 	info := wulog.NewFaultInfo(s.flavour, f.Code, fs, d.code, d.msg, d.method, d.id)
+	info.HResult = uint32(e.hr)
+	if !f.Standard() {
+		// A code outside the SOAP ones (WCF's InternalServiceFault) is
+		// printed as the server sent its local part.
+		info.FaultCode = f.Code
+	}
+	info.NoDetail = f.Detail == nil
 	s.log.SOAPFault(e.op, info, 200)
 }
 

@@ -12,9 +12,9 @@ import (
 	"mime"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"strings"
-	"sync"
 	"syscall"
 
 	"github.com/wsusmock/wsusmock/client-sim/wulog"
@@ -46,29 +46,46 @@ func (e *exchangeError) Error() string {
 // errTooManyRedirects is what CheckRedirect returns past the limit.
 var errTooManyRedirects = errors.New("clientsim: too many redirects")
 
-var (
-	sharedTransportOnce sync.Once
-	sharedTransport     *http.Transport
-)
-
-// defaultTransport is shared by every agent without an HTTPClient, so that
-// a fleet of thousands reuses connections instead of holding a pool each.
-func defaultTransport() *http.Transport {
-	sharedTransportOnce.Do(func() {
-		t := http.DefaultTransport.(*http.Transport).Clone()
-		t.MaxIdleConns = 1024
-		t.MaxIdleConnsPerHost = 256
-		sharedTransport = t
-	})
-	return sharedTransport
+// newTransport is the transport of one simulated computer: its own
+// connection pool, as each computer has its own WinHTTP session and never
+// shares TCP connections with another.
+func newTransport() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	// One agent makes one call at a time; WinHTTP keeps a few connections
+	// per server and session.
+	t.MaxIdleConns = 4
+	t.MaxIdleConnsPerHost = 2
+	return t
 }
 
-// newHTTPClient returns a client over base's transport (or the shared one)
-// that stops after maxRedirects redirects, as WinHTTP does.
-func newHTTPClient(base *http.Client, maxRedirects int) *http.Client {
-	c := &http.Client{Transport: defaultTransport()}
+// newHTTPClient returns the agent's client and its own transport: a clone of
+// base's *http.Transport (same dialer, TLS and proxy settings, none of its
+// connections) or a new one when base has none. A base whose Transport is
+// another RoundTripper (a recorder, a test double) is used as given, and
+// the returned transport is nil. The client stops after maxRedirects
+// redirects, as WinHTTP does.
+func newHTTPClient(base *http.Client, maxRedirects int) (*http.Client, *http.Transport) {
+	var rt http.RoundTripper
+	var own *http.Transport
+	switch {
+	case base == nil || base.Transport == nil:
+		own = newTransport()
+	default:
+		if t, ok := base.Transport.(*http.Transport); ok {
+			own = t.Clone()
+		} else {
+			rt = base.Transport
+		}
+	}
+	if own != nil {
+		// WinHTTP offers no gzip: the agent's only Accept-Encoding is its own
+		// (xpress), never net/http's transparent one.
+		own.DisableCompression = true
+		rt = own
+	}
+	c := &http.Client{Transport: rt}
 	if base != nil {
-		c.Transport, c.Jar = base.Transport, base.Jar
+		c.Jar = base.Jar
 	}
 	c.CheckRedirect = func(req *http.Request, via []*http.Request) error {
 		if len(via) >= maxRedirects {
@@ -76,22 +93,36 @@ func newHTTPClient(base *http.Client, maxRedirects int) *http.Client {
 		}
 		return nil
 	}
-	return c
+	return c, own
 }
 
 // exchange sends req (whose context the caller derived from ctx with the
 // call deadline) and reads the whole answer. It counts the round trip and
 // its latency. A transport failure comes back as an *exchangeError.
+//
+// A request that failed on a reused keep-alive connection before any byte
+// of an answer came back, because the connection was gone (the request
+// could not be written, or the server closed the connection without
+// answering), is sent once more on a new connection, as WinHTTP resends
+// on a stale keep-alive connection; its failure then is the call's. A
+// connection reset after the request was written, a timeout, or anything
+// after the first answer byte is not resent and keeps its HRESULT. The
+// resend is WinHTTP's, below the agent: it is one round trip.
 func (s *session) exchange(ctx context.Context, op string, req *http.Request) (*http.Response, []byte, *exchangeError) {
 	s.res.RoundTrips++
 	start := s.stopwatch.Now()
-	resp, err := s.client.Do(req)
-	var data []byte
+	resp, data, err := s.send(req)
+	if err != nil && err.stale {
+		s.closeIdle()
+		retry, rerr := resend(req)
+		if rerr == nil {
+			resp, data, err = s.send(retry)
+		}
+	}
 	if err == nil {
-		data, err = readAll(resp.Body, s.maxBody)
-		resp.Body.Close()
-		if err == nil {
-			data, err = decodeContent(resp, data, s.maxBody)
+		var derr error
+		if data, derr = decodeContent(resp, data, s.maxBody); derr != nil {
+			err = &sendError{err: derr}
 		}
 	}
 	s.res.latencies = append(s.res.latencies, opLatency{op: op, d: s.stopwatch.Now().Sub(start)})
@@ -100,12 +131,92 @@ func (s *session) exchange(ctx context.Context, op string, req *http.Request) (*
 		if resp != nil {
 			status = resp.StatusCode
 		}
-		e := transportError(ctx, op, err)
+		e := transportError(ctx, op, err.err)
 		e.status = status
 		s.call(op, status, e.hr.String())
 		return resp, nil, e
 	}
 	return resp, data, nil
+}
+
+// sendError is a failed send: the error and whether it is a stale
+// keep-alive connection that WinHTTP would resend on.
+type sendError struct {
+	err   error
+	stale bool
+}
+
+// send makes one attempt and reads the whole answer, watching the
+// connection (reused or new), whether the request was written and whether
+// any answer byte came back.
+func (s *session) send(req *http.Request) (*http.Response, []byte, *sendError) {
+	var reused, wrote, answered bool
+	var writeErr error
+	trace := &httptrace.ClientTrace{
+		GotConn: func(i httptrace.GotConnInfo) { reused = i.Reused },
+		WroteRequest: func(i httptrace.WroteRequestInfo) {
+			wrote, writeErr = true, i.Err
+		},
+		GotFirstResponseByte: func() { answered = true },
+	}
+	req = req.WithContext(httptrace.WithClientTrace(req.Context(), trace))
+	resp, err := s.client.Do(req)
+	var data []byte
+	if err == nil {
+		data, err = readAll(resp.Body, s.maxBody)
+		resp.Body.Close()
+	}
+	if err == nil {
+		return resp, data, nil
+	}
+	stale := reused && !answered && req.Context().Err() == nil &&
+		(wrote && writeErr != nil || closedByPeer(err))
+	return resp, nil, &sendError{err: err, stale: stale}
+}
+
+// closedByPeer reports a connection the server closed (FIN) rather than
+// reset: an EOF before the answer, net/http's "server closed idle
+// connection", or a write to a connection already shut (EPIPE).
+func closedByPeer(err error) bool {
+	if errors.Is(err, syscall.ECONNRESET) {
+		return false
+	}
+	return errors.Is(err, io.EOF) || errors.Is(err, syscall.EPIPE) ||
+		strings.Contains(err.Error(), "server closed idle connection")
+}
+
+// resend is req again, with its body rewound, for a new connection.
+func resend(req *http.Request) (*http.Request, error) {
+	r := req.Clone(req.Context())
+	if req.Body != nil && req.Body != http.NoBody {
+		body, ok := req.Body.(*replayBody)
+		if !ok {
+			return nil, errors.New("clientsim: request body cannot be sent again")
+		}
+		r.Body = body.again()
+	}
+	return r, nil
+}
+
+// replayBody is a request body the agent can send again.
+type replayBody struct {
+	*bytes.Reader
+	data []byte
+}
+
+func newReplayBody(data []byte) *replayBody {
+	return &replayBody{Reader: bytes.NewReader(data), data: data}
+}
+
+func (b *replayBody) Close() error         { return nil }
+func (b *replayBody) again() io.ReadCloser { return newReplayBody(b.data) }
+
+// closeIdle drops the agent's idle connections, so that a resend opens a
+// new one. A shared RoundTripper the agent does not own is left alone.
+func (s *session) closeIdle() {
+	if s.transport != nil {
+		s.transport.CloseIdleConnections()
+	}
 }
 
 // decodeContent undoes the answer's Content-Encoding: xpress (MS-WUSP
@@ -170,6 +281,11 @@ func transportError(parent context.Context, op string, err error) *exchangeError
 	case errors.Is(err, errBodyTooLarge), errors.Is(err, errBadContentEncoding):
 		// The answer came but cannot be read: WU_E_PT_SOAPCLIENT_READ.
 		e.hr, e.reason = HRSoapClientRead, err.Error()
+	case errors.Is(err, syscall.EPIPE):
+		// The server closed the connection while the request was being
+		// written: WinHTTP fails the send with ERROR_WINHTTP_CONNECTION_ERROR,
+		// as it does a reset, whichever of the two the kernel reports first.
+		e.hr, e.reason = HRConnectionError, "the server closed the connection while the request was sent (broken pipe)"
 	case errors.Is(err, syscall.ECONNRESET):
 		// The reason leaves out the socket addresses: an ephemeral port in
 		// the log would make two runs of one scenario differ.
@@ -243,14 +359,19 @@ func (s *session) soapCall(ctx context.Context, op, endpoint, action string, bod
 	}
 	cctx, cancel := context.WithTimeout(ctx, s.callTimeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(cctx, http.MethodPost, endpoint, bytes.NewReader(payload))
+	req, err := http.NewRequestWithContext(cctx, http.MethodPost, endpoint, newReplayBody(payload))
 	if err != nil {
 		return &exchangeError{op: op, hr: HRSoapClientSend, reason: err.Error(), detail: err.Error()}
 	}
+	// GetBody lets net/http follow a 307/308 with the body; it also lets it
+	// resend a request of which nothing was written on a reused connection,
+	// which is the stale-connection resend exchange makes itself.
+	req.ContentLength = int64(len(payload))
+	req.GetBody = func() (io.ReadCloser, error) { return newReplayBody(payload), nil }
 	h := req.Header
-	// The headers of the captured native requests, less MS-CV (a WUA 10
-	// correlation vector); Accept-Encoding: xpress when the profile's agent
-	// asks for compressed answers.
+	// The headers of the captured native requests; Accept-Encoding: xpress
+	// when the profile's agent asks for compressed answers; WUA 10's
+	// Connection and MS-CV below.
 	h.Set("Cache-Control", "no-cache")
 	h.Set("Pragma", "no-cache")
 	if s.cfg.Profile.AcceptXpress {
@@ -258,6 +379,16 @@ func (s *session) soapCall(ctx context.Context, op, endpoint, action string, bod
 	}
 	h.Set("User-Agent", s.userAgent)
 	soap.SetRequestHeaders(h, soap.SOAP11, action)
+	if s.wua10 {
+		// The captured WUA 10 requests say Connection: Keep-Alive, and those
+		// to the client web service carry an MS-CV correlation vector (the
+		// reporting ones do not).
+		h.Set("Connection", "Keep-Alive")
+		if endpoint != s.urls.reporting {
+			s.cvSeq++
+			h.Set("MS-CV", fmt.Sprintf("%s.1.0.0.2.%d", s.cv, s.cvSeq))
+		}
+	}
 	resp, data, xerr := s.exchange(ctx, op, req)
 	if xerr != nil {
 		return xerr
@@ -307,8 +438,23 @@ func (s *session) interpret(op string, resp *http.Response, data []byte, out any
 	err := soap.ParseResponse(data, out)
 	var f *soap.Fault
 	switch {
+	case errors.As(err, &f) && !f.Standard() && s.flavour == wulog.Classic:
+		// WUA 7's fault parser is ATL Server's: CSoapFault::SetErrorCode
+		// accepts only a faultcode whose prefix is the one bound to the SOAP
+		// envelope namespace and whose local part is VersionMismatch,
+		// MustUnderstand, Client or Server, and fails the parse otherwise
+		// (atlsoap.h). WCF's a:InternalServiceFault is such a fault: the agent
+		// reports SOAPCLIENT_PARSEFAULT_ERROR.
+		e.hr = HRSoapClientParseFault
+		e.reason = fmt.Sprintf("the SOAP fault's code %s (namespace %s) is not a SOAP 1.1 fault code; WUA 7's ATL parser accepts only Client, Server, VersionMismatch and MustUnderstand in the envelope namespace", f.Code, f.CodeNamespace)
+		if f.String != "" {
+			e.reason += "; faultstring: " + f.String
+		}
 	case errors.As(err, &f):
 		code := wulog.SoapErrorCodeOf(f.Code)
+		if !f.Standard() {
+			code = wulog.SoapErrorUnknown
+		}
 		e.fault = f
 		e.hr = HResult(s.flavour.FaultHResult(code))
 		e.reason = fmt.Sprintf("SOAP fault %s", f.Code)
@@ -342,33 +488,33 @@ func (s *session) interpret(op string, resp *http.Response, data []byte, out any
 }
 
 // getFile fetches a file (the self-update wuident.cab) as the agent's
-// downloader does: any 2xx is success; the body is read and dropped.
-func (s *session) getFile(ctx context.Context, op, url string) *exchangeError {
+// downloader does: any 2xx is success; the body is returned.
+func (s *session) getFile(ctx context.Context, op, url string) ([]byte, *exchangeError) {
 	if s.res.RoundTrips >= s.maxTrips {
 		e := &exchangeError{op: op, hr: HRExceededMaxServerTrips,
 			reason: fmt.Sprintf("more than %d round trips to the server in one search", s.maxTrips)}
 		s.call(op, 0, e.hr.String())
-		return e
+		return nil, e
 	}
 	cctx, cancel := context.WithTimeout(ctx, s.callTimeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(cctx, http.MethodGet, url, nil)
 	if err != nil {
-		return &exchangeError{op: op, hr: HRSoapClientSend, reason: err.Error(), detail: err.Error()}
+		return nil, &exchangeError{op: op, hr: HRSoapClientSend, reason: err.Error(), detail: err.Error()}
 	}
 	req.Header.Set("User-Agent", s.userAgent)
-	resp, _, xerr := s.exchange(ctx, op, req)
+	resp, data, xerr := s.exchange(ctx, op, req)
 	if xerr != nil {
-		return xerr
+		return nil, xerr
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		e := &exchangeError{op: op, status: resp.StatusCode, hr: HTTPStatusHResult(resp.StatusCode),
 			reason: fmt.Sprintf("HTTP status %d %s for %s", resp.StatusCode, http.StatusText(resp.StatusCode), url)}
 		s.call(op, resp.StatusCode, e.hr.String())
-		return e
+		return nil, e
 	}
 	s.call(op, resp.StatusCode, "ok")
-	return nil
+	return data, nil
 }
 
 // call records an exchange in the Result.

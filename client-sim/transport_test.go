@@ -142,12 +142,12 @@ func TestTransportFailures(t *testing.T) {
 			wantLog: []string{`content type "text/html; charset=utf-8", not a SOAP message`},
 		},
 		{
-			name: "no SimpleTargeting plug-in",
+			name: "no authorization plug-in",
 			answer: func(t *testing.T, w http.ResponseWriter, r *http.Request) {
 				soap.WriteResponse(w, soap.SOAP11, &clientws.GetConfigResponse{GetConfigResult: &clientws.Config{}})
 			},
 			wantHR:  clientsim.HRNoAuthPlugins,
-			wantLog: []string{"GetConfig failure, error = 0x80244027: GetConfig names no SimpleTargeting"},
+			wantLog: []string{"GetConfig failure, error = 0x80244027: GetConfig names no authorization plug-in"},
 		},
 		{
 			name: "connection dropped",

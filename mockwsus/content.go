@@ -6,8 +6,6 @@ import (
 	"regexp"
 	"strings"
 	"time"
-
-	"github.com/wsusmock/wsusmock/internal/ids"
 )
 
 // contentPath is /Content/<last two hex digits>/<SHA-1 hex>.<ext>, the layout
@@ -95,9 +93,14 @@ func (s *Server) serveSelfUpdate(w http.ResponseWriter, r *http.Request) {
 				http.Error(w, "mockwsus: GET or HEAD only", http.StatusMethodNotAllowed)
 				return
 			}
-			// A cabinet's magic number and seeded contents: the agent only
-			// compares what it downloads with what it has.
-			data := append([]byte("MSCF\x00\x00\x00\x00"), ids.Derive(s.cfg.Seed, "selfupdate/"+f).Bytes(1016)...)
+			// A signed cabinet whose wuident.txt tells the agent to skip
+			// self-update (SelfUpdateCabinet).
+			data, err := SelfUpdateCabinet(s.cfg.Seed, f)
+			if err != nil {
+				entry.Status = http.StatusInternalServerError
+				http.Error(w, err.Error(), http.StatusInternalServerError)
+				return
+			}
 			w.Header().Set("Content-Type", "application/vnd.ms-cab-compressed")
 			sw := &statusWriter{ResponseWriter: w}
 			http.ServeContent(sw, r, f, time.Date(2008, 4, 1, 0, 0, 0, 0, time.UTC), bytes.NewReader(data))

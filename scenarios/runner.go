@@ -152,7 +152,9 @@ func Run(ctx context.Context, sc *Scenario, opts Options) (*Report, error) {
 		if err != nil {
 			return nil, fmt.Errorf("scenarios: %s: client %s: %w", sc.Name, c.Name, err)
 		}
-		flavour := wulog.Classic
+		// Default: the profile's agent decides (classic for the WUA 7
+		// profiles, wua10 for win10 and win11).
+		flavour := wulog.Default
 		if c.LogFormat != "" {
 			if flavour, err = wulog.ParseFlavour(c.LogFormat); err != nil {
 				return nil, err

@@ -31,8 +31,16 @@ const DefaultFaultString = "Fault occurred"
 type Fault struct {
 	// Code is CodeClient, CodeServer, CodeVersionMismatch or CodeMustUnderstand.
 	// The Windows Update Agent maps Client to 0x8024400D and Server to
-	// 0x8024400E.
+	// 0x8024400E. For a parsed fault whose faultcode is not one of those in
+	// the envelope namespace (WCF's a:InternalServiceFault, a dotted
+	// s:Client.Authentication), Code is the faultcode's local part and
+	// CodeNamespace its namespace.
 	Code string
+	// CodeNamespace is "" for the four standard codes; otherwise the
+	// namespace the faultcode's prefix is bound to where it stands (e.g.
+	// http://schemas.microsoft.com/net/2005/12/windowscommunicationfoundation/dispatcher).
+	// Only ParseFault sets it; Envelope sends Code in the envelope namespace.
+	CodeNamespace string
 	// String is the faultstring; empty means DefaultFaultString.
 	String string
 	// Actor is the optional faultactor (WSUS 3.0 left it out).
@@ -106,6 +114,11 @@ func (f *Fault) faultString() string {
 	return f.String
 }
 
+// Standard reports whether the fault code is one of the four SOAP codes in
+// the envelope namespace, the only ones the ATL-based WUA 7 fault parser
+// accepts (atlsoap.h, CSoapFault::SetErrorCode).
+func (f *Fault) Standard() bool { return f.CodeNamespace == "" }
+
 // ErrorCode returns the detail's ErrorCode, or "" when there is no detail.
 func (f *Fault) ErrorCode() string {
 	if f.Detail == nil {
@@ -114,10 +127,11 @@ func (f *Fault) ErrorCode() string {
 	return f.Detail.ErrorCode
 }
 
-// Envelope renders the fault as a complete envelope of version v. The
-// faultcode is a QName whose prefix is the prefix bound to the envelope
-// namespace ("soap"), because the agent's ATL-derived parser rejects a
-// faultcode with any other prefix. An empty Code is sent as Server.
+// Envelope renders the fault as a complete envelope of version v. A
+// standard faultcode is a QName whose prefix is the prefix bound to the
+// envelope namespace ("soap"), because the agent's ATL-derived parser
+// rejects a faultcode with any other prefix; a code with a CodeNamespace is
+// sent in that namespace. An empty Code is sent as Server.
 func (f *Fault) Envelope(v Version) []byte {
 	const prefix = "soap"
 	doc := etree.NewDocument()
@@ -129,7 +143,7 @@ func (f *Fault) Envelope(v Version) []byte {
 	fault := env.CreateElement(prefix + ":Body").CreateElement(prefix + ":Fault")
 	var detail *etree.Element
 	if v == SOAP12 {
-		fault.CreateElement(prefix + ":Code").CreateElement(prefix + ":Value").SetText(prefix + ":" + soap12Code(f.code()))
+		f.setCode(fault.CreateElement(prefix+":Code").CreateElement(prefix+":Value"), prefix, soap12Code(f.code()))
 		reason := fault.CreateElement(prefix + ":Reason").CreateElement(prefix + ":Text")
 		reason.CreateAttr("xml:lang", "en")
 		reason.SetText(f.faultString())
@@ -140,7 +154,7 @@ func (f *Fault) Envelope(v Version) []byte {
 			detail = fault.CreateElement(prefix + ":Detail")
 		}
 	} else {
-		fault.CreateElement("faultcode").SetText(prefix + ":" + f.code())
+		f.setCode(fault.CreateElement("faultcode"), prefix, f.code())
 		fault.CreateElement("faultstring").SetText(f.faultString())
 		if f.Actor != "" {
 			fault.CreateElement("faultactor").SetText(f.Actor)
@@ -163,6 +177,19 @@ func (f *Fault) Envelope(v Version) []byte {
 		panic(fmt.Sprintf("soap: rendering fault: %v", err))
 	}
 	return out
+}
+
+// setCode writes the fault code into el: a standard code with the envelope
+// prefix, any other in its own namespace, declared on el itself (as WCF
+// writes a:InternalServiceFault), so that a parsed fault renders back as it
+// came.
+func (f *Fault) setCode(el *etree.Element, envPrefix, standard string) {
+	if f.Standard() {
+		el.SetText(envPrefix + ":" + standard)
+		return
+	}
+	el.CreateAttr("xmlns:c", f.CodeNamespace)
+	el.SetText("c:" + f.Code)
 }
 
 func soap12Code(code string) string {
@@ -192,14 +219,21 @@ func WriteFault(w http.ResponseWriter, v Version, f *Fault) error {
 var ErrFaultSyntax = errors.New("soap: fault cannot be parsed")
 
 // ParseFault reads a fault envelope (SOAP 1.1 or 1.2): a Body whose first
-// child is a Fault in the envelope namespace. As the agent's parser does, it
-// requires the faultcode to be a QName whose prefix is bound to the envelope
-// namespace where the faultcode stands, with a local part that is a fault code
-// of that SOAP version (Client, Server, VersionMismatch, MustUnderstand; in
-// SOAP 1.2 Sender and Receiver, returned as Client and Server); anything else
-// is ErrFaultSyntax. Fault children are matched by local name. The envelope
-// is checked as ParseResponse checks it, so the other errors wrap
-// ErrEmptyBody, ErrMalformed or ErrVersionMismatch.
+// child is a Fault in the envelope namespace. The faultcode (SOAP 1.2: the
+// Code's Value) must be a qualified name (SOAP 1.1 section 4.4.1) whose
+// prefix, or the default namespace when it has none, is bound by a
+// declaration in scope where it stands: on the faultcode element itself, on
+// the Fault, Body or Envelope. A standard code of that SOAP version in the
+// envelope namespace (Client, Server, VersionMismatch, MustUnderstand; in
+// SOAP 1.2 Sender and Receiver, returned as Client and Server) gives a Fault
+// with Code set; any other namespace-qualified code (WCF's
+// a:InternalServiceFault, a dotted s:Client.Authentication) gives a Fault
+// with Code its local part and CodeNamespace its namespace: it is still a
+// fault, and it is the agent that decides what it makes of it. An
+// undeclared prefix, a code without a namespace or an empty local part is
+// ErrFaultSyntax. Fault children are matched by local name. The envelope is
+// checked as ParseResponse checks it, so the other errors wrap ErrEmptyBody,
+// ErrMalformed or ErrVersionMismatch.
 func ParseFault(data []byte) (*Fault, error) {
 	req, _, err := sniff(data)
 	if err != nil {
@@ -295,15 +329,25 @@ func (r *Request) parseFault() (*Fault, error) {
 	code = strings.TrimSpace(code)
 	prefix, local, ok := strings.Cut(code, ":")
 	if !ok {
-		return nil, fmt.Errorf("%w: fault code %q has no prefix", ErrFaultSyntax, code)
+		prefix, local = "", code
 	}
-	if ns, _ := lookupNamespace(codeScope, prefix); ns != r.Version.Namespace() {
-		return nil, fmt.Errorf("%w: fault code prefix %q is not bound to the envelope namespace", ErrFaultSyntax, prefix)
+	if local == "" || strings.ContainsAny(local, ": \t\r\n") || ok && prefix == "" {
+		return nil, fmt.Errorf("%w: fault code %q is not a qualified name", ErrFaultSyntax, code)
 	}
-	f.Code = faultCode(r.Version, local)
-	if f.Code == "" {
-		return nil, fmt.Errorf("%w: unknown %s fault code %q", ErrFaultSyntax, r.Version, code)
+	ns, bound := lookupNamespace(codeScope, prefix)
+	switch {
+	case !bound && prefix != "":
+		return nil, fmt.Errorf("%w: fault code prefix %q is not declared", ErrFaultSyntax, prefix)
+	case ns == "":
+		return nil, fmt.Errorf("%w: fault code %q has no namespace (SOAP wants a qualified name)", ErrFaultSyntax, code)
 	}
+	if ns == r.Version.Namespace() {
+		if std := faultCode(r.Version, local); std != "" {
+			f.Code = std
+			return f, nil
+		}
+	}
+	f.Code, f.CodeNamespace = local, ns
 	return f, nil
 }
 
@@ -437,10 +481,15 @@ func parseDetail(dec *xml.Decoder) (*FaultDetail, error) {
 }
 
 // lookupNamespace resolves prefix against scope, a list of namespace
-// declarations from outermost to innermost.
+// declarations from outermost to innermost; the empty prefix is the default
+// namespace (xmlns="...").
 func lookupNamespace(scope []xml.Attr, prefix string) (string, bool) {
 	for i := len(scope) - 1; i >= 0; i-- {
-		if a := scope[i]; a.Name.Space == "xmlns" && a.Name.Local == prefix {
+		a := scope[i]
+		if prefix == "" && a.Name.Space == "" && a.Name.Local == "xmlns" {
+			return a.Value, true
+		}
+		if prefix != "" && a.Name.Space == "xmlns" && a.Name.Local == prefix {
 			return a.Value, true
 		}
 	}

@@ -154,6 +154,7 @@ func TestParseFault(t *testing.T) {
 		data     string
 		wantErr  error
 		wantCode string
+		wantNS   string // CodeNamespace: "" for a standard code
 	}{
 		// oks
 		{name: "soap11 s prefix as WS2025 sends it", data: fault11("s:Client", ""), wantCode: soap.CodeClient},
@@ -164,19 +165,26 @@ func TestParseFault(t *testing.T) {
 		{name: "soap12 Receiver", data: fault12("env:Receiver", ""), wantCode: soap.CodeServer},
 		{name: "soap12 prefix declared on Value", data: strings.Replace(fault12("p:Receiver", ""), "<env:Value>", `<env:Value xmlns:p="`+ns12+`">`, 1), wantCode: soap.CodeServer},
 
+		// oks: namespace-qualified codes that are not the standard ones are
+		// faults too, with their namespace.
+		{name: "WCF InternalServiceFault, prefix declared on faultcode", data: strings.Replace(fault11("a:InternalServiceFault", ""), "<faultcode>", `<faultcode xmlns:a="`+nsWCFDispatcher+`">`, 1), wantCode: "InternalServiceFault", wantNS: nsWCFDispatcher},
+		{name: "soap11 prefix bound to another namespace", data: fault11("o:Client", ` xmlns:o="urn:other"`), wantCode: "Client", wantNS: "urn:other"},
+		{name: "soap11 prefix bound to the SOAP 1.2 namespace", data: fault11("o:Client", ` xmlns:o="`+ns12+`"`), wantCode: "Client", wantNS: ns12},
+		{name: "soap11 prefix rebound on faultcode", data: strings.Replace(fault11("s:Client", ""), "<faultcode>", `<faultcode xmlns:s="urn:other">`, 1), wantCode: "Client", wantNS: "urn:other"},
+		{name: "soap11 unprefixed faultcode in a default namespace", data: strings.Replace(fault11("Server", ""), "<faultcode>", `<faultcode xmlns="`+ns11+`">`, 1), wantCode: soap.CodeServer},
+		{name: "soap11 unknown local code", data: fault11("s:Boom", ""), wantCode: "Boom", wantNS: ns11},
+		{name: "soap11 dotted code", data: fault11("s:Client.Authentication", ""), wantCode: "Client.Authentication", wantNS: ns11},
+		{name: "soap11 SOAP 1.2 code name", data: fault11("s:Sender", ""), wantCode: "Sender", wantNS: ns11},
+
 		// fails
 		{name: "soap11 unprefixed faultcode", data: fault11("Client", ""), wantErr: soap.ErrFaultSyntax},
-		{name: "soap11 prefix bound to another namespace", data: fault11("o:Client", ` xmlns:o="urn:other"`), wantErr: soap.ErrFaultSyntax},
-		{name: "soap11 prefix bound to the SOAP 1.2 namespace", data: fault11("o:Client", ` xmlns:o="`+ns12+`"`), wantErr: soap.ErrFaultSyntax},
-		{name: "soap11 prefix rebound on faultcode", data: strings.Replace(fault11("s:Client", ""), "<faultcode>", `<faultcode xmlns:s="urn:other">`, 1), wantErr: soap.ErrFaultSyntax},
 		{name: "soap11 undeclared prefix", data: fault11("soap:Client", ""), wantErr: soap.ErrFaultSyntax},
-		{name: "soap11 unknown local code", data: fault11("s:Boom", ""), wantErr: soap.ErrFaultSyntax},
-		{name: "soap11 dotted code", data: fault11("s:Client.Authentication", ""), wantErr: soap.ErrFaultSyntax},
-		{name: "soap11 SOAP 1.2 code name", data: fault11("s:Sender", ""), wantErr: soap.ErrFaultSyntax},
 		{name: "soap11 empty local code", data: fault11("s:", ""), wantErr: soap.ErrFaultSyntax},
+		{name: "soap11 empty prefix", data: fault11(":Client", ""), wantErr: soap.ErrFaultSyntax},
+		{name: "soap11 two colons", data: fault11("s:a:b", ""), wantErr: soap.ErrFaultSyntax},
 		{name: "soap11 no faultcode", data: `<s:Envelope xmlns:s="` + ns11 + `"><s:Body><s:Fault><faultstring>x</faultstring></s:Fault></s:Body></s:Envelope>`, wantErr: soap.ErrFaultSyntax},
 		{name: "soap11 SOAP 1.2 fault shape", data: strings.ReplaceAll(fault12("env:Sender", ""), ns12, ns11), wantErr: soap.ErrFaultSyntax},
-		{name: "soap12 SOAP 1.1 code name", data: fault12("env:Client", ""), wantErr: soap.ErrFaultSyntax},
+		{name: "soap12 SOAP 1.1 code name", data: fault12("env:Client", ""), wantCode: "Client", wantNS: ns12},
 		{name: "soap12 unprefixed Value", data: fault12("Sender", ""), wantErr: soap.ErrFaultSyntax},
 		{name: "no Fault: a normal response", data: env11(getConfig), wantErr: soap.ErrFaultSyntax},
 		{name: "no Fault: Fault not first in Body", data: env11(getConfig + `<s:Fault><faultcode>s:Client</faultcode></s:Fault>`), wantErr: soap.ErrFaultSyntax},
@@ -204,8 +212,11 @@ func TestParseFault(t *testing.T) {
 			if err != nil {
 				t.Fatalf("ParseFault: %v", err)
 			}
-			if f.Code != tt.wantCode {
-				t.Errorf("Code = %q, want %q", f.Code, tt.wantCode)
+			if f.Code != tt.wantCode || f.CodeNamespace != tt.wantNS {
+				t.Errorf("Code = %q in %q, want %q in %q", f.Code, f.CodeNamespace, tt.wantCode, tt.wantNS)
+			}
+			if f.Standard() != (tt.wantNS == "") {
+				t.Errorf("Standard() = %v", f.Standard())
 			}
 		})
 	}

@@ -16,6 +16,9 @@ const (
 	actionConfig = nsClient + "/GetConfig"
 	ns11         = "http://schemas.xmlsoap.org/soap/envelope/"
 	ns12         = "http://www.w3.org/2003/05/soap-envelope"
+	// nsWCFDispatcher is the namespace of WCF's own fault codes
+	// (a:InternalServiceFault, a:ActionNotSupported).
+	nsWCFDispatcher = "http://schemas.microsoft.com/net/2005/12/windowscommunicationfoundation/dispatcher"
 )
 
 // env11 and env12 wrap body (the Body's content) the way the Windows Update

@@ -3,6 +3,7 @@ package profile
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -168,6 +169,8 @@ var builtins = map[string]func() *Profile{
 	"server2003-sp2":    server2003SP2,
 	"vista-sp1":         vistaSP1,
 	"server2008":        server2008,
+	"win10":             win10,
+	"win11":             win11,
 }
 
 // Names returns the built-in profile names, sorted.
@@ -188,4 +191,122 @@ func Builtin(name string) (*Profile, error) {
 		return nil, fmt.Errorf("profile: unknown built-in profile %q (known: %s)", name, strings.Join(Names(), ", "))
 	}
 	return mk(), nil
+}
+
+// Windows Update Agent facts of the WUA 10 built-ins.
+const (
+	// UserAgentWin11 and ClientProtocolWin11 are what the native Windows 11
+	// agent of the captures sends (../shared/captures/wsus2025-native/flow,
+	// every request.headers: "Windows-Update-Agent/1507.2601.30012.0
+	// Client-Protocol/2.90"). The capture's machine is 25H2, which is 24H2
+	// (build 26100) plus an enablement package: one servicing branch, one
+	// Windows Update client (the captured DeviceAttributes say
+	// LCUVer=10.0.26100.x), so 24H2 sends the same.
+	UserAgentWin11      = "1507.2601.30012.0"
+	ClientProtocolWin11 = "2.90"
+	// UserAgentWin10 and ClientProtocolWin10 are those of a real Windows 10
+	// agent's SyncUpdates request (GoSecure/pywsus issue #10, 2021; protocol
+	// notes S16): "Windows-Update-Agent/10.0.10011.16384 Client-Protocol/2.32".
+	UserAgentWin10      = "10.0.10011.16384"
+	ClientProtocolWin10 = "2.32"
+)
+
+// wua10Devices are the devices a simulated Windows 10/11 PC reports in the
+// driver pass: in-box devices of any Windows PC with Microsoft's class
+// drivers, in the shape of the captured driver pass (HardwareIDs,
+// CompatibleIDs, the installed driver, DeviceFlags for printers).
+func wua10Devices() []Device {
+	inbox := date(2006, time.June, 21)
+	return []Device{
+		{HardwareIDs: []string{"{084f01fa-e634-4d77-83ee-074817c03581}"},
+			Driver: &Driver{MatchingID: "{084f01fa-e634-4d77-83ee-074817c03581}", Date: inbox, Version: 0x000a000065f40001,
+				Class: "Printer", Manufacturer: "Microsoft", Provider: "Microsoft", Model: "Microsoft Print To PDF", Rank: -1},
+			Flags: 1},
+		{HardwareIDs: []string{`STORAGE\Volume`},
+			Driver: &Driver{MatchingID: `STORAGE\Volume`, Date: inbox, Version: 0x000a000065f40001,
+				Class: "{71A27CDD-812A-11D0-BEC7-08002BE2092F}", Rank: 0xff0000}},
+		{HardwareIDs: []string{`ACPI\VEN_PNP&DEV_0303`, `ACPI\PNP0303`, `*PNP0303`},
+			Driver: &Driver{MatchingID: `*PNP0303`, Date: inbox, Version: 0x000a000065f40001,
+				Class: "{4D36E96B-E325-11CE-BFC1-08002BE10318}", Rank: 0xff0002}},
+		{HardwareIDs: []string{`HDAUDIO\FUNC_01&VEN_10EC&DEV_0269&SUBSYS_10280577`, `HDAUDIO\FUNC_01&VEN_10EC&DEV_0269`},
+			Driver: &Driver{MatchingID: `HDAUDIO\FUNC_01&VEN_10EC&DEV_0269`, Date: inbox, Version: 0x000a000065f40001,
+				Class: "{4D36E96C-E325-11CE-BFC1-08002BE10318}", Rank: 0x2000},
+			Extensions: []Extension{{ID: "{96BEDF2C-18CB-4A15-B821-5E95ED0FEA61}", Date: inbox, Version: 0x000a000065f40001,
+				Class: "{E2F84CE7-8EFA-411C-AA69-97454CA4CB57}", Rank: 0xff2000}}},
+		{HardwareIDs: []string{`USB\VID_413C&PID_2113&REV_0108`, `USB\VID_413C&PID_2113`},
+			CompatibleIDs: []string{`USB\Class_03&SubClass_01&Prot_01`, `USB\Class_03&SubClass_01`, `USB\Class_03`},
+			Driver: &Driver{MatchingID: `USB\Class_03`, Date: inbox, Version: 0x000a000065f40001,
+				Class: "{745A17A0-74D3-11D0-B6FE-00A0C90F57DA}", Rank: 0xff3005, Generic: true}},
+		{HardwareIDs: []string{`PRINTENUM\LocalPrintQueue`}, CompatibleIDs: []string{`SWD\GenericRaw`, `SWD\Generic`},
+			Driver: &Driver{MatchingID: `PRINTENUM\LocalPrintQueue`, Date: inbox, Version: 0x000a000065f40001,
+				Class: "{1ED2BBF9-11F0-4084-B21F-AD83A8E6DCDC}", Rank: 0}},
+	}
+}
+
+// wua10Agent is the agent part of a Windows 10/11 profile. The attribute
+// strings follow the form of the captured ones (key=value;...) with this
+// machine's values.
+func wua10Agent(uaVersion, protocol, osVersion, product string) Agent {
+	return Agent{
+		Generation:       WUA10,
+		ClientProtocol:   protocol,
+		UserAgentVersion: uaVersion,
+		DeviceAttributes: "App=WU_OS;AppVer=" + uaVersion + ";DeviceFamily=Windows.Desktop;InstallLanguage=en-US;" +
+			"IsVirtualDevice=0;OEMModel=OptiPlex 7010;OEMName_Uncleaned=Dell Inc.;OSArchitecture=AMD64;" +
+			"OSSkuId=48;OSUILocale=en-US;OSVersion=" + osVersion + ";ProductType=WinNT;TelemetryLevel=1;",
+		CallerAttributes:        "Interactive=0;SheddingAware=1;Id=UpdateOrchestrator;",
+		Products:                "PN=" + product + "&V=" + osVersion + "&PrimaryOSProduct=1;",
+		GeoID:                   "USA",
+		HardwareIDs:             []string{"6a3c9e20-5b1f-5a4e-9a0e-2f0f8a6d3b11", "8e1d2c44-7a90-5c3b-b1f2-5d6e7f809a12"},
+		FeatureScoreMatchingKey: "AMD64.10.0",
+		Devices:                 wua10Devices(),
+	}
+}
+
+// wua10Machine is a 64-bit Dell desktop running Windows 10 or 11.
+func wua10Machine(name, build, revision, description, product string) *Profile {
+	b, _ := strconv.Atoi(build)
+	kernel := "10.0." + build + "." + revision
+	return &Profile{
+		Name: name,
+		OS: OS{Major: 10, Minor: 0, Build: b, ProductType: 1, SuiteMask: suiteSingleTS,
+			Description: description},
+		ProcessorArchitecture: updatexml.ArchAMD64,
+		Locale:                "en-US",
+		OSLocale:              1033,
+		Manufacturer:          "Dell Inc.",
+		Model:                 "OptiPlex 7010",
+		BIOSVersion:           "DELL   - 1072009",
+		BIOSName:              "1.23.0",
+		BIOSReleaseDate:       date(2024, time.March, 12),
+		Registry:              windowsKeys("6.3", build, "", product),
+		Files: map[string]string{
+			`C:\Windows\System32\ntoskrnl.exe`: kernel,
+			`C:\Windows\System32\kernel32.dll`: kernel,
+			`C:\Windows\System32\wuaueng.dll`:  kernel,
+			`C:\Windows\System32\wuapi.dll`:    kernel,
+		},
+	}
+}
+
+// win10 is Windows 10 22H2 (build 19045) with its Windows Update Agent.
+func win10() *Profile {
+	p := wua10Machine("win10", "19045", "5737", "Windows 10 Pro 22H2", "Windows 10 Pro")
+	p.AgentVersion = "10.0.19041.5737"
+	p.Agent = wua10Agent(UserAgentWin10, ClientProtocolWin10, "10.0.19045.5737", "Client.OS.rs2.amd64")
+	// The Windows 10 request of the protocol notes (S16) says
+	// Accept-Encoding: xpress.
+	p.AcceptXpress = true
+	return p
+}
+
+// win11 is Windows 11 24H2 (build 26100) with the Windows Update Agent of
+// the captures.
+func win11() *Profile {
+	p := wua10Machine("win11", "26100", "8037", "Windows 11 Pro 24H2", "Windows 11 Pro")
+	p.AgentVersion = "10.0.26100.8037"
+	p.Agent = wua10Agent(UserAgentWin11, ClientProtocolWin11, "10.0.26100.8037", "Client.OS.rs2.amd64")
+	// Every captured request says Accept-Encoding: xpress.
+	p.AcceptXpress = true
+	return p
 }

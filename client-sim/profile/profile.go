@@ -67,11 +67,94 @@ type Profile struct {
 	// InstalledUpdates are update GUIDs the simulator reports as installed
 	// (besides what the rules detect).
 	InstalledUpdates []string
+
 	// AcceptXpress makes the agent ask for Xpress-compressed answers
 	// (Accept-Encoding: xpress on its SOAP requests), as the Windows 10/11
 	// agent of the captures does. The WUA 7 built-ins leave it false, so
 	// their requests stay as they were.
 	AcceptXpress bool
+
+	// Agent is how the machine's Windows Update Agent talks: WUA 7 (the
+	// zero value) or WUA 10, with what the captured WUA 10 requests carry.
+	Agent Agent
+}
+
+// Generation is a Windows Update Agent generation whose wire and log
+// behaviour the simulator reproduces.
+type Generation int
+
+const (
+	// WUA7 is the agent of Windows XP to Windows 7 and Server 2008 R2:
+	// ATL-based SOAP client, classic WindowsUpdate.log, self-update check.
+	WUA7 Generation = iota
+	// WUA10 is the agent of Windows 10 and 11: NWS-based SOAP client (every
+	// SOAP fault is 0x80244007), the decoded (Get-WindowsUpdateLog) log, no
+	// self-update check, and the request fields of the captured native
+	// Windows 11 requests.
+	WUA10
+)
+
+// Agent describes a profile's Windows Update Agent beyond its version.
+type Agent struct {
+	Generation Generation
+	// ClientProtocol is the Client-Protocol of the User-Agent header and the
+	// protocolVersion of GetConfig and GetCookie; "" means the simulator's
+	// default for WUA 7 ("1.0").
+	ClientProtocol string
+	// UserAgentVersion is the version in "Windows-Update-Agent/V"; "" means
+	// AgentVersion. WUA 10 sends a version of its own there.
+	UserAgentVersion string
+	// DeviceAttributes, CallerAttributes and Products are the
+	// semicolon-separated strings WUA 10 sends in SyncUpdates'
+	// ProductsParameters and GetExtendedUpdateInfo (deviceAttributes,
+	// callerAttributes); GeoID is GetExtendedUpdateInfo's GeoId.
+	DeviceAttributes string
+	CallerAttributes string
+	Products         string
+	GeoID            string
+	// HardwareIDs are the computer hardware IDs (GUIDs) of the driver pass's
+	// ComputerSpec; FeatureScoreMatchingKey is sent with them.
+	HardwareIDs             []string
+	FeatureScoreMatchingKey string
+	// Devices are the machine's devices and their installed drivers, sent
+	// as SystemSpec in the driver pass.
+	Devices []Device
+}
+
+// Device is one device of the machine as the driver pass reports it.
+type Device struct {
+	HardwareIDs   []string
+	CompatibleIDs []string
+	// Driver is the installed driver; nil for a device without one.
+	Driver *Driver
+	// Extensions are the device's extension drivers (extension INFs).
+	Extensions []Extension
+	// Flags is the DeviceFlags value; 0 is not sent.
+	Flags int32
+}
+
+// Extension is an extension driver of a device.
+type Extension struct {
+	ID      string // the extension ID GUID, with braces
+	Date    time.Time
+	Version int64
+	Class   string
+	Rank    int32
+}
+
+// Driver is a device's installed driver.
+type Driver struct {
+	MatchingID   string
+	Date         time.Time
+	Version      int64 // DriverVerVersion: the four 16-bit parts of the driver version
+	Class        string
+	Manufacturer string
+	Provider     string
+	Model        string
+	Rank         int32
+	// Generic marks a driver matched on a compatible ID of a class (USB
+	// input devices): sent as SkipProviderFiltering and IsGeneric.
+	Generic bool
 }
 
 var _ updatexml.Machine = (*Profile)(nil)
@@ -91,6 +174,20 @@ func (p *Profile) Clone() *Profile {
 	c.MSIProducts = slices.Clone(p.MSIProducts)
 	c.MSIPatches = slices.Clone(p.MSIPatches)
 	c.InstalledUpdates = slices.Clone(p.InstalledUpdates)
+	c.Agent.HardwareIDs = slices.Clone(p.Agent.HardwareIDs)
+	c.Agent.Devices = make([]Device, len(p.Agent.Devices))
+	for i, d := range p.Agent.Devices {
+		d.HardwareIDs, d.CompatibleIDs = slices.Clone(d.HardwareIDs), slices.Clone(d.CompatibleIDs)
+		d.Extensions = slices.Clone(d.Extensions)
+		if d.Driver != nil {
+			drv := *d.Driver
+			d.Driver = &drv
+		}
+		c.Agent.Devices[i] = d
+	}
+	if p.Agent.Devices == nil {
+		c.Agent.Devices = nil
+	}
 	return &c
 }
 

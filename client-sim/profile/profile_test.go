@@ -122,7 +122,7 @@ func TestMachineLookups(t *testing.T) {
 }
 
 func TestBuiltins(t *testing.T) {
-	want := []string{"server2003-sp2", "server2008", "vista-sp1", "xp-sp3", "xp-sp3-office2003"}
+	want := []string{"server2003-sp2", "server2008", "vista-sp1", "win10", "win11", "xp-sp3", "xp-sp3-office2003"}
 	if got := Names(); !slices.Equal(got, want) {
 		t.Fatalf("Names() = %v, want %v", got, want)
 	}
@@ -132,6 +132,8 @@ func TestBuiltins(t *testing.T) {
 		"server2003-sp2":    {Major: 5, Minor: 2, Build: 3790, SPMajor: 2, ProductType: 3},
 		"vista-sp1":         {Major: 6, Minor: 0, Build: 6001, SPMajor: 1, ProductType: 1},
 		"server2008":        {Major: 6, Minor: 0, Build: 6001, SPMajor: 1, ProductType: 3},
+		"win10":             {Major: 10, Minor: 0, Build: 19045, ProductType: 1},
+		"win11":             {Major: 10, Minor: 0, Build: 26100, ProductType: 1},
 	}
 	for _, name := range Names() {
 		p := mustBuiltin(t, name)
@@ -205,5 +207,30 @@ func TestResolve(t *testing.T) {
 	_, err = Resolve("no-such-profile")
 	if err == nil || !strings.Contains(err.Error(), "xp-sp3") || !strings.HasPrefix(err.Error(), "profile: ") {
 		t.Fatalf("Resolve(unknown) error = %v, want the list of built-ins", err)
+	}
+}
+
+// TestWUA10BuiltinsAndBase: win10 and win11 are WUA 10 machines with the
+// captured agent's Client-Protocol; a file based on one keeps its agent,
+// and Clone copies the devices deeply.
+func TestWUA10BuiltinsAndBase(t *testing.T) {
+	for name, proto := range map[string]string{"win10": ClientProtocolWin10, "win11": ClientProtocolWin11} {
+		p := mustBuiltin(t, name)
+		if p.Agent.Generation != WUA10 || p.Agent.ClientProtocol != proto || len(p.Agent.Devices) == 0 {
+			t.Errorf("%s: agent %+v", name, p.Agent)
+		}
+		c := p.Clone()
+		c.Agent.Devices[0].HardwareIDs[0] = "changed"
+		c.Agent.Devices[0].Driver.Model = "changed"
+		if p.Agent.Devices[0].HardwareIDs[0] == "changed" || p.Agent.Devices[0].Driver.Model == "changed" {
+			t.Errorf("%s: Clone shares the devices", name)
+		}
+	}
+	p, err := Parse([]byte("base: win11\nname: lab-pc\nmsiProducts: ['{90110409-6000-11D3-8CFE-0150048383C9}']\n"), "lab.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Agent.Generation != WUA10 || p.Agent.UserAgentVersion != UserAgentWin11 || p.Name != "lab-pc" {
+		t.Errorf("base: win11 gave agent %+v, name %s", p.Agent, p.Name)
 	}
 }

@@ -50,6 +50,9 @@ type FaultInfo struct {
 	Method          string // detail/Method, the SOAPAction with its double quotes
 	ID              string // detail/ID, the fault's GUID
 	FaultCode       string // faultcode local name ("Server"); empty means derive from SoapErrorCode
+	// NoDetail marks a fault without a detail element (WCF's and ASP.NET's
+	// own faults): WUA 10 then logs no detail lines.
+	NoDetail bool
 }
 
 // errorCodes is the WSUS ErrorCode enumeration in declaration order. WUA 7

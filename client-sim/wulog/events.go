@@ -173,7 +173,9 @@ func (w *Writer) SimpleTargetingCookie(clientID, targetGroup, dnsName, authURL s
 // article "Troubleshoot Windows Update error 0x80244007", symptoms 2 and 3,
 // a Windows 8.1 text log whose "WS" component is "WebServices" once decoded],
 // with "WS error: <detail>...</detail>" before the FATAL line [P KB4096317,
-// Windows 10]. method and httpStatus are not printed by WUA 10.
+// Windows 10]. method and httpStatus are not printed by WUA 10, nor the
+// detail lines for a fault without a detail (FaultInfo.NoDetail: WCF's and
+// ASP.NET's own faults) [I].
 func (w *Writer) SOAPFault(method string, f FaultInfo, httpStatus int) {
 	n := f.ErrorCodeNumber
 	if n == 0 {
@@ -193,10 +195,12 @@ func (w *Writer) SOAPFault(method string, f FaultInfo, httpStatus int) {
 			b.line(c, "WARNING: Soap fault info:")
 			b.linef(c, "WARNING: reason: %s", f.FaultString)
 			b.linef(c, "WARNING: code: %s", code)
-			b.linef(c, "WARNING: detail: %s", detail)
-			b.linef(c, "WARNING: Soap fault detail: errorCode='%s', message='%s', id='%s', method='%s'",
-				f.ErrorCode, f.Message, f.ID, f.Method)
-			b.linef(c, "WS error: %s", detail)
+			if !f.NoDetail {
+				b.linef(c, "WARNING: detail: %s", detail)
+				b.linef(c, "WARNING: Soap fault detail: errorCode='%s', message='%s', id='%s', method='%s'",
+					f.ErrorCode, f.Message, f.ID, f.Method)
+				b.linef(c, "WS error: %s", detail)
+			}
 			b.linef(c, "FATAL: OnCallFailure failed with hr=0X%08X", f.HResult)
 			return
 		}

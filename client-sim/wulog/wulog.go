@@ -15,8 +15,12 @@ import (
 type Flavour int
 
 const (
+	// Default is the zero Flavour: the simulated agent writes the log of its
+	// profile's agent generation (WUA10 for win10 and win11, Classic for the
+	// others). A Writer given Default writes Classic.
+	Default Flavour = iota
 	// Classic is the WUA 5-7 text log (XP, 2003, Vista, 2008, Windows 7).
-	Classic Flavour = iota
+	Classic
 	// WUA10 is the Windows 10+ log as decoded by Get-WindowsUpdateLog.
 	WUA10
 )
@@ -24,6 +28,8 @@ const (
 // String returns the name ParseFlavour accepts.
 func (f Flavour) String() string {
 	switch f {
+	case Default:
+		return "default"
 	case Classic:
 		return "classic"
 	case WUA10:

@@ -1,7 +1,7 @@
 // Command client-sim simulates Windows Update Agent 7.x clients against a
 // WSUS server (the mock of this repository or a real one):
 //
-//	client-sim sync --server URL --profile NAME|FILE [--log FILE] [--log-format classic|wua10] [--json] [--seed N]
+//	client-sim sync --server URL --profile NAME|FILE [--log FILE] [--log-format classic|wua10 (default: the profile's)] [--json] [--seed N]
 //	client-sim fleet --server URL --clients N --concurrency C --mix xp-sp3-office2003=30,xp-sp3=70 [--log-dir DIR] [--json] [--seed N]
 //	client-sim profiles [--json]
 //

@@ -57,6 +57,12 @@ func TestSync(t *testing.T) {
 		{"xp/buggy", mockwsus.VersionWSUS30SP1, "xp-sp3", 0, "0x00000000", "Reporter successfully uploaded 1 events."},
 		{"office/buggy", mockwsus.VersionWSUS30SP1, "xp-sp3-office2003", 1, "0x8024400E", "WARNING: ErrorCode:InternalServerError(5)"},
 		{"office/fixed", mockwsus.VersionFixed, "xp-sp3-office2003", 0, "0x00000000", "Found 8 updates"},
+		// The WUA 10 profiles complete against the WSUS 3.x personality and
+		// write the wua10 log by default.
+		{"win11/buggy", mockwsus.VersionWSUS30SP1, "win11", 0, "0x00000000", "* END * Finding updates CallerId = UpdateOrchestrator"},
+		{"win10/fixed", mockwsus.VersionFixed, "win10", 0, "0x00000000", "* END * Finding updates CallerId = UpdateOrchestrator"},
+		{"win11/modern", mockwsus.VersionWSUS2025, "win11", 0, "0x00000000", "* END * Finding updates CallerId = UpdateOrchestrator"},
+		{"win10/modern", mockwsus.VersionWSUS2025, "win10", 0, "0x00000000", "* END * Finding updates CallerId = UpdateOrchestrator"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -80,7 +86,11 @@ func TestSync(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !strings.Contains(string(log), tt.wantLog) || !strings.HasPrefix(string(log), "2008-06-13\t19:59:53:383\t") {
+			start := "2008-06-13\t19:59:53:383\t"
+			if strings.HasPrefix(tt.profile, "win") {
+				start = "2008/06/13 19:59:53.3830000 "
+			}
+			if !strings.Contains(string(log), tt.wantLog) || !strings.HasPrefix(string(log), start) {
 				t.Errorf("log (virtual clock from the advisory's day) lacks %q:\n%s", tt.wantLog, log)
 			}
 		})

@@ -118,7 +118,7 @@ type common struct {
 
 func (c *common) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.server, "server", "", "WSUS server URL, the WUServer policy value (e.g. http://wsus01:8530); required")
-	fs.StringVar(&c.logFormat, "log-format", "classic", "WindowsUpdate.log flavour: classic (WUA 7) or wua10 (Get-WindowsUpdateLog; also reports every SOAP fault as 0x80244007, as WUA 10 does)")
+	fs.StringVar(&c.logFormat, "log-format", "", "WindowsUpdate.log flavour: classic (WUA 7) or wua10 (Get-WindowsUpdateLog; also reports every SOAP fault as 0x80244007, as WUA 10 does); default: the profile's agent (wua10 for win10 and win11, classic for the others)")
 	fs.BoolVar(&c.json, "json", false, "print the result as JSON")
 	fs.Uint64Var(&c.seed, "seed", 1, "seed of the computers' identities; giving it also selects the virtual clock")
 	fs.StringVar(&c.clockMode, "clock", "auto", "auto (virtual with --seed, else real), virtual or real")
@@ -140,7 +140,10 @@ func (c *common) check(cmd *cli.Command) error {
 	if c.server == "" {
 		return cmd.Usagef("--server is required (the WSUS URL, e.g. http://wsus01:8530)")
 	}
-	fl, err := wulog.ParseFlavour(c.logFormat)
+	fl, err := wulog.Default, error(nil)
+	if c.logFormat != "" {
+		fl, err = wulog.ParseFlavour(c.logFormat)
+	}
 	if err != nil {
 		return cmd.Usagef("--log-format: %v", err)
 	}
@@ -200,6 +203,7 @@ func runSync(ctx context.Context, args []string, e env) error {
 	computer := fs.String("computer", "", "DNS name of the computer (default derived, e.g. XPSP3-0001.lab.local)")
 	clientID := fs.String("client-id", "", "SusClientId GUID (default derived from --seed and --index)")
 	group := fs.String("target-group", "", "client-side targeting group")
+	categories := fs.String("categories", "", "limit the search to these update categories (GUIDs, comma-separated; win10/win11): StartCategoryScan on servers of protocol 3.2 and later")
 	maxTrips := fs.Int("max-round-trips", clientsim.DefaultMaxRoundTrips, "round trips one search may make")
 	if err := parseFlags(cmd, args, e); err != nil {
 		return err
@@ -219,6 +223,11 @@ func runSync(ctx context.Context, args []string, e env) error {
 		ComputerName: *computer, ClientID: *clientID, TargetGroup: *group,
 		Clock: c.newClock(), LogFormat: c.flavour, CallTimeout: c.timeout, MaxRoundTrips: *maxTrips, HTTPClient: c.httpClient,
 		SkipSelfUpdate: c.noSelfUpd, SkipReporting: c.noReport,
+	}
+	for _, id := range strings.Split(*categories, ",") {
+		if id = strings.TrimSpace(id); id != "" {
+			cfg.Categories = append(cfg.Categories, id)
+		}
 	}
 	var logFile *os.File
 	switch *logPath {

@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"encoding/xml"
 	"io"
+	"slices"
 
 	"errors"
 	"github.com/wsusmock/wsusmock/internal/shared"
@@ -145,33 +146,45 @@ func SameText(a, b string) bool {
 }
 
 // SameTree reports the first difference between want (a capture) and got (our output):
-// element names with namespaces, child order and count, leaf values. Elements the
-// capture marks xsi:nil are not expected back (encoding/xml cannot write xsi:nil).
+// element names with namespaces, child order and count, leaf values. An element the
+// capture marks xsi:nil may come back as the same xsi:nil element (types that write it,
+// such as clientws.InstalledDriver) or not at all (types that cannot).
 func SameTree(path string, want, got *Tree) (string, bool) {
 	path += "/" + want.Name.Local
 	if want.Name != got.Name {
 		return path + ": element " + got.Name.Space + " " + got.Name.Local + ", want " + want.Name.Space + " " + want.Name.Local, false
 	}
-	var kids []*Tree
+	var kids, gotKids []*Tree
 	for _, k := range want.Kids {
 		if !k.IsNil() {
 			kids = append(kids, k)
+			continue
+		}
+		// The nil element written back in its place is matched and dropped.
+		if j := len(kids) + len(gotKids); j < len(got.Kids) && got.Kids[j].Name == k.Name && got.Kids[j].IsNil() {
+			gotKids = append(gotKids, got.Kids[j])
 		}
 	}
-	if len(kids) == 0 && len(got.Kids) == 0 {
+	var rest []*Tree
+	for _, k := range got.Kids {
+		if !slices.Contains(gotKids, k) {
+			rest = append(rest, k)
+		}
+	}
+	if len(kids) == 0 && len(rest) == 0 {
 		if !SameText(want.Text, got.Text) {
 			return path + ": text " + strings.TrimSpace(got.Text) + ", want " + strings.TrimSpace(want.Text), false
 		}
 		return "", true
 	}
-	for i := range max(len(kids), len(got.Kids)) {
-		if i >= len(got.Kids) {
+	for i := range max(len(kids), len(rest)) {
+		if i >= len(rest) {
 			return path + ": missing child " + kids[i].Name.Local + " (not in the types, or out of order)", false
 		}
 		if i >= len(kids) {
-			return path + ": extra child " + got.Kids[i].Name.Local, false
+			return path + ": extra child " + rest[i].Name.Local, false
 		}
-		if msg, ok := SameTree(path, kids[i], got.Kids[i]); !ok {
+		if msg, ok := SameTree(path, kids[i], rest[i]); !ok {
 			return msg, false
 		}
 	}

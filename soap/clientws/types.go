@@ -2,6 +2,7 @@ package clientws
 
 import (
 	"encoding/base64"
+	"encoding/xml"
 	"fmt"
 	"strings"
 	"time"
@@ -112,4 +113,70 @@ func ParseDateTime(s string) (time.Time, error) {
 		}
 	}
 	return time.Time{}, fmt.Errorf("clientws: invalid xs:dateTime %q", s)
+}
+
+// NamespaceXSI is the XML Schema instance namespace of xsi:nil.
+const NamespaceXSI = "http://www.w3.org/2001/XMLSchema-instance"
+
+// MarshalXML writes an installed driver as the Windows Update Agent does:
+// a MatchingComputerHWID the driver does not have is sent as an element with
+// xsi:nil="true" (the captured native driver pass writes
+// <MatchingComputerHWID a:nil="true" xmlns:a="...XMLSchema-instance"/> for
+// every device), where the generated type, which ignores the WSDL's
+// nillable, would leave it out.
+func (d InstalledDriver) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	type plain InstalledDriver
+	if d.MatchingComputerHWID != "" {
+		return e.EncodeElement(plain(d), start)
+	}
+	// The fields in WSDL order, with the nil element in its place.
+	aux := struct {
+		MatchingID            string   `xml:"MatchingID,omitempty"`
+		DriverVerDate         DateTime `xml:"DriverVerDate"`
+		DriverVerVersion      int64    `xml:"DriverVerVersion"`
+		Class                 string   `xml:"Class,omitempty"`
+		Manufacturer          string   `xml:"Manufacturer,omitempty"`
+		Provider              string   `xml:"Provider,omitempty"`
+		Model                 string   `xml:"Model,omitempty"`
+		MatchingComputerHWID  nilGuid  `xml:"MatchingComputerHWID"`
+		DriverRank            int32    `xml:"DriverRank"`
+		SkipProviderFiltering bool     `xml:"SkipProviderFiltering,omitempty"`
+		IsGeneric             bool     `xml:"IsGeneric,omitempty"`
+	}{d.MatchingID, d.DriverVerDate, d.DriverVerVersion, d.Class, d.Manufacturer, d.Provider, d.Model,
+		nilGuid{}, d.DriverRank, d.SkipProviderFiltering, d.IsGeneric}
+	return e.EncodeElement(aux, start)
+}
+
+// nilGuid is an absent GUID written as xsi:nil, with the prefix the agent
+// uses ("a") declared on the element itself.
+type nilGuid struct{}
+
+// MarshalXML writes <name a:nil="true" xmlns:a="...XMLSchema-instance"/>.
+func (nilGuid) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	start.Attr = append(start.Attr,
+		xml.Attr{Name: xml.Name{Local: "a:nil"}, Value: "true"},
+		xml.Attr{Name: xml.Name{Local: "xmlns:a"}, Value: NamespaceXSI})
+	if err := e.EncodeToken(start); err != nil {
+		return err
+	}
+	return e.EncodeToken(start.End())
+}
+
+// MarshalXML writes an extension driver as the agent does: an absent
+// MatchingComputerHWID as xsi:nil (captured driver pass), in its WSDL place
+// (the last field).
+func (d ExtensionDriver) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	type plain ExtensionDriver
+	if d.MatchingComputerHWID != "" {
+		return e.EncodeElement(plain(d), start)
+	}
+	aux := struct {
+		ExtensionId          string   `xml:"ExtensionId,omitempty"`
+		DriverVerDate        DateTime `xml:"DriverVerDate"`
+		DriverVerVersion     int64    `xml:"DriverVerVersion"`
+		Class                string   `xml:"Class,omitempty"`
+		DriverRank           int32    `xml:"DriverRank"`
+		MatchingComputerHWID nilGuid  `xml:"MatchingComputerHWID"`
+	}{d.ExtensionId, d.DriverVerDate, d.DriverVerVersion, d.Class, d.DriverRank, nilGuid{}}
+	return e.EncodeElement(aux, start)
 }
