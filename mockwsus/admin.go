@@ -39,6 +39,7 @@ type AdminOptions struct {
 //	GET  /journal                      exchanges as JSON lines
 //	GET  /events                       acknowledged reporting events (JSON)
 //	POST /reset                        back to the starting state
+//	GET  /metrics                      Prometheus metrics (metrics.go)
 //	GET  /debug/vars                   expvar (memstats, cmdline)
 //	GET  /debug/memory                 heap after a GC, computers, journal size
 //	GET  /debug/pprof/...              Go profiles of the server
@@ -180,6 +181,7 @@ func (s *Server) AdminHandler(opts AdminOptions) http.Handler {
 		}
 		writeJSON(w, http.StatusOK, map[string]string{"status": "reset"})
 	}))
+	mux.Handle("GET /metrics", s.MetricsHandler())
 	mux.Handle("GET /debug/vars", expvar.Handler())
 	// pprof, so a load run can profile the server alone (the admin listener
 	// is loopback-only unless a token is set).

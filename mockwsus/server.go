@@ -177,6 +177,8 @@ type Server struct {
 	// fragments caches the catalog's update fragments escaped for the
 	// wire; replaced with the catalog by Reset (guarded by mu).
 	fragments *fragmentCache
+	// metrics are served by GET /metrics (metrics.go).
+	metrics *serverMetrics
 	// modern is whether the reported version is a modern WSUS (10.0 and
 	// later), kept beside version for the per-request header choice.
 	modern atomic.Bool
@@ -249,6 +251,7 @@ func New(cfg Config) (*Server, error) {
 		w = io.Discard
 	}
 	s := &Server{cfg: cfg, clk: cfg.Clock, sdl: sdlog.New(w, cfg.Clock), journal: newJournal(cfg.JournalLimit)}
+	s.metrics = newServerMetrics(s)
 	s.sdl.OnError(func(err error, lost int) { s.fail(sourceSDLog, err, lost) })
 	s.journal.onSinkError = func(err error, lost int) { s.fail(sourceJournal, err, lost) }
 	if err := s.reset(); err != nil {
@@ -618,6 +621,7 @@ var injectorNames = sync.OnceValue(func() []string {
 
 // injection is a transport fault that hit a request.
 type injection struct {
+	name string
 	hook behaviour.ResponseInjector
 	note string
 }
@@ -639,7 +643,7 @@ func (s *Server) injections(n uint64) []injection {
 		}
 		hook := behaviour.Registry[name].(behaviour.ResponseInjector)
 		if note, ok := hook.Injects(m, n-base); ok {
-			hits = append(hits, injection{hook: hook, note: note})
+			hits = append(hits, injection{name: name, hook: hook, note: note})
 		}
 	}
 	return hits
@@ -671,6 +675,7 @@ type exchangeKey struct{}
 func (s *Server) serveInjected(w http.ResponseWriter, r *http.Request, x *exchange, hits []injection) {
 	reset := false
 	for _, h := range hits {
+		s.metrics.fault(h.name)
 		x.notes = append(x.notes, h.note)
 		_, isReset := h.hook.(behaviour.InjectReset)
 		reset = reset || isReset
@@ -709,6 +714,7 @@ func (s *Server) serveInjected(w http.ResponseWriter, r *http.Request, x *exchan
 // now and finished (corrected, streamed to the sink) when the answer is
 // out.
 func (s *Server) record(r *http.Request, e Entry) {
+	s.metrics.observe(e)
 	x, ok := r.Context().Value(exchangeKey{}).(*exchange)
 	if !ok || x.journaled {
 		s.journal.add(e)
@@ -736,6 +742,7 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 	if err := s.interceptHTTP(r); err != nil {
 		httpErr := &behaviour.HTTPError{Status: http.StatusInternalServerError, Body: "mockwsus: " + err.Error()}
 		errors.As(err, &httpErr)
+		s.metrics.fault(httpErr.Behaviour)
 		s.record(r, Entry{Time: s.clk.Now(), Path: r.URL.Path, Operation: r.Method, Outcome: "http", Status: httpErr.Status, Detail: err.Error()})
 		w.Header().Set("Content-Type", "text/html")
 		w.WriteHeader(httpErr.Status)
@@ -988,6 +995,7 @@ func (s *Server) toFault(c *call, err error) *soap.Fault {
 	var ae *asmxError
 	switch {
 	case errors.As(err, &exc):
+		s.metrics.fault(exc.Behaviour)
 		s.sdl.Exception(c.thread, c.svc.logSource(c.op), exc.Type, exc.Message, exc.Stack)
 		code := exc.ErrorCode
 		if code == "" {
