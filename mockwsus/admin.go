@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"strings"
 
+	"github.com/wsusmock/wsusmock/internal/jsonout"
 	"github.com/wsusmock/wsusmock/mockwsus/behaviour"
 	"github.com/wsusmock/wsusmock/mockwsus/catalog"
 )
@@ -40,6 +41,7 @@ type AdminOptions struct {
 //	GET  /events                       acknowledged reporting events (JSON)
 //	POST /reset                        back to the starting state
 //	GET  /metrics                      Prometheus metrics (metrics.go)
+//	GET  /openapi.json                 OpenAPI 3 document of this API (openapi.go)
 //	GET  /debug/vars                   expvar (memstats, cmdline)
 //	GET  /debug/memory                 heap after a GC, computers, journal size
 //	GET  /debug/pprof/...              Go profiles of the server
@@ -172,7 +174,9 @@ func (s *Server) AdminHandler(opts AdminOptions) http.Handler {
 		_ = s.journal.WriteJSONLines(w)
 	})
 	mux.HandleFunc("GET /events", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, s.journal.Events())
+		evs := s.journal.Events()
+		jsonout.EmptyNotNull(&evs) // [] before the first event, as documented
+		writeJSON(w, http.StatusOK, evs)
 	})
 	mux.HandleFunc("POST /reset", mutate(func(w http.ResponseWriter, r *http.Request) {
 		if err := s.Reset(); err != nil {
@@ -182,6 +186,7 @@ func (s *Server) AdminHandler(opts AdminOptions) http.Handler {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "reset"})
 	}))
 	mux.Handle("GET /metrics", s.MetricsHandler())
+	mux.HandleFunc("GET /openapi.json", serveOpenAPI)
 	mux.Handle("GET /debug/vars", expvar.Handler())
 	// pprof, so a load run can profile the server alone (the admin listener
 	// is loopback-only unless a token is set).
