@@ -1,9 +1,6 @@
 package detect_test
 
 import (
-	"bytes"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -11,48 +8,13 @@ import (
 	"github.com/wsusmock/wsusmock/internal/shared"
 )
 
-// advisory is the advisory page and its two log excerpts, each exactly as
-// published: white space collapsed, a blank line between log lines,
-// https:// in the client's Method line, "<lines removed>" in the server's.
-type advisory struct {
-	path           string
-	page           string
-	client, server string
-}
-
-// loadAdvisory finds the advisory in the seed directory and cuts out its
-// two fenced log excerpts, or skips the test when there is no copy.
-func loadAdvisory(t *testing.T) advisory {
+// loadAdvisory is the stored advisory: its page and two fenced log
+// excerpts, each exactly as published (white space collapsed, a blank line
+// between log lines, https:// in the client's Method line, "<lines
+// removed>" in the server's).
+func loadAdvisory(t *testing.T) shared.Advisory {
 	t.Helper()
-	files, _ := filepath.Glob(filepath.Join(shared.SeedDir(), "*.txt"))
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil || !bytes.Contains(b, []byte("954960")) || !bytes.Contains(b, []byte("SyncUpdates failure")) ||
-			!bytes.Contains(b, []byte("Key being added")) {
-			continue
-		}
-		page := string(b)
-		var blocks []string
-		parts := strings.Split(page, "```")
-		for i := 1; i < len(parts); i += 2 {
-			blocks = append(blocks, parts[i])
-		}
-		a := advisory{path: f, page: page}
-		for _, blk := range blocks {
-			switch {
-			case strings.Contains(blk, "SyncUpdates failure"):
-				a.client = blk
-			case strings.Contains(blk, "Key being added"):
-				a.server = blk
-			}
-		}
-		if a.client == "" || a.server == "" {
-			t.Fatalf("%s mentions the advisory but its fenced client and server excerpts were not found", f)
-		}
-		return a
-	}
-	t.Skipf("no copy of Security Advisory 954960 in %s (set WSUSMOCK_SEED_DIR); advisory excerpts not tested", shared.SeedDir())
-	return advisory{}
+	return shared.LoadAdvisory(t)
 }
 
 const advisoryFaultID = "c0a7445f-b989-43fa-ac20-11f8ca65fa8c"
@@ -83,44 +45,46 @@ func dropLine(text, s string) string {
 }
 
 // TestAdvisoryExcerpts checks the advisory's own log excerpts, in their
-// published rendering, against the rule: each side alone is confirmed,
-// both together are one confirmed incident, and cut-short versions are
-// possible.
+// published rendering, against the rule: the client alone is probable, the
+// server alone confirmed, both together one confirmed incident, and
+// cut-short versions are possible.
 func TestAdvisoryExcerpts(t *testing.T) {
 	a := loadAdvisory(t)
-	if !strings.Contains(a.client, `Method:"https://`) || strings.Contains(a.client, "\t") {
-		t.Fatalf("the client excerpt is not in the published rendering (https Method, no TABs):\n%s", a.client)
+	if !strings.Contains(a.Client, `Method:"https://`) || strings.Contains(a.Client, "\t") {
+		t.Fatalf("the client excerpt is not in the published rendering (https Method, no TABs):\n%s", a.Client)
 	}
 	tests := []struct {
 		name  string
 		files map[string]string
 		want  summary
 	}{
-		{"client excerpt", map[string]string{"WindowsUpdate.log": a.client},
-			summary{verdict: "confirmed", incidents: 1, faultIDs: advisoryFaultID, sides: "client"}},
-		{"server excerpt", map[string]string{"SoftwareDistribution.log": a.server},
+		{"client excerpt", map[string]string{"WindowsUpdate.log": a.Client},
+			summary{verdict: "probable", incidents: 1, faultIDs: advisoryFaultID, sides: "client"}},
+		{"server excerpt", map[string]string{"SoftwareDistribution.log": a.Server},
 			summary{verdict: "confirmed", incidents: 1, faultIDs: advisoryFaultID, sides: "server"}},
-		{"both excerpts", map[string]string{"WindowsUpdate.log": a.client, "SoftwareDistribution.log": a.server},
+		{"both excerpts", map[string]string{"WindowsUpdate.log": a.Client, "SoftwareDistribution.log": a.Server},
 			summary{verdict: "confirmed", incidents: 1, faultIDs: advisoryFaultID, sides: "client+server"}},
-		{"the whole advisory page", map[string]string{"advisory.md": a.page},
+		{"the whole advisory page", map[string]string{"advisory.md": a.Page},
 			summary{verdict: "confirmed", incidents: 1, faultIDs: advisoryFaultID, sides: "client+server"}},
-		{"client cut after the failure line", map[string]string{"WindowsUpdate.log": cutAfter(t, a.client, "SyncUpdates failure")},
+		{"client cut after the failure line", map[string]string{"WindowsUpdate.log": cutAfter(t, a.Client, "SyncUpdates failure")},
 			summary{verdict: "possible", incidents: 1, sides: "client"}},
-		{"client cut before the ID line", map[string]string{"WindowsUpdate.log": dropLine(a.client, "WARNING: ID:")},
+		{"client cut before the ID line", map[string]string{"WindowsUpdate.log": dropLine(a.Client, "WARNING: ID:")},
+			summary{verdict: "probable", incidents: 1, sides: "client"}},
+		{"client cut before the ErrorCode line", map[string]string{"WindowsUpdate.log": cutAfter(t, a.Client, "faultstring")},
 			summary{verdict: "possible", incidents: 1, sides: "client"}},
-		{"server without the ThrowException line", map[string]string{"SoftwareDistribution.log": dropLine(a.server, "ThrowException")},
+		{"server without the ThrowException line", map[string]string{"SoftwareDistribution.log": dropLine(a.Server, "ThrowException")},
+			summary{verdict: "confirmed", incidents: 1, sides: "server"}},
+		{"server cut after the exception line", map[string]string{"SoftwareDistribution.log": cutAfter(t, a.Server, "Key being added")},
 			summary{verdict: "possible", incidents: 1, sides: "server"}},
-		{"server cut after the exception line", map[string]string{"SoftwareDistribution.log": cutAfter(t, a.server, "Key being added")},
-			summary{verdict: "possible", incidents: 1, sides: "server"}},
-		// A possible client (no ID) and a possible server (no
-		// ThrowException) share no fault ID: two incidents, in file name
+		// A possible client (no ID) and a server without its
+		// ThrowException share no fault ID: two incidents, in file name
 		// order.
 		{"both cut short", map[string]string{
-			"WindowsUpdate.log":        cutAfter(t, a.client, "SyncUpdates failure"),
-			"SoftwareDistribution.log": dropLine(a.server, "ThrowException"),
+			"WindowsUpdate.log":        cutAfter(t, a.Client, "SyncUpdates failure"),
+			"SoftwareDistribution.log": cutAfter(t, a.Server, "Key being added"),
 		}, summary{verdict: "possible", incidents: 2, faultIDs: ",", sides: "server,client"}},
 		{"server excerpt with another ErrorCode", map[string]string{
-			"SoftwareDistribution.log": strings.Replace(a.server, "ErrorCode=InternalServerError", "ErrorCode=ServerBusy", 1),
+			"SoftwareDistribution.log": strings.Replace(a.Server, "ErrorCode=InternalServerError", "ErrorCode=ServerBusy", 1),
 		}, summary{verdict: detect.VerdictNone}},
 	}
 	for _, tt := range tests {
@@ -139,7 +103,7 @@ func TestAdvisoryExcerpts(t *testing.T) {
 // right lines of the page.
 func TestAdvisoryFindingDetails(t *testing.T) {
 	a := loadAdvisory(t)
-	r, err := detect.Scan([]string{a.path})
+	r, err := detect.Scan([]string{a.Path})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +111,7 @@ func TestAdvisoryFindingDetails(t *testing.T) {
 		t.Fatalf("want one incident with two findings, got %+v", r.Incidents)
 	}
 	in := r.Incidents[0]
-	if in.Key != "8862" || in.Server != "wsusebc" || in.Time != "2008-06-13 19:59:56:617" || in.Computer != a.path {
+	if in.Key != "8862" || in.Server != "wsusebc" || in.Time != "2008-06-13 19:59:56:617" || in.Computer != a.Path {
 		t.Errorf("incident key %q server %q time %q computer %q", in.Key, in.Server, in.Time, in.Computer)
 	}
 	client, server := in.Findings[0], in.Findings[1]
@@ -157,10 +121,10 @@ func TestAdvisoryFindingDetails(t *testing.T) {
 	if server.Time != "2008-06-14 02:59:57.642 UTC" || server.Key != "8862" {
 		t.Errorf("server time %q key %q", server.Time, server.Key)
 	}
-	lines := strings.Split(a.page, "\n")
+	lines := strings.Split(a.Page, "\n")
 	for _, f := range in.Findings {
 		for _, e := range f.Evidence {
-			if e.File != a.path || e.Line < 1 || e.Line > len(lines) || strings.TrimRight(lines[e.Line-1], "\r") != e.Text {
+			if e.File != a.Path || e.Line < 1 || e.Line > len(lines) || strings.TrimRight(lines[e.Line-1], "\r") != e.Text {
 				t.Errorf("evidence %s does not match line %d of the page", e, e.Line)
 			}
 		}

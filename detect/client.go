@@ -24,6 +24,10 @@ type clientParser struct {
 	findings []Finding
 	// Identity seen so far in the file, attached to the next fault.
 	dnsName, clientID, server string
+	// fragments are 0x8024400E lines without a fault report; sawReport
+	// is set by any fault report (any method, any error).
+	fragments []Evidence
+	sawReport bool
 }
 
 // faultBlock is one thread's fault report being collected.
@@ -60,34 +64,88 @@ func (p *clientParser) line(n int, raw []byte, k lineKind, h *header) {
 		// names another service.
 		p.server = cmpOr(urlHost(t[strings.Index(t, "Server URL = ")+len("Server URL = "):]), p.server)
 	}
-	var ev *Evidence
+	// The evidence is built only for a line that is kept: most candidate
+	// lines of a large log are not.
+	var evp *Evidence
 	evidence := func() Evidence {
-		if ev == nil {
-			ev = &Evidence{File: p.name, Line: n, Text: string(raw)}
+		if evp == nil {
+			evp = &Evidence{File: p.name, Line: n, Text: string(raw)}
 		}
-		return *ev
+		return *evp
 	}
-	// A line of a thread with an open block either belongs to it or ends it;
-	// lines of other threads do neither, as real logs interleave threads.
-	kept := p.open[:0]
-	for _, b := range p.open {
-		if string(h.pid) != b.pid || string(h.tid) != b.tid {
-			kept = append(kept, b)
-			continue
-		}
+	p.fragment(t, evidence)
+	// A line of a thread with an open block either belongs to it or ends
+	// it; lines of other threads do neither, as real logs interleave
+	// threads. A line that shows no thread (a published excerpt without
+	// its columns) goes to the latest block.
+	if i := p.blockFor(h); i >= 0 {
+		b := p.open[i]
 		if len(b.lines) < maxBlockLines && b.accept(t) {
 			b.lines = append(b.lines, evidence())
-			if !b.complete {
-				kept = append(kept, b)
-				continue
+			if b.complete {
+				p.open = append(p.open[:i], p.open[i+1:]...)
+				p.close(b)
 			}
+			return
 		}
+		p.open = append(p.open[:i], p.open[i+1:]...)
 		p.close(b)
 	}
-	p.open = kept
-	if b := p.opener(t, h, k); b != nil {
+	if b := p.opener(t, h); b != nil {
 		b.lines = append(b.lines, evidence())
 		p.open = append(p.open, b)
+	}
+}
+
+// blockFor returns the index of the open block a line belongs to, or -1:
+// the block of its thread; for a line without a thread, or a thread with
+// no block, the latest block whose thread is unknown, or for a line
+// without a thread the latest block.
+func (p *clientParser) blockFor(h *header) int {
+	pid, tid := string(h.pid), string(h.tid)
+	if tid != "" {
+		for i, b := range p.open {
+			if b.pid == pid && b.tid == tid {
+				return i
+			}
+		}
+	}
+	for i := len(p.open) - 1; i >= 0; i-- {
+		if tid == "" || p.open[i].tid == "" {
+			return i
+		}
+	}
+	return -1
+}
+
+// fragmentTexts are lines that follow KB954960's fault on the client and
+// say 0x8024400E (WU_E_PT_SOAP_SERVER) without the fault itself: the
+// protocol talker's unwinding, the agent's summary, ConfigMgr's
+// WUAHandler. Alone they are a possible sighting; next to a fault report
+// they add nothing, and next to another method's failure they belong to
+// that one.
+var fragmentTexts = []string{
+	"pterror: 0x8024400e", "syncupdates_withrecovery failed.: 0x8024400e", "sync of updates: 0x8024400e",
+	"syncserverupdatesinternal failed: 0x8024400e", "failed to synchronize, error = 0x8024400e",
+	"scan failed with error = 0x8024400e", "failed to end search job. error = 0x8024400e",
+}
+
+// fragment records a fragment line and whether the file shows any fault
+// report that would explain it.
+func (p *clientParser) fragment(t string, evidence func() Evidence) {
+	if _, _, ok := failureLine(t); ok || nwsOpener(t) {
+		p.sawReport = true
+		return
+	}
+	if len(p.fragments) >= maxBlockLines || !strings.Contains(t, "8024400") {
+		return
+	}
+	lt := strings.ToLower(t)
+	for _, f := range fragmentTexts {
+		if strings.Contains(lt, f) {
+			p.fragments = append(p.fragments, evidence())
+			return
+		}
 	}
 }
 
@@ -97,6 +155,7 @@ func (p *clientParser) line(n int, raw []byte, k lineKind, h *header) {
 var candidates = [][]byte{
 	[]byte("WARNING:"), []byte("WS error:"), []byte("FATAL:"), []byte("*FAILED*"),
 	[]byte("Initializing simple targeting cookie"), []byte("+ ServiceId"), []byte("ServiceId"),
+	[]byte("* WARNING:"), []byte("Scan failed"), []byte("OnSearchComplete"),
 }
 
 func isCandidate(text []byte) bool {
@@ -104,7 +163,7 @@ func isCandidate(text []byte) bool {
 		return false
 	}
 	switch text[0] {
-	case 'W', 'F', '*', 'I', '+', 'S':
+	case 'W', 'F', '*', 'I', '+', 'S', 'O':
 		for _, c := range candidates {
 			if bytes.HasPrefix(text, c) {
 				return true
@@ -127,14 +186,9 @@ func (p *clientParser) identity(t string) {
 
 // opener starts a block when t opens a fault report on its thread and no
 // open block of that thread took it.
-func (p *clientParser) opener(t string, h *header, k lineKind) *faultBlock {
-	for _, b := range p.open {
-		if string(h.pid) == b.pid && string(h.tid) == b.tid {
-			return nil
-		}
-	}
+func (p *clientParser) opener(t string, h *header) *faultBlock {
 	newBlock := func(nws bool) *faultBlock {
-		return &faultBlock{nws: nws, pid: string(h.pid), tid: string(h.tid), time: h.stamp(k), soapErrorCode: -1, soapFault: -1,
+		return &faultBlock{nws: nws, pid: string(h.pid), tid: string(h.tid), time: h.stampString(), soapErrorCode: -1, soapFault: -1,
 			dnsName: p.dnsName, clientID: p.clientID, server: p.server}
 	}
 	if method, hr, ok := failureLine(t); ok {
@@ -156,9 +210,15 @@ func (p *clientParser) opener(t string, h *header, k lineKind) *faultBlock {
 	return nil
 }
 
+// warning returns the text after "WARNING:" (with or without the space).
+func warning(t string) (string, bool) {
+	rest, found := strings.CutPrefix(t, "WARNING:")
+	return strings.TrimLeft(rest, " "), found
+}
+
 // failureLine parses "WARNING: <method> failure, error = 0x<hr>, ...".
 func failureLine(t string) (method string, hr uint32, ok bool) {
-	rest, found := strings.CutPrefix(t, "WARNING: ")
+	rest, found := warning(t)
 	if !found {
 		return "", 0, false
 	}
@@ -191,7 +251,7 @@ func (b *faultBlock) accept(t string) bool {
 }
 
 func (b *faultBlock) acceptClassic(t string) bool {
-	rest, ok := strings.CutPrefix(t, "WARNING: ")
+	rest, ok := warning(t)
 	if !ok {
 		return false
 	}
@@ -200,14 +260,14 @@ func (b *faultBlock) acceptClassic(t string) bool {
 		b.soapFault = int(parseHex(rest[len("SOAP Fault: 0x"):]))
 	case strings.HasPrefix(rest, "faultstring:"):
 	case strings.HasPrefix(rest, "ErrorCode:") && b.errorCode == "":
-		v := strings.TrimSpace(rest[len("ErrorCode:"):])
+		v := firstToken(rest[len("ErrorCode:"):])
 		if i := strings.IndexByte(v, '('); i >= 0 {
 			v = v[:i]
 		}
 		b.errorCode = cmpOr(v, "?")
 	case strings.HasPrefix(rest, "Message:"):
 	case strings.HasPrefix(rest, "Method:") && b.method == "":
-		b.method = cmpOr(strings.TrimSpace(rest[len("Method:"):]), "?")
+		b.method = cmpOr(firstToken(rest[len("Method:"):]), "?")
 	case strings.HasPrefix(rest, "ID:") && b.id == "":
 		b.id = guid(rest[len("ID:"):])
 		b.complete = true
@@ -334,16 +394,14 @@ func (b *faultBlock) verdict() (Verdict, string) {
 			b.errorCode != "" && b.errorCode != internalServerError,
 			b.method != "" && !isSync(b.method):
 			return VerdictNone, ""
-		case b.errorCode == "" && b.method == "" && b.id == "":
-			return VerdictPossible, "SyncUpdates failure 0x8024400E without the fault detail lines (excerpt cut short?)"
+		case b.errorCode == "" && b.soapFault < 0:
+			return VerdictPossible, "SyncUpdates failure 0x8024400E alone, without the fault lines that follow it (excerpt cut short?)"
 		case b.errorCode == "":
 			return VerdictPossible, "SyncUpdates fault 0x8024400E without its ErrorCode line"
-		case b.method == "":
-			return VerdictPossible, "InternalServerError fault 0x8024400E without its Method line"
-		case b.id == "":
-			return VerdictPossible, "InternalServerError SyncUpdates fault 0x8024400E without its ID line"
+		case b.method == "" || b.id == "":
+			return VerdictProbable, "SyncUpdates fault 0x8024400E with ErrorCode InternalServerError (Method or ID line missing); " + sqlCaveat
 		}
-		return VerdictConfirmed, "SyncUpdates fault 0x8024400E, ErrorCode InternalServerError, with ID"
+		return VerdictProbable, "SyncUpdates fault 0x8024400E, ErrorCode InternalServerError, Method SyncUpdates, with ID; " + sqlCaveat
 	}
 	switch {
 	case b.errorCode != internalServerError,
@@ -353,15 +411,12 @@ func (b *faultBlock) verdict() (Verdict, string) {
 		return VerdictNone, ""
 	case b.method == "" && b.failedMethod != "SyncUpdates":
 		return VerdictNone, ""
-	case b.method == "":
-		return VerdictPossible, "InternalServerError fault without its Method; the unwinding names SyncUpdates"
-	case b.id == "":
-		return VerdictPossible, "InternalServerError SyncUpdates fault without its ID"
-	case b.hr == 0:
-		return VerdictPossible, "InternalServerError SyncUpdates fault without the 0x80244007 error line"
 	}
-	return VerdictConfirmed, "SyncUpdates fault 0x80244007, ErrorCode InternalServerError, with ID"
+	return VerdictProbable, "SyncUpdates fault (0x80244007 on WUA 10) with ErrorCode InternalServerError; " + sqlCaveat
 }
+
+// sqlCaveat is why a client-side finding is probable, not confirmed.
+const sqlCaveat = "the client logs the same lines for any server exception in SyncUpdates (a SqlException timeout too)"
 
 // finish closes the blocks still open at the end of the file.
 func (p *clientParser) finish() {
@@ -369,6 +424,24 @@ func (p *clientParser) finish() {
 		p.close(b)
 	}
 	p.open = nil
+	// Fragments count only where nothing else explains them: no fault
+	// report of any method in the file.
+	if len(p.fragments) > 0 && !p.sawReport && len(p.findings) == 0 {
+		p.findings = append(p.findings, Finding{
+			Verdict: VerdictPossible, Side: SideClient, File: p.name, Computer: cmpOr(p.dnsName, p.clientID, p.name),
+			ClientID: p.clientID, Server: p.server, Evidence: p.fragments,
+			Reason: "0x8024400E fragments (the protocol talker's or WUAHandler's error lines) without the SyncUpdates fault they follow",
+		})
+	}
+}
+
+// firstToken returns the first white-space separated word of s.
+func firstToken(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexAny(s, " \t"); i >= 0 {
+		s = s[:i]
+	}
+	return s
 }
 
 // between returns the text of s between the first prefix and the next

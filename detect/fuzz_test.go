@@ -6,7 +6,10 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"testing"
+	"unicode/utf16"
+	"unicode/utf8"
 
 	"github.com/wsusmock/wsusmock/detect"
 )
@@ -68,6 +71,75 @@ func FuzzParseLog(f *testing.F) {
 			t.Fatalf("server pass failed where the full pass did not: %v", err)
 		}
 		_ = detect.Analyze([]*detect.Log{l, client, server})
+	})
+}
+
+// FuzzFormInvariance checks that the form of a text does not change what
+// the reader finds: the same text in UTF-16LE or UTF-16BE with a byte
+// order mark, with a UTF-8 byte order mark, and with CRLF line ends gives
+// the same verdicts, fault IDs and evidence line numbers. The committed
+// seeds (testdata/fuzz/FuzzFormInvariance) hold every published form of a
+// KB954960 excerpt, rendered from our own testdata.
+func FuzzFormInvariance(f *testing.F) {
+	f.Add([]byte("2008-06-13 19:59:56:617 788 ee4 PT WARNING: SyncUpdates failure, error = 0x8024400E, soap client error = 7, soap error code = 400, HTTP status code = 200\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if !utf8.Valid(data) || bytes.IndexByte(data, 0) >= 0 || bytes.IndexByte(data, '\r') >= 0 || len(data) > 64<<10 {
+			return
+		}
+		if len(data) >= 3 && data[0] == 0xEF && data[1] == 0xBB && data[2] == 0xBF {
+			return
+		}
+		if len(data) >= 2 && (data[0] == 0xFF && data[1] == 0xFE || data[0] == 0xFE && data[1] == 0xFF) {
+			return
+		}
+		type sig struct {
+			verdict detect.Verdict
+			ids     string
+			lines   string
+		}
+		summary := func(in []byte) sig {
+			l, err := detect.ParseLog(bytes.NewReader(in), "x.log")
+			if err != nil {
+				t.Fatalf("parse: %v", err)
+			}
+			r := detect.Analyze([]*detect.Log{l})
+			s := sig{verdict: r.Verdict}
+			for _, f := range l.Findings {
+				s.ids += f.FaultID + ","
+				for _, e := range f.Evidence {
+					s.lines += strconv.Itoa(e.Line) + ","
+				}
+			}
+			return s
+		}
+		want := summary(data)
+		u16 := func(be bool) []byte {
+			var b bytes.Buffer
+			if be {
+				b.WriteString("\xFE\xFF")
+			} else {
+				b.WriteString("\xFF\xFE")
+			}
+			for _, u := range utf16.Encode([]rune(string(data))) {
+				if be {
+					b.WriteByte(byte(u >> 8))
+					b.WriteByte(byte(u))
+				} else {
+					b.WriteByte(byte(u))
+					b.WriteByte(byte(u >> 8))
+				}
+			}
+			return b.Bytes()
+		}
+		for name, in := range map[string][]byte{
+			"utf-16le": u16(false), "utf-16be": u16(true),
+			"utf-8 bom": append([]byte("\xEF\xBB\xBF"), data...),
+			"crlf":      bytes.ReplaceAll(data, []byte("\n"), []byte("\r\n")),
+		} {
+			if got := summary(in); got != want {
+				t.Fatalf("%s: %+v, as UTF-8 with LF %+v", name, got, want)
+			}
+		}
 	})
 }
 

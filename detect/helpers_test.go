@@ -86,16 +86,15 @@ func summarize(r *detect.Report) summary {
 	return s
 }
 
-// checkDetected fails unless r.Detected agrees with the verdict.
+// checkDetected fails unless r.Detected and the exit status agree with
+// the verdict.
 func checkDetected(t *testing.T, r *detect.Report) {
 	t.Helper()
-	if r.Detected != (r.Verdict != detect.VerdictNone) {
+	if r.Detected != r.Verdict.Firm() {
 		t.Errorf("Detected = %v with verdict %s", r.Detected, r.Verdict)
 	}
-	want := detect.ExitNotFound
-	if r.Detected {
-		want = detect.ExitFound
-	}
+	want := map[detect.Verdict]int{detect.VerdictConfirmed: detect.ExitFound, detect.VerdictProbable: detect.ExitFound,
+		detect.VerdictPossible: detect.ExitPossible, detect.VerdictNone: detect.ExitNotFound}[r.Verdict]
 	if r.ExitCode() != want {
 		t.Errorf("ExitCode() = %d, want %d", r.ExitCode(), want)
 	}

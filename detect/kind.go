@@ -8,7 +8,7 @@ type Kind string
 
 // The kinds of file the detector knows.
 const (
-	KindUnknown Kind = "unknown"               // none of the three layouts
+	KindUnknown Kind = "unknown"               // no log lines: prose, another log, or not read
 	KindClassic Kind = "windowsupdate-classic" // WindowsUpdate.log, WUA 5-7 / Windows 8.x text
 	KindWUA10   Kind = "windowsupdate-wua10"   // WindowsUpdate.log decoded by Get-WindowsUpdateLog
 	KindServer  Kind = "softwaredistribution"  // WSUS SoftwareDistribution.log
@@ -55,22 +55,23 @@ func (c kindCounts) kind() Kind {
 
 // Sniff classifies a file from its head (the first 64 KiB are enough; more
 // is ignored) by counting the lines that carry a classic, WUA 10 or server
-// prefix. One such line is enough, because a pasted excerpt may be a few
-// log lines inside prose; a file with none is KindUnknown. UTF-16 with a
-// byte order mark is decoded first.
+// prefix, or a known message after placeholder columns. One such line is
+// enough, because a pasted excerpt may be a few log lines inside prose; a
+// file with none is KindUnknown. The head is decoded first (UTF-16 with
+// or without a byte order mark, UTF-8 with one).
 func Sniff(head []byte) Kind {
 	if len(head) > sniffHeadSize {
 		head = head[:sniffHeadSize]
 	}
-	lr := newLineReader(bytes.NewReader(head))
+	rr := newRecordReader(newLineReader(bytes.NewReader(head)))
 	var c kindCounts
 	var h header
 	for {
-		line, ok := lr.next()
+		rec, ok := rr.next()
 		if !ok {
 			break
 		}
-		c.add(parseHeader(line, &h))
+		c.add(parseHeader(rec.text, &h))
 	}
 	return c.kind()
 }

@@ -6,9 +6,9 @@ import (
 )
 
 // ParseClientLog reads a WindowsUpdate.log (classic or WUA 10, in any of the
-// renderings the package documentation lists) and returns its KB954960
-// client findings. name is used in evidence and as the computer name of
-// last resort. Server lines in r are counted but not judged.
+// forms the package documentation lists) and returns its KB954960 client
+// findings. name is used in evidence and as the computer name of last
+// resort. Server lines in r are counted but not judged.
 func ParseClientLog(r io.Reader, name string) (*Log, error) {
 	return parse(r, name, true, false)
 }
@@ -37,27 +37,38 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// parse runs one pass over r; each line is classified by its own prefix,
-// so one engine serves every layout.
+// cmPID stands for the process of a CMTrace entry, which logs only the
+// thread.
+var cmPID = []byte("cmtrace")
+
+// parse runs one pass over r; each record is classified by its own
+// prefix, so one engine serves every layout and form.
 func parse(r io.Reader, name string, client, server bool) (*Log, error) {
 	cr := &countingReader{r: r}
 	lr := newLineReader(cr)
+	rr := newRecordReader(lr)
 	cp := &clientParser{name: name}
 	sp := &serverParser{name: name}
 	var counts kindCounts
 	var h header
 	for {
-		line, ok := lr.next()
+		rec, ok := rr.next()
 		if !ok {
 			break
 		}
-		k := parseHeader(line, &h)
+		k := parseHeaderHint(rec.text, rec.hint, &h)
+		switch {
+		case k == lineServer && len(h.thread) == 0 && len(rec.cmThread) > 0:
+			h.thread, h.source = rec.cmThread, rec.cmComponent
+		case k != lineOther && k != lineServer && len(h.tid) == 0 && len(rec.cmThread) > 0:
+			h.pid, h.tid, h.component = cmPID, rec.cmThread, rec.cmComponent
+		}
 		counts.add(k)
 		if client && (k == lineClassic || k == lineWUA10) {
-			cp.line(lr.n, line, k, &h)
+			cp.line(rec.n, rec.text, k, &h)
 		}
 		if server {
-			sp.line(lr.n, line, k, &h)
+			sp.line(rec.n, rec.text, k, &h)
 		}
 	}
 	if err := lr.Err(); err != nil {
@@ -69,6 +80,9 @@ func parse(r io.Reader, name string, client, server bool) (*Log, error) {
 	l.Findings = append(cp.findings, sp.findings...)
 	if l.Faults == nil {
 		l.Faults = []Fault{}
+	}
+	if l.Findings == nil {
+		l.Findings = []Finding{}
 	}
 	return l, nil
 }

@@ -12,9 +12,10 @@ import (
 // Exit statuses of `wsusrepro detect`, which the scoring protocol reads
 // when a detector prints no JSON.
 const (
-	ExitFound    = 0 // KB954960 found (confirmed or possible)
-	ExitNotFound = 1 // nothing found
-	ExitError    = 2 // the detector could not do its job
+	ExitFound    = 0 // KB954960 found: confirmed or probable
+	ExitNotFound = 1 // nothing found in what was read
+	ExitError    = 2 // nothing could be read (no file, an empty folder, only binary files) or an error
+	ExitPossible = 3 // only possible sightings: fragments, an excerpt cut short
 )
 
 // Verdict grades a finding or an incident.
@@ -22,19 +23,41 @@ type Verdict string
 
 // The verdicts. VerdictNone only appears as a Report's overall verdict.
 const (
-	VerdictConfirmed Verdict = "confirmed" // the advisory's full signature
-	VerdictPossible  Verdict = "possible"  // the start of it, the rest missing (an excerpt cut short)
-	VerdictNone      Verdict = "none"
+	// VerdictConfirmed: the server's exception, or client and server logs
+	// sharing one fault ID.
+	VerdictConfirmed Verdict = "confirmed"
+	// VerdictProbable: the client's SyncUpdates fault 0x8024400E with
+	// ErrorCode InternalServerError; another server exception in
+	// SyncUpdates (a SqlException) logs the same client lines.
+	VerdictProbable Verdict = "probable"
+	// VerdictPossible: the first line alone, fragments, an excerpt cut
+	// short.
+	VerdictPossible Verdict = "possible"
+	VerdictNone     Verdict = "none"
 )
 
 func (v Verdict) rank() int {
 	switch v {
 	case VerdictConfirmed:
+		return 3
+	case VerdictProbable:
 		return 2
 	case VerdictPossible:
 		return 1
 	}
 	return 0
+}
+
+// Firm reports a verdict that counts as detected: confirmed or probable.
+func (v Verdict) Firm() bool { return v == VerdictConfirmed || v == VerdictProbable }
+
+// ParseVerdict returns the verdict named s, and false for an unknown name.
+func ParseVerdict(s string) (Verdict, bool) {
+	switch v := Verdict(s); v {
+	case VerdictConfirmed, VerdictProbable, VerdictPossible, VerdictNone:
+		return v, true
+	}
+	return "", false
 }
 
 // Side says which log a finding comes from.
@@ -65,11 +88,11 @@ type Finding struct {
 	// client log's SimpleAuth line, the server's ThrowException Client=),
 	// else the file name.
 	Computer string `json:"computer"`
-	ClientID string `json:"client_id,omitempty"`
+	ClientID string `json:"clientId,omitempty"`
 	// Time is the timestamp of the first evidence line as logged: local
 	// time for the client, "... UTC" for the server.
 	Time    string `json:"time"`
-	FaultID string `json:"fault_id,omitempty"` // the SOAP fault's detail ID, lower case
+	FaultID string `json:"faultId,omitempty"` // the SOAP fault's detail ID, lower case
 	// Key is the Hashtable key of the duplicate-key message, the revision
 	// ID the server choked on (server side only).
 	Key string `json:"key,omitempty"`
@@ -90,13 +113,16 @@ func (f *Finding) firstLine() int {
 // Incident is one KB954960 fault: the findings of both sides that share a
 // fault ID, or a single finding without an ID.
 type Incident struct {
-	Verdict  Verdict   `json:"verdict"`
-	FaultID  string    `json:"fault_id,omitempty"`
-	Computer string    `json:"computer"`
-	Time     string    `json:"time"`
-	Key      string    `json:"key,omitempty"`
-	Server   string    `json:"server,omitempty"`
-	Sides    []Side    `json:"sides"`
+	Verdict  Verdict `json:"verdict"`
+	FaultID  string  `json:"faultId,omitempty"`
+	Computer string  `json:"computer"`
+	Time     string  `json:"time"`
+	Key      string  `json:"key,omitempty"`
+	Server   string  `json:"server,omitempty"`
+	Sides    []Side  `json:"sides"`
+	// Settle says what would settle the question: the log or lines that
+	// would confirm or refute this incident; empty when confirmed.
+	Settle   string    `json:"settle"`
 	Findings []Finding `json:"findings"`
 }
 
@@ -119,20 +145,36 @@ type File struct {
 
 // Report is the result of a scan.
 type Report struct {
-	// Detected is true when at least one incident is confirmed or possible.
+	// Detected is true when the verdict is confirmed or probable.
 	Detected bool `json:"detected"`
 	// Verdict is the best verdict over the incidents, VerdictNone without.
-	Verdict   Verdict     `json:"verdict"`
+	Verdict Verdict `json:"verdict"`
+	// Evidence are the lines behind the verdict: those of the incidents
+	// that have it.
+	Evidence []Evidence `json:"evidence"`
+	// Settle says what would settle it (see Incident.Settle); for none,
+	// what was read.
+	Settle string `json:"settle"`
+	// Read is the number of files read; 0 means nothing could be read
+	// (ExitError).
+	Read      int         `json:"read"`
 	Incidents []Incident  `json:"incidents"`
 	Findings  []Finding   `json:"findings"`
 	Dismissed []Dismissal `json:"dismissed"`
 	Files     []File      `json:"files"`
 }
 
-// ExitCode returns ExitFound or ExitNotFound.
+// ExitCode returns ExitFound for confirmed or probable, ExitPossible for
+// possible, ExitNotFound for none, and ExitError when no file could be
+// read: a CI job pointed at the wrong folder must not pass as clean.
 func (r *Report) ExitCode() int {
-	if r.Detected {
+	switch {
+	case r.Read == 0:
+		return ExitError
+	case r.Verdict.Firm():
 		return ExitFound
+	case r.Verdict == VerdictPossible:
+		return ExitPossible
 	}
 	return ExitNotFound
 }
@@ -143,7 +185,7 @@ func (r *Report) ExitCode() int {
 // otherwise.
 type Fault struct {
 	ID        string `json:"id"`
-	ErrorCode string `json:"error_code"`
+	ErrorCode string `json:"errorCode"`
 	Actor     string `json:"actor"`
 	// Exception is the type of the exception record before the
 	// ThrowException on the same thread; empty when there was none.
@@ -168,11 +210,12 @@ type Log struct {
 // and dismisses client findings the server logs refute (see the package
 // documentation, "Correlation").
 func Analyze(logs []*Log) *Report {
-	r := &Report{Verdict: VerdictNone, Incidents: []Incident{}, Findings: []Finding{}, Dismissed: []Dismissal{}, Files: []File{}}
+	r := &Report{Verdict: VerdictNone, Evidence: []Evidence{}, Incidents: []Incident{}, Findings: []Finding{}, Dismissed: []Dismissal{}, Files: []File{}}
 	faults := make(map[string][]Fault)
 	var all []Finding
 	for _, l := range logs {
 		r.Files = append(r.Files, File{Path: l.Name, Kind: l.Kind, Size: l.Size, Lines: l.Lines})
+		r.Read++
 		all = append(all, l.Findings...)
 		for _, f := range l.Faults {
 			faults[f.ID] = append(faults[f.ID], f)
@@ -211,9 +254,30 @@ func Analyze(logs []*Log) *Report {
 			r.Verdict = in.Verdict
 		}
 	}
-	r.Detected = len(r.Incidents) > 0
+	r.Detected = r.Verdict.Firm()
+	for _, in := range r.Incidents {
+		if in.Verdict == r.Verdict {
+			for _, f := range in.Findings {
+				r.Evidence = append(r.Evidence, f.Evidence...)
+			}
+			if r.Settle == "" {
+				r.Settle = in.Settle
+			}
+		}
+	}
+	if r.Verdict == VerdictNone {
+		r.Settle = settleNone(r)
+	}
 	slices.SortFunc(r.Files, func(a, b File) int { return strings.Compare(a.Path, b.Path) })
 	return r
+}
+
+// settleNone says what a verdict of none rests on.
+func settleNone(r *Report) string {
+	if len(r.Dismissed) > 0 {
+		return "the client's 0x8024400E InternalServerError faults are explained by another server exception (see dismissed): not KB954960"
+	}
+	return "no KB954960 line in what was read; if the computer fails, scan its WindowsUpdate.log and the server's SoftwareDistribution.log of the same hour"
 }
 
 // refute decides whether the server's faults with a client finding's ID
@@ -279,6 +343,22 @@ func (in *Incident) finish() {
 	if client && server {
 		in.Verdict = VerdictConfirmed
 	}
+	in.Settle = in.settle(server)
+}
+
+// settle says what would confirm or refute an incident.
+func (in *Incident) settle(server bool) string {
+	switch {
+	case in.Verdict == VerdictConfirmed:
+		return ""
+	case in.Verdict == VerdictProbable && in.FaultID != "":
+		return "find fault ID " + in.FaultID + " in the server's SoftwareDistribution.log: KB954960 if the Error record before its ThrowException is System.ArgumentException 'Item has already been added' from ClientImplementation.GetSyncInfo; another exception (a SqlException timeout logs the same client lines) is not KB954960"
+	case in.Verdict == VerdictProbable:
+		return "the client lines cannot tell KB954960 from another server exception in SyncUpdates (a SqlException timeout logs the same lines): look in the server's SoftwareDistribution.log at the same time for System.ArgumentException 'Item has already been added' from ClientImplementation.GetSyncInfo"
+	case server:
+		return "the excerpt stops before the caller of Hashtable.Add: the full stack (ClientImplementation.GetSyncInfo) or the client's fault ID would confirm it"
+	}
+	return "only the start of the signature or fragments: the full fault report of WindowsUpdate.log (the ErrorCode, Method and ID lines after the SyncUpdates failure line) or the server's SoftwareDistribution.log would settle it"
 }
 
 // WriteJSON writes r as indented JSON. The field names are stable; tools
@@ -297,21 +377,32 @@ func (r *Report) WriteJSON(w io.Writer) error {
 // findings, and the files scanned.
 func (r *Report) WriteText(w io.Writer) error {
 	ew := &errWriter{w: w}
-	if r.Detected {
+	switch {
+	case r.Read == 0:
+		ew.printf("nothing could be read (%d file(s) found, none of them text): point the detector at WindowsUpdate.log, SoftwareDistribution.log or a folder holding them\n", len(r.Files))
+	case r.Detected:
 		ew.printf("KB954960 detected: %s (%d incident(s), %d file(s) scanned)\n", r.Verdict, len(r.Incidents), len(r.Files))
-	} else {
+	case r.Verdict == VerdictPossible:
+		ew.printf("KB954960 possible (%d incident(s), %d file(s) scanned)\n", len(r.Incidents), len(r.Files))
+	default:
 		ew.printf("KB954960 not detected (%d file(s) scanned)\n", len(r.Files))
+	}
+	if r.Settle != "" && r.Read > 0 {
+		ew.printf("to settle it: %s\n", r.Settle)
 	}
 	for i, in := range r.Incidents {
 		ew.printf("\nincident %d: %s\n", i+1, in.Verdict)
 		ew.printf("  computer: %s\n", in.Computer)
-		ew.printf("  time:     %s\n", in.Time)
+		ew.printf("  time:     %s\n", orDash(in.Time))
 		ew.printf("  fault ID: %s\n", orDash(in.FaultID))
 		if in.Key != "" {
 			ew.printf("  key:      %s\n", in.Key)
 		}
 		if in.Server != "" {
 			ew.printf("  server:   %s\n", in.Server)
+		}
+		if in.Settle != "" {
+			ew.printf("  settle:   %s\n", in.Settle)
 		}
 		for _, f := range in.Findings {
 			writeFinding(ew, f, "  ")
@@ -336,7 +427,7 @@ func (r *Report) WriteText(w io.Writer) error {
 }
 
 func writeFinding(ew *errWriter, f Finding, indent string) {
-	ew.printf("%s%s %s at %s, computer %s, fault ID %s: %s\n", indent, f.Side, f.Verdict, f.Time, f.Computer, orDash(f.FaultID), f.Reason)
+	ew.printf("%s%s %s at %s, computer %s, fault ID %s: %s\n", indent, f.Side, f.Verdict, orDash(f.Time), f.Computer, orDash(f.FaultID), f.Reason)
 	for _, e := range f.Evidence {
 		ew.printf("%s  %s\n", indent, e)
 	}

@@ -32,12 +32,13 @@ func Scan(paths []string) (*Report, error) {
 
 // Scan walks paths (files and directories, recursively; directories whose
 // names start with "." below a named one are not entered) and parses every
-// regular file whose head Sniff recognises, then correlates all of them
+// regular text file, then correlates all of them
 // with Analyze. A symbolic link named in paths is followed; one met while
 // walking is not, so that a tree is scanned once. Files that are not
 // regular, too large, binary or of no known kind are listed in the Report
-// as skipped. A path that cannot be read is an error, since a silent gap
-// would read as "not found".
+// as skipped; when every file was skipped, or there was none, Report.Read
+// is 0 and ExitCode says ExitError. A path that cannot be read is an
+// error, since a silent gap would read as "not found".
 func (s *Scanner) Scan(ctx context.Context, paths []string) (*Report, error) {
 	if len(paths) == 0 {
 		return nil, errors.New("detect: no paths to scan")
@@ -130,18 +131,15 @@ func (s *Scanner) scanFile(path string) (*Log, *File, error) {
 	if isBinary(head) {
 		return nil, &File{Path: path, Kind: KindUnknown, Size: fi.Size(), Skipped: "binary"}, nil
 	}
-	kind := Sniff(head)
-	if kind == KindUnknown {
-		return nil, &File{Path: path, Kind: kind, Size: fi.Size(), Skipped: "no WindowsUpdate.log or SoftwareDistribution.log lines"}, nil
-	}
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return nil, nil, fmt.Errorf("detect: %w", err)
 	}
-	// Both rules run on every log: the head decided that this is a log,
-	// but a pasted report may put the other side's excerpt further down,
-	// and the rule that does not apply costs nothing on a line it cannot
-	// parse. The file may grow while we read it (a live log); read what
-	// the size cap allows.
+	// Every text file is read, whatever its name or head: the signature
+	// is pasted into mails, tickets and notes, with or without the log's
+	// columns, and one line of it may sit anywhere. Both rules run on
+	// every file, and the rule that does not apply costs nothing on a
+	// line it cannot parse. The file may grow while we read it (a live
+	// log); read what the size cap allows.
 	l, err := ParseLog(io.LimitReader(f, limit), path)
 	if err != nil {
 		return nil, nil, err
@@ -151,7 +149,7 @@ func (s *Scanner) scanFile(path string) (*Log, *File, error) {
 
 // isBinary reports a NUL byte in the head, after UTF-16 decoding.
 func isBinary(head []byte) bool {
-	if len(head) >= 2 && (head[0] == 0xFF && head[1] == 0xFE || head[0] == 0xFE && head[1] == 0xFF) {
+	if e := sniffEncoding(head); e != encUTF8 && e != encUTF8BOM {
 		var buf bytes.Buffer
 		lr := newLineReader(bytes.NewReader(head))
 		for {

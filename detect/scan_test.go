@@ -3,6 +3,7 @@ package detect_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -37,8 +38,12 @@ func TestSniff(t *testing.T) {
 		{"prose", "Some computers do not receive updates from the WSUS server\n", detect.KindUnknown},
 		{"ReportingEvents.log", "{7C1E9D2A-6B3F-4E8D-A1C5-2F9B0E4D7A83}\t2008-06-13 19:59:53:392+0000\t1\t148\t101\n", detect.KindUnknown},
 		{"CBS.log", "2008-06-13 19:59:53, Info                  CBS    Loaded Servicing Stack\n", detect.KindUnknown},
-		{"classic time with a WUA 10 date", "2008/06/13 19:59:53:383 788 ee4 PT x\n", detect.KindUnknown},
-		{"server line without UTC", "2008-06-14 02:59:57.642 Error w3wp.12 A.B x\n", detect.KindUnknown},
+		{"classic time with a WUA 10 date", "2008/06/13 19:59:53:383 788 ee4 PT x\n", detect.KindClassic},
+		{"server line without UTC", "2008-06-14 02:59:57.642 Error w3wp.12 A.B x\n", detect.KindServer},
+		{"placeholders", "Date Time 788 ee4 PT WARNING: SOAP Fault: 0x000190\n", detect.KindClassic},
+		{"localised server placeholders", "Dato Klokkeslett UTC Warning w3wp.12 SoapUtilities.CreateException ThrowException: x\n", detect.KindServer},
+		{"comma decimals", "2008-06-14 02:59:57,642 UTC Error w3wp.12 A.B x\n", detect.KindServer},
+		{"UTF-16LE without BOM", utf16le(classic)[2:], detect.KindClassic},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -105,8 +110,8 @@ func TestScanMixedDirectory(t *testing.T) {
 		"wsus01/Log Files/SoftwareDistribution.log": "softwaredistribution|",
 		"pc018/WindowsUpdate.log":                   "windowsupdate-classic|",
 		"pc019/WindowsUpdate.log":                   "windowsupdate-wua10|",
-		"pc019/ReportingEvents.log":                 "unknown|no WindowsUpdate.log or SoftwareDistribution.log lines",
-		"notes.txt":                                 "unknown|no WindowsUpdate.log or SoftwareDistribution.log lines",
+		"pc019/ReportingEvents.log":                 "unknown|",
+		"notes.txt":                                 "unknown|",
 		"dump.bin":                                  "unknown|binary",
 		"big/huge.log":                              "unknown|larger than 92160 bytes",
 		"link.log":                                  "unknown|not a regular file",
@@ -184,7 +189,7 @@ func TestParseLongLinesAndNoFinalNewline(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(l.Findings) != 1 || l.Findings[0].Verdict != detect.VerdictConfirmed {
+	if len(l.Findings) != 1 || l.Findings[0].Verdict != detect.VerdictProbable {
 		t.Fatalf("findings %+v", l.Findings)
 	}
 	if l.Findings[0].Evidence[0].Line != 39 {
@@ -232,7 +237,11 @@ func TestReportJSON(t *testing.T) {
 	if err := json.Unmarshal(buf.Bytes(), &top); err != nil {
 		t.Fatal(err)
 	}
-	for _, k := range []string{"detected", "verdict", "incidents", "findings", "dismissed", "files"} {
+	// The project's JSON style: camelCase keys, never null.
+	var tree any
+	json.Unmarshal(buf.Bytes(), &tree)
+	checkJSONStyle(t, "", tree)
+	for _, k := range []string{"detected", "verdict", "evidence", "settle", "read", "incidents", "findings", "dismissed", "files"} {
 		if _, ok := top[k]; !ok {
 			t.Errorf("top-level %q missing", k)
 		}
@@ -242,7 +251,7 @@ func TestReportJSON(t *testing.T) {
 	}
 	var got struct {
 		Incidents []struct {
-			FaultID  string `json:"fault_id"`
+			FaultID  string `json:"faultId"`
 			Sides    []string
 			Findings []map[string]json.RawMessage
 		}
@@ -260,7 +269,7 @@ func TestReportJSON(t *testing.T) {
 	if got.Incidents[0].FaultID != "3f9e2d1c-0b8a-4796-a5b4-c3d2e1f0a9b8" || len(got.Incidents[0].Sides) != 2 {
 		t.Errorf("first incident %s %v", got.Incidents[0].FaultID, got.Incidents[0].Sides)
 	}
-	for _, k := range []string{"verdict", "side", "file", "computer", "time", "fault_id", "reason", "evidence"} {
+	for _, k := range []string{"verdict", "side", "file", "computer", "time", "faultId", "reason", "evidence"} {
 		if _, ok := got.Incidents[0].Findings[0][k]; !ok {
 			t.Errorf("finding field %q missing", k)
 		}
@@ -271,7 +280,8 @@ func TestReportJSON(t *testing.T) {
 	if err := empty.WriteJSON(&buf); err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Contains(buf.Bytes(), []byte(`"detected": false`)) || !bytes.Contains(buf.Bytes(), []byte(`"incidents": []`)) {
+	if !bytes.Contains(buf.Bytes(), []byte(`"detected": false`)) || !bytes.Contains(buf.Bytes(), []byte(`"incidents": []`)) ||
+		!bytes.Contains(buf.Bytes(), []byte(`"evidence": []`)) || bytes.Contains(buf.Bytes(), []byte("null")) {
 		t.Errorf("empty report JSON:\n%s", buf.String())
 	}
 }
@@ -310,8 +320,97 @@ func TestReportText(t *testing.T) {
 	}
 }
 
+// TestNothingRead: a folder with no file, or only binary files, is not a
+// clean negative: nothing could be read, exit status 2. Prose is read.
+func TestNothingRead(t *testing.T) {
+	binary := t.TempDir()
+	os.WriteFile(filepath.Join(binary, "dump.bin"), []byte("MZ\x90\x00\x03\x00"), 0o644)
+	prose := t.TempDir()
+	os.WriteFile(filepath.Join(prose, "notes.txt"), []byte("collected on Tuesday\n"), 0o644)
+	for _, tt := range []struct {
+		name string
+		dir  string
+		read int
+		code int
+	}{
+		{"empty folder", t.TempDir(), 0, detect.ExitError},
+		{"only binary files", binary, 0, detect.ExitError},
+		{"prose", prose, 1, detect.ExitNotFound},
+	} {
+		r, err := detect.Scan([]string{tt.dir})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Read != tt.read || r.ExitCode() != tt.code {
+			t.Errorf("%s: read %d exit %d, want %d and %d", tt.name, r.Read, r.ExitCode(), tt.read, tt.code)
+		}
+		var buf bytes.Buffer
+		r.WriteText(&buf)
+		if tt.read == 0 && !strings.HasPrefix(buf.String(), "nothing could be read") {
+			t.Errorf("%s: text %q", tt.name, buf.String())
+		}
+	}
+}
+
+// TestManyEntriesOnOneLine runs a megabyte line of entries run together:
+// the reader cuts it at every time stamp and stays linear (a quadratic cut
+// would not finish), and the fault in the middle is found.
+func TestManyEntriesOnOneLine(t *testing.T) {
+	healthy := "2008-06-13 19:59:53:383 788 ee4 Agent * Online = Yes; Ignore download priority = No "
+	fault := strings.Join(strings.Fields(strings.ReplaceAll(readFile(t, "testdata/positive/kb954960_classic.log"), "\r\n", " ")), " ")
+	line := strings.Repeat(healthy, 6000) + fault + " " + strings.Repeat(healthy, 6000)
+	l, err := detect.ParseLog(strings.NewReader(line), "run-together.log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(l.Findings) != 1 || l.Findings[0].Verdict != detect.VerdictProbable || l.Findings[0].FaultID != "3f9e2d1c-0b8a-4796-a5b4-c3d2e1f0a9b8" {
+		t.Errorf("findings %+v", l.Findings)
+	}
+}
+
+// TestTimeStampForms: a line of the fault's thread that is not a fault
+// line ends the fault block, so an ErrorCode line after it is another
+// report's. That needs the line's time stamp recognised in every form:
+// any decimal separator, year first or last, a T between date and time.
+func TestTimeStampForms(t *testing.T) {
+	for _, stamp := range []string{"2008-06-13 19:59:56:617", "2008-06-13 19:59:56.617", "2008-06-13 19:59:56,617",
+		"2008/06/13 19:59:56.6170000", "13.06.2008 19:59:56,617", "06/13/2008 19:59:56.617", "2008-06-13T19:59:56.617"} {
+		text := stamp + " 788 ee4 PT WARNING: SyncUpdates failure, error = 0x8024400E, soap client error = 7, soap error code = 400, HTTP status code = 200\n" +
+			stamp + " 788 ee4 PT WARNING: SOAP Fault: 0x000190\n" +
+			stamp + " 788 ee4 PT Reporting an unrelated event\n" +
+			stamp + " 788 ee4 PT WARNING: ErrorCode:InternalServerError(5)\n"
+		l, err := detect.ParseLog(strings.NewReader(text), "x.log")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(l.Findings) != 1 || l.Findings[0].Verdict != detect.VerdictPossible || len(l.Findings[0].Evidence) != 2 || l.Findings[0].Time != stamp {
+			t.Errorf("%s: findings %+v", stamp, l.Findings)
+		}
+	}
+}
+
 func TestExitCodes(t *testing.T) {
-	if detect.ExitFound != 0 || detect.ExitNotFound != 1 || detect.ExitError != 2 {
-		t.Errorf("exit codes %d %d %d, the scoring protocol needs 0 1 2", detect.ExitFound, detect.ExitNotFound, detect.ExitError)
+	if detect.ExitFound != 0 || detect.ExitNotFound != 1 || detect.ExitError != 2 || detect.ExitPossible != 3 {
+		t.Errorf("exit codes %d %d %d %d, the scoring protocol needs 0 1 2 3", detect.ExitFound, detect.ExitNotFound, detect.ExitError, detect.ExitPossible)
+	}
+}
+
+// checkJSONStyle fails on a snake_case key or a null anywhere in v.
+func checkJSONStyle(t *testing.T, path string, v any) {
+	t.Helper()
+	switch v := v.(type) {
+	case nil:
+		t.Errorf("%s is null", path)
+	case map[string]any:
+		for k, x := range v {
+			if strings.ContainsAny(k, "_-") || k != "" && k[0] >= 'A' && k[0] <= 'Z' {
+				t.Errorf("key %s.%s is not camelCase", path, k)
+			}
+			checkJSONStyle(t, path+"."+k, x)
+		}
+	case []any:
+		for i, x := range v {
+			checkJSONStyle(t, fmt.Sprintf("%s[%d]", path, i), x)
+		}
 	}
 }

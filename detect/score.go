@@ -2,6 +2,7 @@ package detect
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"encoding/xml"
@@ -14,6 +15,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -38,18 +40,23 @@ const LabelsFile = "labels.json"
 // larger than this falls back to the exit status.
 const maxDetectorOutput = 8 << 20
 
-// Detector is an in-process detector: it reports whether caseDir shows
-// KB954960. It should return when ctx is done.
-type Detector func(ctx context.Context, caseDir string) (bool, error)
+// Detector is an in-process detector: it returns its verdict on caseDir
+// (VerdictConfirmed or VerdictProbable count as detected). It should
+// return when ctx is done.
+type Detector func(ctx context.Context, caseDir string) (Verdict, error)
 
-// ReferenceDetector scans caseDir with this package.
-func ReferenceDetector(ctx context.Context, caseDir string) (bool, error) {
+// ReferenceDetector scans caseDir with this package. A case where nothing
+// could be read is an error, as the command's exit status 2 is.
+func ReferenceDetector(ctx context.Context, caseDir string) (Verdict, error) {
 	var s Scanner
 	r, err := s.Scan(ctx, []string{caseDir})
 	if err != nil {
-		return false, err
+		return "", err
 	}
-	return r.Detected, nil
+	if r.Read == 0 {
+		return "", fmt.Errorf("detect: nothing could be read in %s", caseDir)
+	}
+	return r.Verdict, nil
 }
 
 // ScoreConfig says what to score on which corpus.
@@ -73,10 +80,16 @@ type ScoreConfig struct {
 // Label is a case's entry in LabelsFile. Positive is required; other fields
 // are kept as they are.
 type Label struct {
-	Positive    bool
+	Positive bool
+	// Verdict, optional, is the verdict the case's evidence supports
+	// ("confirmed", "probable", "possible", "none"). A case labelled
+	// possible (a fragment, an excerpt cut short) is answered rightly
+	// with possible.
+	Verdict     Verdict
 	Description string
 	Variant     string
-	// Extra holds the fields other than positive, description and variant.
+	// Extra holds the fields other than positive, verdict, description
+	// and variant.
 	Extra map[string]json.RawMessage
 }
 
@@ -101,6 +114,16 @@ func (l *Label) UnmarshalJSON(b []byte) error {
 			}
 		}
 	}
+	if raw, ok := m["verdict"]; ok {
+		var v string
+		if err := json.Unmarshal(raw, &v); err != nil {
+			return fmt.Errorf(`"verdict": %w`, err)
+		}
+		if l.Verdict, ok = ParseVerdict(v); !ok {
+			return fmt.Errorf(`"verdict": %q is not confirmed, probable, possible or none`, v)
+		}
+	}
+	delete(m, "verdict")
 	delete(m, "positive")
 	delete(m, "description")
 	delete(m, "variant")
@@ -112,11 +135,14 @@ func (l *Label) UnmarshalJSON(b []byte) error {
 
 // MarshalJSON encodes the label as it was read.
 func (l Label) MarshalJSON() ([]byte, error) {
-	m := make(map[string]any, len(l.Extra)+3)
+	m := make(map[string]any, len(l.Extra)+4)
 	for k, v := range l.Extra {
 		m[k] = v
 	}
 	m["positive"] = l.Positive
+	if l.Verdict != "" {
+		m["verdict"] = l.Verdict
+	}
 	if l.Description != "" {
 		m["description"] = l.Description
 	}
@@ -151,30 +177,49 @@ func LoadLabels(corpus string) (map[string]Label, error) {
 // Outcome is how a detector did on one case.
 type Outcome string
 
-// The outcomes.
+// The outcomes. A detector that answers possible is neither right nor
+// wrong in the matrix: on a positive case it missed the confirmation
+// (OutcomePossible), on a negative one it raised a doubt
+// (OutcomePossibleNegative). Either is right when the case's label says
+// possible.
 const (
-	TruePositive  Outcome = "TP"
-	FalsePositive Outcome = "FP"
-	TrueNegative  Outcome = "TN"
-	FalseNegative Outcome = "FN"
-	OutcomeError  Outcome = "error"
+	TruePositive            Outcome = "TP"
+	FalsePositive           Outcome = "FP"
+	TrueNegative            Outcome = "TN"
+	FalseNegative           Outcome = "FN"
+	OutcomePossible         Outcome = "possible"
+	OutcomePossibleNegative Outcome = "possible-negative"
+	OutcomeError            Outcome = "error"
 )
 
 // CaseResult is the detector's answer on one case.
 type CaseResult struct {
-	Name     string        `json:"name"`
-	Label    Label         `json:"label"`
-	Detected bool          `json:"detected"`
+	Name  string `json:"name"`
+	Label Label  `json:"label"`
+	// Detected is true for a verdict of confirmed or probable (or a
+	// detector's plain yes).
+	Detected bool `json:"detected"`
+	// Verdict is the detector's verdict: from its JSON "verdict", else
+	// confirmed for a plain yes, possible for exit status 3, none.
+	Verdict  Verdict       `json:"verdict,omitempty"`
 	Outcome  Outcome       `json:"outcome"`
 	Error    string        `json:"error,omitempty"`
-	Duration time.Duration `json:"duration_ns"`
+	Duration time.Duration `json:"durationNs"`
 	// Output is the end of the detector's stderr, kept for errors.
 	Output string `json:"output,omitempty"`
+
+	cannotStart bool
 }
 
 // Wrong reports whether the case counts against the detector.
 func (c CaseResult) Wrong() bool {
-	return c.Outcome != TruePositive && c.Outcome != TrueNegative
+	switch c.Outcome {
+	case TruePositive, TrueNegative:
+		return false
+	case OutcomePossible, OutcomePossibleNegative:
+		return c.Label.Verdict != VerdictPossible
+	}
+	return true
 }
 
 // ScoreResult is the confusion matrix of a detector on a corpus.
@@ -184,13 +229,25 @@ type ScoreResult struct {
 	FP     int    `json:"fp"`
 	TN     int    `json:"tn"`
 	FN     int    `json:"fn"`
-	Errors int    `json:"errors"`
-	// Precision is TP/(TP+FP), 0 when the detector never said yes.
-	Precision float64 `json:"precision"`
-	// Recall is TP over all positive cases, errors included (a detector
-	// does not gain recall by failing), 0 without positive cases.
-	Recall float64      `json:"recall"`
-	Cases  []CaseResult `json:"cases"` // by name
+	// Possible counts the positive cases found only as possible: missed
+	// confirmations, not false negatives. PossibleNegative counts the
+	// negative cases answered possible.
+	Possible         int `json:"possible"`
+	PossibleNegative int `json:"possibleNegative"`
+	// MissedConfirmations are the possibles on positive cases whose label
+	// does not say possible: the evidence was there, the detector did not
+	// see all of it.
+	MissedConfirmations int `json:"missedConfirmations"`
+	Errors              int `json:"errors"`
+	// Precision is TP/(TP+FP); nil (absent from JSON, "n/a" in text) when
+	// the detector never said yes.
+	Precision *float64 `json:"precision,omitempty"`
+	// Recall is TP over all positive cases, errors and possibles included
+	// (a detector does not gain recall by failing); nil without positive
+	// cases. RecallPossible counts the possibles as found.
+	Recall         *float64     `json:"recall,omitempty"`
+	RecallPossible *float64     `json:"recallPossible,omitempty"`
+	Cases          []CaseResult `json:"cases"` // by name
 	// Wrong are the cases it got wrong or failed on, with their labels.
 	Wrong []CaseResult `json:"wrong"`
 }
@@ -242,9 +299,18 @@ func Score(ctx context.Context, cfg ScoreConfig) (*ScoreResult, error) {
 	}
 
 	results := make([]CaseResult, len(names))
+	// The first case runs alone: a detector that cannot start is
+	// reported once, not once per case.
+	results[0] = runCase(ctx, cfg, timeout, names[0], labels[names[0]])
+	if results[0].cannotStart {
+		return nil, fmt.Errorf("detect: score: the detector cannot start (%s): %s", results[0].Error, cmp.Or(results[0].Output, "no output"))
+	}
 	sem := make(chan struct{}, par)
 	var wg sync.WaitGroup
 	for i, name := range names {
+		if i == 0 {
+			continue
+		}
 		if ctx.Err() != nil {
 			break
 		}
@@ -274,6 +340,13 @@ func Score(ctx context.Context, cfg ScoreConfig) (*ScoreResult, error) {
 			r.TN++
 		case FalseNegative:
 			r.FN++
+		case OutcomePossible:
+			r.Possible++
+			if c.Wrong() {
+				r.MissedConfirmations++
+			}
+		case OutcomePossibleNegative:
+			r.PossibleNegative++
 		default:
 			r.Errors++
 		}
@@ -281,12 +354,16 @@ func Score(ctx context.Context, cfg ScoreConfig) (*ScoreResult, error) {
 			r.Wrong = append(r.Wrong, c)
 		}
 	}
-	if r.TP+r.FP > 0 {
-		r.Precision = float64(r.TP) / float64(r.TP+r.FP)
+	ratio := func(a, b int) *float64 {
+		if b == 0 {
+			return nil
+		}
+		v := float64(a) / float64(b)
+		return &v
 	}
-	if positives > 0 {
-		r.Recall = float64(r.TP) / float64(positives)
-	}
+	r.Precision = ratio(r.TP, r.TP+r.FP)
+	r.Recall = ratio(r.TP, positives)
+	r.RecallPossible = ratio(r.TP+r.Possible, positives)
 	return r, nil
 }
 
@@ -297,58 +374,75 @@ func runCase(ctx context.Context, cfg ScoreConfig, timeout time.Duration, name s
 	cctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	start := time.Now()
-	var detected bool
+	var v Verdict
 	var err error
 	if cfg.Detector != nil {
-		detected, err = runDetector(cctx, cfg.Detector, dir)
+		v, err = runDetector(cctx, cfg.Detector, dir)
+		if err == nil {
+			if _, ok := ParseVerdict(string(v)); !ok {
+				err = fmt.Errorf("detect: detector returned the verdict %q", v)
+			}
+		}
 	} else {
-		detected, res.Output, err = runCommand(cctx, cfg.Command, dir)
+		v, res.Output, err = runCommand(cctx, cfg.Command, dir)
 	}
 	res.Duration = time.Since(start)
 	if errors.Is(err, context.DeadlineExceeded) {
 		err = fmt.Errorf("detect: timed out after %s", timeout)
 	}
+	res.cannotStart = errors.Is(err, errCannotStart)
+	positive := label.Positive
 	switch {
 	case err != nil:
 		res.Outcome, res.Error = OutcomeError, err.Error()
 		return res
-	case detected && label.Positive:
+	case v.Firm() && positive:
 		res.Outcome = TruePositive
-	case detected:
+	case v.Firm():
 		res.Outcome = FalsePositive
-	case label.Positive:
+	case v == VerdictPossible && positive:
+		res.Outcome = OutcomePossible
+	case v == VerdictPossible:
+		res.Outcome = OutcomePossibleNegative
+	case positive:
 		res.Outcome = FalseNegative
 	default:
 		res.Outcome = TrueNegative
 	}
-	res.Detected = detected
+	res.Verdict, res.Detected = v, v.Firm()
 	res.Output = ""
 	return res
 }
 
 // runDetector runs an in-process detector, giving up when ctx ends even if
 // the detector does not.
-func runDetector(ctx context.Context, d Detector, dir string) (bool, error) {
+func runDetector(ctx context.Context, d Detector, dir string) (Verdict, error) {
 	type answer struct {
-		detected bool
-		err      error
+		v   Verdict
+		err error
 	}
 	ch := make(chan answer, 1)
 	go func() {
-		detected, err := d(ctx, dir)
-		ch <- answer{detected, err}
+		v, err := d(ctx, dir)
+		ch <- answer{v, err}
 	}()
 	select {
 	case a := <-ch:
-		return a.detected, a.err
+		return a.v, a.err
 	case <-ctx.Done():
-		return false, ctx.Err()
+		return "", ctx.Err()
 	}
 }
 
-// runCommand runs the command protocol on one case directory: JSON
-// "detected" on stdout, else exit status 0 (found) or 1 (not found).
-func runCommand(ctx context.Context, command, dir string) (detected bool, stderrTail string, err error) {
+// errCannotStart marks a detector command the shell could not find or
+// run (exit status 126 or 127).
+var errCannotStart = errors.New("detect: the shell could not run the detector command (exit status 126 or 127)")
+
+// runCommand runs the command protocol on one case directory: a JSON
+// "verdict" or "detected" on stdout, else exit status 0 (found), 1 (not
+// found) or 3 (possible). Output that looks like JSON but is not a valid
+// answer, and any other exit status, are errors.
+func runCommand(ctx context.Context, command, dir string) (v Verdict, stderrTail string, err error) {
 	line := strings.ReplaceAll(command, CasePlaceholder, ShellQuote(dir))
 	cmd := exec.CommandContext(ctx, "sh", "-c", line)
 	stdout := &capBuffer{max: maxDetectorOutput}
@@ -361,48 +455,116 @@ func runCommand(ctx context.Context, command, dir string) (detected bool, stderr
 	runErr := cmd.Run()
 	tail := strings.TrimSpace(stderr.String())
 	if ctx.Err() != nil {
-		return false, tail, ctx.Err()
-	}
-	if d, ok := parseDetected(stdout.Bytes()); ok {
-		return d, "", nil
+		return "", tail, ctx.Err()
 	}
 	if cmd.ProcessState == nil {
-		return false, tail, fmt.Errorf("detect: run %q: %w", line, runErr)
+		return "", tail, fmt.Errorf("%w: %q: %w", errCannotStart, line, runErr)
 	}
-	switch code := cmd.ProcessState.ExitCode(); code {
-	case ExitFound:
-		return true, "", nil
-	case ExitNotFound:
-		return false, "", nil
+	code := cmd.ProcessState.ExitCode()
+	if code == 126 || code == 127 {
+		return "", tail, errCannotStart
+	}
+	// A report larger than the cap cannot be parsed whole: its exit
+	// status answers.
+	var jv Verdict
+	var found bool
+	var bad string
+	if !stdout.cut {
+		jv, found, bad = parseVerdict(stdout.Bytes())
+	}
+	if bad != "" {
+		return "", tail, fmt.Errorf("detect: detector printed output that is not a valid JSON verdict (exit status %d): %s", code, bad)
+	}
+	switch code {
+	case ExitFound, ExitNotFound, ExitPossible:
 	default:
-		return false, tail, fmt.Errorf("detect: detector exited with status %d and printed no JSON verdict", code)
+		return "", tail, fmt.Errorf("detect: detector exited with status %d (0 found, 1 not found, 3 possible; anything else is an error)", code)
 	}
+	if found {
+		return jv, "", nil
+	}
+	switch code {
+	case ExitFound:
+		return VerdictConfirmed, "", nil
+	case ExitPossible:
+		return VerdictPossible, "", nil
+	}
+	return VerdictNone, "", nil
 }
 
-// parseDetected reads {"detected": bool} from a detector's stdout: the whole
-// output, or else its last line that is a JSON object (a detector may log
-// before its verdict).
-func parseDetected(out []byte) (bool, bool) {
-	try := func(b []byte) (bool, bool) {
-		var v struct {
-			Detected *bool `json:"detected"`
+// parseVerdict reads a detector's stdout: the whole output, or else its
+// last line that starts a JSON object (a detector may log before its
+// answer). An object with a "verdict" (confirmed, probable, possible,
+// none) or a boolean "detected" is an answer (found); an object with
+// neither leaves the answer to the exit status. Output that starts like
+// JSON and does not parse, or a "verdict" or "detected" of the wrong
+// kind, is bad: a detector that breaks its JSON must not pass unseen.
+// Output that is not JSON at all (grep -l prints file names) leaves the
+// answer to the exit status.
+func parseVerdict(out []byte) (v Verdict, found bool, bad string) {
+	try := func(b []byte) (Verdict, bool, string) {
+		var m map[string]json.RawMessage
+		if err := json.Unmarshal(b, &m); err != nil {
+			return "", false, fmt.Sprintf("%v in %q", err, clip(b))
 		}
-		if json.Unmarshal(b, &v) != nil || v.Detected == nil {
-			return false, false
+		if raw, ok := m["verdict"]; ok {
+			var s string
+			if json.Unmarshal(raw, &s) != nil {
+				return "", false, fmt.Sprintf(`"verdict" is %s, not a string`, clip(raw))
+			}
+			v, ok := ParseVerdict(s)
+			if !ok {
+				return "", false, fmt.Sprintf(`"verdict" %q is not confirmed, probable, possible or none`, s)
+			}
+			return v, true, ""
 		}
-		return *v.Detected, true
+		if raw, ok := m["detected"]; ok {
+			var d bool
+			if json.Unmarshal(raw, &d) != nil {
+				return "", false, fmt.Sprintf(`"detected" is %s, not a boolean`, clip(raw))
+			}
+			if d {
+				return VerdictConfirmed, true, ""
+			}
+			return VerdictNone, true, ""
+		}
+		return "", false, ""
 	}
 	out = bytes.TrimSpace(out)
-	if d, ok := try(out); ok {
-		return d, true
+	if len(out) == 0 {
+		return "", false, ""
+	}
+	if out[0] == '{' || out[0] == '[' {
+		if json.Valid(out) {
+			if out[0] == '[' {
+				return "", false, "a JSON array, not an object"
+			}
+			return try(out)
+		}
 	}
 	lines := bytes.Split(out, []byte("\n"))
 	for i := len(lines) - 1; i >= 0; i-- {
-		if l := bytes.TrimSpace(lines[i]); len(l) > 0 && l[0] == '{' {
+		if l := bytes.TrimSpace(lines[i]); len(l) > 0 && (l[0] == '{' || l[0] == '[') {
+			if l[0] == '[' && json.Valid(l) {
+				return "", false, "a JSON array, not an object"
+			}
 			return try(l)
 		}
 	}
-	return false, false
+	if out[0] == '{' || out[0] == '[' {
+		// Starts like JSON over several lines, and is not valid.
+		return try(out)
+	}
+	return "", false, ""
+}
+
+// clip shortens b for an error message.
+func clip(b []byte) string {
+	const n = 120
+	if len(b) > n {
+		return string(b[:n]) + "..."
+	}
+	return string(b)
 }
 
 // ShellQuote quotes s for a POSIX shell: s in single quotes, each single
@@ -418,6 +580,7 @@ type capBuffer struct {
 	buf  []byte
 	max  int
 	tail bool
+	cut  bool // something was dropped
 }
 
 func (c *capBuffer) Write(p []byte) (int, error) {
@@ -429,23 +592,35 @@ func (c *capBuffer) Write(p []byte) (int, error) {
 		}
 		return n, nil
 	}
-	if room := c.max - len(c.buf); room > 0 {
-		c.buf = append(c.buf, p[:min(room, len(p))]...)
-	}
+	room := max(c.max-len(c.buf), 0)
+	c.buf = append(c.buf, p[:min(room, len(p))]...)
+	c.cut = c.cut || len(p) > room
 	return n, nil
 }
 
 func (c *capBuffer) Bytes() []byte  { return c.buf }
 func (c *capBuffer) String() string { return string(c.buf) }
 
-// WriteText writes the confusion matrix and the wrong cases for people.
+// ratioText formats a ratio, "n/a" when it is undefined.
+func ratioText(r *float64) string {
+	if r == nil {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.3f", *r)
+}
+
+// WriteText writes the confusion matrix, the possibles and the wrong
+// cases for people.
 func (r *ScoreResult) WriteText(w io.Writer) error {
 	ew := &errWriter{w: w}
 	ew.printf("corpus %s: %d cases\n", r.Corpus, len(r.Cases))
 	ew.printf("TP %d  FP %d  TN %d  FN %d  errors %d\n", r.TP, r.FP, r.TN, r.FN, r.Errors)
-	ew.printf("precision %.3f  recall %.3f\n", r.Precision, r.Recall)
+	ew.printf("possible: %d positive case(s) found only as possible (not false negatives; %d of them missed confirmations, the others labelled possible), %d negative case(s) answered possible\n",
+		r.Possible, r.MissedConfirmations, r.PossibleNegative)
+	ew.printf("precision %s  recall %s  recall counting possible %s\n", ratioText(r.Precision), ratioText(r.Recall), ratioText(r.RecallPossible))
 	for _, c := range r.Wrong {
-		ew.printf("\n%s %s (positive=%t, variant %s): %s\n", c.Outcome, c.Name, c.Label.Positive, orDash(c.Label.Variant), c.Label.Description)
+		ew.printf("\n%s %s (positive=%t, verdict %s, variant %s): %s\n", c.Outcome, c.Name, c.Label.Positive, orDash(string(c.Label.Verdict)),
+			orDash(c.Label.Variant), c.Label.Description)
 		if c.Error != "" {
 			ew.printf("  error: %s\n", c.Error)
 		}
@@ -515,22 +690,31 @@ func (r *ScoreResult) WriteJUnit(w io.Writer) error {
 		Tests: len(r.Cases),
 		Props: []junitProperty{
 			{"corpus", r.Corpus},
-			{"precision", fmt.Sprintf("%.3f", r.Precision)},
-			{"recall", fmt.Sprintf("%.3f", r.Recall)},
+			{"precision", ratioText(r.Precision)},
+			{"recall", ratioText(r.Recall)},
+			{"recallPossible", ratioText(r.RecallPossible)},
+			{"possible", strconv.Itoa(r.Possible)},
+			{"missedConfirmations", strconv.Itoa(r.MissedConfirmations)},
+			{"possibleNegative", strconv.Itoa(r.PossibleNegative)},
 		},
 	}
 	var total time.Duration
 	for _, c := range r.Cases {
 		total += c.Duration
 		jc := junitCase{Name: c.Name, Classname: "detect.corpus", Time: secs(c.Duration),
-			SystemOut: fmt.Sprintf("positive=%t variant=%s: %s", c.Label.Positive, orDash(c.Label.Variant), c.Label.Description)}
-		switch c.Outcome {
-		case FalsePositive:
+			SystemOut: fmt.Sprintf("positive=%t verdict=%s variant=%s answer=%s: %s", c.Label.Positive, orDash(string(c.Label.Verdict)),
+				orDash(c.Label.Variant), orDash(string(c.Verdict)), c.Label.Description)}
+		switch {
+		case c.Outcome == FalsePositive:
 			jc.Failure = &junitFailure{Type: "false-positive", Message: "detected KB954960 in a negative case", Text: c.Label.Description}
-		case FalseNegative:
+		case c.Outcome == FalseNegative:
 			jc.Failure = &junitFailure{Type: "false-negative", Message: "missed KB954960 in a positive case", Text: c.Label.Description}
-		case OutcomeError:
-			jc.Failure = &junitFailure{Type: "error", Message: "detector error: " + c.Error, Text: c.Output}
+		case c.Outcome == OutcomePossible && c.Wrong():
+			jc.Failure = &junitFailure{Type: "missed-confirmation", Message: "found KB954960 only as possible in a positive case", Text: c.Label.Description}
+		case c.Outcome == OutcomePossibleNegative && c.Wrong():
+			jc.Failure = &junitFailure{Type: "possible-on-negative", Message: "answered possible in a negative case", Text: c.Label.Description}
+		case c.Outcome == OutcomeError:
+			jc.Failure = &junitFailure{Type: "error", Message: "detector error on case " + c.Name + ": " + c.Error, Text: c.Output}
 		}
 		if jc.Failure != nil {
 			suite.Failures++

@@ -28,12 +28,14 @@ func TestScoreReferenceDetector(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.Precision != 1 || r.Recall != 1 || r.Errors != 0 || len(r.Wrong) != 0 {
+	// The truncated paste is labelled possible, and answered so: not a
+	// true positive, not wrong either.
+	if val(r.Precision) != 1 || val(r.Recall) != 0.8 || val(r.RecallPossible) != 1 || r.Errors != 0 || len(r.Wrong) != 0 {
 		var buf bytes.Buffer
 		r.WriteText(&buf)
 		t.Errorf("reference detector is not perfect on its corpus:\n%s", buf.String())
 	}
-	if r.TP+r.TN != len(r.Cases) || r.TP != 5 || r.TN != 5 {
+	if r.TP+r.TN+r.Possible != len(r.Cases) || r.TP != 4 || r.TN != 5 || r.Possible != 1 {
 		t.Errorf("matrix TP %d FP %d TN %d FN %d", r.TP, r.FP, r.TN, r.FN)
 	}
 }
@@ -46,8 +48,8 @@ func TestScoreNaiveGrepCommand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.Precision >= 1 {
-		t.Errorf("naive grep precision %.3f, want < 1", r.Precision)
+	if val(r.Precision) >= 1 {
+		t.Errorf("naive grep precision %.3f, want < 1", val(r.Precision))
 	}
 	got := make(map[string]detect.Outcome)
 	for _, c := range r.Cases {
@@ -69,8 +71,8 @@ func TestScoreNaiveGrepCommand(t *testing.T) {
 	if r.TP != 3 || r.FP != 2 || r.TN != 3 || r.FN != 2 || r.Errors != 0 {
 		t.Errorf("matrix TP %d FP %d TN %d FN %d errors %d", r.TP, r.FP, r.TN, r.FN, r.Errors)
 	}
-	if r.Precision != 0.6 || r.Recall != 0.6 {
-		t.Errorf("precision %v recall %v, want 0.6 0.6", r.Precision, r.Recall)
+	if val(r.Precision) != 0.6 || val(r.Recall) != 0.6 {
+		t.Errorf("precision %v recall %v, want 0.6 0.6", val(r.Precision), val(r.Recall))
 	}
 	wrong := make(map[string]bool)
 	for _, c := range r.Wrong {
@@ -165,9 +167,22 @@ func TestScoreCommandProtocol(t *testing.T) {
 		{"JSON wins over the exit status", `: {case}; echo '{"detected": true}'; exit 1`, detect.TruePositive, detect.FalsePositive},
 		{"no JSON, exit 0", `echo no json here {case}`, detect.TruePositive, detect.FalsePositive},
 		{"JSON without detected", `: {case}; echo '{"found": true}'; exit 1`, detect.FalseNegative, detect.TrueNegative},
+		{"not JSON at all, like grep -l", `grep -l true {case}/marker`, detect.TruePositive, detect.TrueNegative},
+		{"JSON verdict", `grep -q true {case}/marker && echo '{"verdict": "probable"}' || echo '{"verdict": "none"}'`,
+			detect.TruePositive, detect.TrueNegative},
+		{"JSON verdict possible", `: {case}; echo '{"verdict": "possible", "detected": false}'; exit 3`,
+			detect.OutcomePossible, detect.OutcomePossibleNegative},
+		{"exit 3 is possible", `: {case}; exit 3`, detect.OutcomePossible, detect.OutcomePossibleNegative},
 		{"exit 2 is an error", `: {case}; echo broken >&2; exit 2`, detect.OutcomeError, detect.OutcomeError},
+		{"exit 2 with JSON is an error", `: {case}; echo '{"detected": true}'; exit 2`, detect.OutcomeError, detect.OutcomeError},
 		{"killed by a signal is an error", `kill -9 $$ {case}`, detect.OutcomeError, detect.OutcomeError},
-		{"command not found", `/nonexistent/detector {case}`, detect.OutcomeError, detect.OutcomeError},
+		{"broken JSON and exit 0 is an error", `: {case}; echo '{"detected": tru'`, detect.OutcomeError, detect.OutcomeError},
+		{"broken JSON over lines is an error", `: {case}; printf '{\n "detected": true,\n'`, detect.OutcomeError, detect.OutcomeError},
+		{"detected not a boolean is an error", `: {case}; echo '{"detected": "yes"}'`, detect.OutcomeError, detect.OutcomeError},
+		{"unknown verdict is an error", `: {case}; echo '{"verdict": "likely"}'`, detect.OutcomeError, detect.OutcomeError},
+		{"JSON array is an error", `: {case}; echo '[true]'`, detect.OutcomeError, detect.OutcomeError},
+		{"output over the cap: the exit status answers", `head -c 9000000 /dev/zero | tr '\0' '{'; grep -q true {case}/marker`,
+			detect.TruePositive, detect.TrueNegative},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -181,8 +196,11 @@ func TestScoreCommandProtocol(t *testing.T) {
 					t.Errorf("%s: %s (%s), want %s", c.Name, c.Outcome, c.Error, want)
 				}
 			}
-			if tt.yes == detect.OutcomeError && r.Recall != 0 {
-				t.Errorf("recall %v with errors only", r.Recall)
+			if tt.yes == detect.OutcomeError && val(r.Recall) != 0 {
+				t.Errorf("recall %v with errors only", val(r.Recall))
+			}
+			if tt.yes == detect.OutcomeError && !strings.Contains(r.Cases[0].Error+r.Cases[0].Output, "") {
+				t.Errorf("error without a reason: %+v", r.Cases[0])
 			}
 		})
 	}
@@ -193,6 +211,43 @@ func TestScoreCommandProtocol(t *testing.T) {
 	if r.Errors != 2 || !strings.Contains(r.Cases[0].Output, "broken") || !strings.Contains(r.Cases[0].Error, "status 2") {
 		t.Errorf("error case %+v", r.Cases[0])
 	}
+	// The text names each case in error with its reason.
+	r, err = detect.Score(t.Context(), detect.ScoreConfig{Corpus: dir, Command: `: {case}; echo '{"detected": tru'`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := r.WriteText(&buf); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"error yes (positive=true", "error no (positive=false", "not a valid JSON verdict", "precision n/a  recall 0.000"} {
+		if !strings.Contains(buf.String(), want) {
+			t.Errorf("text lacks %q:\n%s", want, buf.String())
+		}
+	}
+}
+
+// TestScoreDetectorThatCannotStart checks that a detector command the
+// shell cannot find is one error, not one per case.
+func TestScoreDetectorThatCannotStart(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("the command protocol runs sh")
+	}
+	dir := miniCorpus(t, map[string]bool{"a": true, "b": false, "c": true})
+	for _, command := range []string{`/nonexistent/detector {case}`, `no-such-detector-command --json {case}`} {
+		_, err := detect.Score(t.Context(), detect.ScoreConfig{Corpus: dir, Command: command})
+		if err == nil || !strings.Contains(err.Error(), "cannot start") || strings.Count(err.Error(), "not found") > 1 {
+			t.Errorf("%s: err = %v, want one cannot-start error", command, err)
+		}
+	}
+}
+
+// val returns a ratio of the score, -1 when it is undefined.
+func val(r *float64) float64 {
+	if r == nil {
+		return -1
+	}
+	return *r
 }
 
 // TestScoreQuotesTheCaseDirectory uses a case name no shell would take
@@ -269,20 +324,20 @@ func TestScoreDetectorTimeout(t *testing.T) {
 	release := make(chan struct{})
 	defer close(release)
 	r, err := detect.Score(t.Context(), detect.ScoreConfig{Corpus: dir, Timeout: 100 * time.Millisecond,
-		Detector: func(ctx context.Context, caseDir string) (bool, error) {
+		Detector: func(ctx context.Context, caseDir string) (detect.Verdict, error) {
 			if filepath.Base(caseDir) == "a" {
 				<-release
 			}
-			return false, nil
+			return detect.VerdictNone, nil
 		}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.Errors != 1 || r.TN != 1 || r.Recall != 0 {
-		t.Errorf("errors %d TN %d recall %v", r.Errors, r.TN, r.Recall)
+	if r.Errors != 1 || r.TN != 1 || val(r.Recall) != 0 {
+		t.Errorf("errors %d TN %d recall %v", r.Errors, r.TN, val(r.Recall))
 	}
 	r, err = detect.Score(t.Context(), detect.ScoreConfig{Corpus: dir,
-		Detector: func(ctx context.Context, caseDir string) (bool, error) { return false, errors.New("boom") }})
+		Detector: func(ctx context.Context, caseDir string) (detect.Verdict, error) { return "", errors.New("boom") }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -354,7 +409,7 @@ func TestLabelKeepsExtraFields(t *testing.T) {
 
 func TestScoreResultText(t *testing.T) {
 	r, err := detect.Score(t.Context(), detect.ScoreConfig{Corpus: corpus,
-		Detector: func(ctx context.Context, dir string) (bool, error) { return true, nil }})
+		Detector: func(ctx context.Context, dir string) (detect.Verdict, error) { return detect.VerdictConfirmed, nil }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -362,7 +417,7 @@ func TestScoreResultText(t *testing.T) {
 	if err := r.WriteText(&buf); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"TP 5  FP 5  TN 0  FN 0  errors 0", "precision 0.500  recall 1.000", "FP neg-sqlexception-timeout (positive=false, variant sqlexception)"} {
+	for _, want := range []string{"TP 5  FP 5  TN 0  FN 0  errors 0", "precision 0.500  recall 1.000", "FP neg-sqlexception-timeout (positive=false, verdict -, variant sqlexception)"} {
 		if !strings.Contains(buf.String(), want) {
 			t.Errorf("text lacks %q:\n%s", want, buf.String())
 		}
@@ -370,5 +425,47 @@ func TestScoreResultText(t *testing.T) {
 	buf.Reset()
 	if err := r.WriteJSON(&buf); err != nil || !strings.Contains(buf.String(), `"precision": 0.5`) {
 		t.Errorf("json (%v): %s", err, buf.String())
+	}
+}
+
+// TestScoreJSON: camelCase keys, [] for empty lists, never null; an
+// undefined ratio is left out rather than null.
+func TestScoreJSON(t *testing.T) {
+	dir := miniCorpus(t, map[string]bool{"a": false})
+	r, err := detect.Score(t.Context(), detect.ScoreConfig{Corpus: dir,
+		Detector: func(ctx context.Context, dir string) (detect.Verdict, error) { return detect.VerdictNone, nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := r.WriteJSON(&buf); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	for _, want := range []string{`"durationNs"`, `"possibleNegative"`, `"missedConfirmations"`, `"wrong": []`, `"verdict": "none"`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("score JSON lacks %s:\n%s", want, out)
+		}
+	}
+	for _, bad := range []string{"null", `"precision"`, `"recall"`, "_"} {
+		if strings.Contains(out, bad) {
+			t.Errorf("score JSON has %s:\n%s", bad, out)
+		}
+	}
+	buf.Reset()
+	if err := r.WriteText(&buf); err != nil || !strings.Contains(buf.String(), "precision n/a  recall n/a  recall counting possible n/a") {
+		t.Errorf("text (%v): %s", err, buf.String())
+	}
+}
+
+func TestLabelVerdict(t *testing.T) {
+	var l detect.Label
+	if err := json.Unmarshal([]byte(`{"positive": true, "verdict": "possible"}`), &l); err != nil || l.Verdict != detect.VerdictPossible {
+		t.Errorf("label %+v, %v", l, err)
+	}
+	for _, bad := range []string{`{"positive": true, "verdict": "likely"}`, `{"positive": true, "verdict": 3}`} {
+		if err := json.Unmarshal([]byte(bad), &l); err == nil {
+			t.Errorf("%s accepted", bad)
+		}
 	}
 }

@@ -17,9 +17,13 @@ type serverParser struct {
 	// pending holds, per process.thread, the last Error record not yet
 	// followed by a ThrowException.
 	pending  map[string]*excRecord
+	latest   string // the thread of the latest Error record
 	findings []Finding
 	faults   []Fault
 }
+
+// quotes turns every quote mark into an apostrophe.
+var quotes = strings.NewReplacer(`"`, "'", "\u2018", "'", "\u2019", "'", "\u201c", "'", "\u201d", "'", "`", "'")
 
 // excRecord is an Error record of SoftwareDistribution.log.
 type excRecord struct {
@@ -38,7 +42,7 @@ type excRecord struct {
 func (p *serverParser) line(n int, raw []byte, k lineKind, h *header) {
 	if k == lineOther {
 		if p.cur != nil && len(p.cur.frames) < maxFrames {
-			if t := norm(raw); strings.HasPrefix(t, "at ") {
+			if t := norm(leadTrim(raw)); strings.HasPrefix(t, "at ") {
 				p.cur.frames = append(p.cur.frames, Evidence{File: p.name, Line: n, Text: string(raw)})
 			}
 		}
@@ -50,11 +54,11 @@ func (p *serverParser) line(n int, raw []byte, k lineKind, h *header) {
 	}
 	msg := h.text
 	switch {
-	case string(h.level) == "Error":
+	case string(h.level) == "Error" || len(h.level) == 0 && exceptionAt(msg) == 0:
 		t := norm(msg)
 		p.cur = &excRecord{
 			thread: string(h.thread), source: string(h.source), excType: exceptionType(t), message: t,
-			time: h.stamp(k), header: Evidence{File: p.name, Line: n, Text: string(raw)},
+			time: h.stampString(), header: Evidence{File: p.name, Line: n, Text: string(raw)},
 		}
 	case len(msg) > 15 && string(msg[:15]) == "ThrowException:":
 		p.throwException(norm(msg), string(h.thread), Evidence{File: p.name, Line: n, Text: string(raw)})
@@ -94,15 +98,19 @@ func (p *serverParser) endRecord() {
 		p.pending = make(map[string]*excRecord)
 	}
 	p.pending[r.thread] = r
+	p.latest = r.thread
 }
 
 // classify applies the server rule's exception half.
 func (r *excRecord) classify() {
 	const dupText, addedText = "Item has already been added. Key in dictionary: '", "Key being added: '"
-	if r.excType != "System.ArgumentException" || !strings.Contains(r.message, dupText) || !strings.Contains(r.message, addedText) {
+	// Published copies quote the keys every which way ('8862', "8862",
+	// typographic quotes); the words are what matter.
+	msg := quotes.Replace(r.message)
+	if r.excType != "System.ArgumentException" || !strings.Contains(msg, dupText) || !strings.Contains(msg, addedText) {
 		return
 	}
-	r.key, _ = between(r.message, dupText, "'")
+	r.key, _ = between(msg, dupText, "'")
 	hasSync := r.source == "ClientImplementation.SyncUpdates"
 	for i := range r.frames {
 		f := &r.frames[i]
@@ -118,8 +126,9 @@ func (r *excRecord) classify() {
 	switch {
 	case r.caller == nil:
 		// Cut before the caller of Hashtable.Add: only the source column
-		// says where it happened.
-		r.kb = r.source == "ClientImplementation.SyncUpdates"
+		// says where it happened, and a message pasted without its
+		// columns says nothing to the contrary.
+		r.kb = r.source == "ClientImplementation.SyncUpdates" || r.source == ""
 		r.cut = true
 	default:
 		r.kb = strings.Contains(r.caller.Text, "ClientImplementation.GetSyncInfo(") && hasSync
@@ -137,6 +146,11 @@ func (p *serverParser) throwException(t, thread string, ev Evidence) {
 		client = strings.TrimSpace(t[i+len("Client="):])
 	}
 	id = guid(id)
+	if thread == "" {
+		// A ThrowException pasted without its columns follows the
+		// latest Error record, whatever its thread.
+		thread = p.latest
+	}
 	r := p.pending[thread]
 	delete(p.pending, thread)
 	f := Fault{ID: id, ErrorCode: errorCode, Actor: actor}
@@ -170,15 +184,17 @@ func (p *serverParser) emit(r *excRecord, throw *Evidence, id, client string) {
 			f.Evidence = append(f.Evidence, *e)
 		}
 	}
+	// The exception from GetSyncInfo is the fault itself: confirmed with
+	// or without the ThrowException line after it. Cut before the caller
+	// of Hashtable.Add, it could be a duplicate key elsewhere in
+	// SyncUpdates (SoftwareSync): possible.
 	switch {
-	case throw == nil && r.cut:
-		f.Verdict, f.Reason = VerdictPossible, "duplicate-key ArgumentException in ClientImplementation.SyncUpdates, stack and ThrowException line missing (excerpt cut short?)"
-	case throw == nil:
-		f.Verdict, f.Reason = VerdictPossible, "duplicate-key ArgumentException from ClientImplementation.GetSyncInfo without its ThrowException line (excerpt cut short?)"
+	case r.cut && r.source == "":
+		f.Verdict, f.Reason = VerdictPossible, "duplicate-key ArgumentException message without its columns or the stack that names its caller (a fragment)"
 	case r.cut:
-		f.Verdict, f.Reason = VerdictPossible, "duplicate-key ArgumentException in ClientImplementation.SyncUpdates answered InternalServerError; stack cut before the caller of Hashtable.Add"
-	case id == "":
-		f.Verdict, f.Reason = VerdictPossible, "duplicate-key ArgumentException from ClientImplementation.GetSyncInfo answered InternalServerError without a fault ID"
+		f.Verdict, f.Reason = VerdictPossible, "duplicate-key ArgumentException in ClientImplementation.SyncUpdates; stack cut before the caller of Hashtable.Add (excerpt cut short?)"
+	case throw == nil:
+		f.Verdict, f.Reason = VerdictConfirmed, "duplicate-key ArgumentException from ClientImplementation.GetSyncInfo in SyncUpdates (the ThrowException line is not in the excerpt)"
 	default:
 		f.Verdict, f.Reason = VerdictConfirmed, "duplicate-key ArgumentException from ClientImplementation.GetSyncInfo answered InternalServerError"
 	}

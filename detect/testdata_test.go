@@ -25,20 +25,21 @@ func TestHandWrittenExcerpts(t *testing.T) {
 	}{
 		// positives
 		{"classic client, threads interleaved", []string{"positive/kb954960_classic.log"},
-			summary{verdict: "confirmed", incidents: 1, faultIDs: kbID, sides: "client"}},
+			summary{verdict: "probable", incidents: 1, faultIDs: kbID, sides: "client"}},
 		{"server", []string{"positive/kb954960_server.log"},
 			summary{verdict: "confirmed", incidents: 1, faultIDs: kbID, sides: "server"}},
 		{"client and server correlate", []string{"positive/kb954960_classic.log", "positive/kb954960_server.log"},
 			summary{verdict: "confirmed", incidents: 1, faultIDs: kbID, sides: "client+server"}},
 		{"wua10 client", []string{"positive/kb954960_wua10.log"},
-			summary{verdict: "confirmed", incidents: 1, faultIDs: w10ID, sides: "client"}},
+			summary{verdict: "probable", incidents: 1, faultIDs: w10ID, sides: "client"}},
 		{"Windows 8.1 text log, WS fault report", []string{"positive/kb954960_win81.log"},
-			summary{verdict: "confirmed", incidents: 1, faultIDs: "8f7e6d5c-4b3a-4291-8f7e-6d5c4b3a2910", sides: "client"}},
+			summary{verdict: "probable", incidents: 1, faultIDs: "8f7e6d5c-4b3a-4291-8f7e-6d5c4b3a2910", sides: "client"}},
 		// possibles
 		{"lone failure line in a forum post", []string{"possible/lone_failure_line.txt"},
 			summary{verdict: "possible", incidents: 1, sides: "client"}},
+		// The exception from GetSyncInfo is the fault itself.
 		{"server exception without ThrowException", []string{"possible/server_without_throwexception.log"},
-			summary{verdict: "possible", incidents: 1, sides: "server"}},
+			summary{verdict: "confirmed", incidents: 1, sides: "server"}},
 		// look-alikes
 		{"InvalidParameters classic", []string{"lookalike/invalidparameters_classic.log", "lookalike/invalidparameters_server.log"}, none},
 		{"InvalidParameters collapsed", []string{"lookalike/invalidparameters_collapsed.txt"}, none},
@@ -64,10 +65,10 @@ func TestHandWrittenExcerpts(t *testing.T) {
 			summary{verdict: detect.VerdictNone, dismissed: 1}},
 		{"SqlException collapsed", []string{"lookalike/sqlexception_collapsed/windowsupdate.txt", "lookalike/sqlexception_collapsed/softwaredistribution.txt"},
 			summary{verdict: detect.VerdictNone, dismissed: 1}},
-		// The client side alone cannot tell the SqlException from KB954960;
-		// the rule says confirmed (see the package documentation).
+		// The client side alone cannot tell the SqlException from KB954960:
+		// probable (see the package documentation).
 		{"SqlException, client log only", []string{"lookalike/sqlexception/WindowsUpdate.log"},
-			summary{verdict: "confirmed", incidents: 1, faultIDs: "5c6d7e8f-9a0b-4c1d-8e2f-3a4b5c6d7e8f", sides: "client"}},
+			summary{verdict: "probable", incidents: 1, faultIDs: "5c6d7e8f-9a0b-4c1d-8e2f-3a4b5c6d7e8f", sides: "client"}},
 	}
 	for _, tt := range tests {
 		for _, rendering := range []string{"as-written", "lf", "collapsed", "collapsed-https"} {
@@ -101,19 +102,36 @@ func TestLookalikesAreOneEditAway(t *testing.T) {
 	}{
 		{"InvalidParameters with the KB954960 codes", []string{"lookalike/invalidparameters_classic.log"},
 			[]string{"0x8024400D", "0x8024400E", "soap error code = 300", "soap error code = 400", "0x00012c", "0x000190", "InvalidParameters(7)", "InternalServerError(5)"},
-			detect.VerdictConfirmed},
+			detect.VerdictProbable},
 		{"InvalidParameters with only the error changed", []string{"lookalike/invalidparameters_classic.log"},
 			[]string{"0x8024400D", "0x8024400E"}, detect.VerdictNone},
 		{"SimpleAuth fault moved to SyncUpdates", []string{"lookalike/simpleauth_classic.log"},
 			[]string{"GetAuthorizationCookie failure", "SyncUpdates failure", "SimpleAuthWebService/GetAuthorizationCookie", "ClientWebService/SyncUpdates"},
-			detect.VerdictConfirmed},
+			detect.VerdictProbable},
 		{"SimpleAuth fault with only the method line changed", []string{"lookalike/simpleauth_classic.log"},
 			[]string{"SimpleAuthWebService/GetAuthorizationCookie", "ClientWebService/SyncUpdates"}, detect.VerdictNone},
 		{"wua10 InvalidParameters as InternalServerError", []string{"lookalike/invalidparameters_wua10.log"},
-			[]string{"code: Client", "code: Server", "InvalidParameters", "InternalServerError"}, detect.VerdictConfirmed},
+			[]string{"code: Client", "code: Server", "InvalidParameters", "InternalServerError"}, detect.VerdictProbable},
 		{"ArgumentException called from GetSyncInfo", []string{"lookalike/argumentexception_elsewhere_server.log"},
 			[]string{"   at Microsoft.UpdateServices.Internal.ClientImplementation.SoftwareSync(", "   at Microsoft.UpdateServices.Internal.ClientImplementation.GetSyncInfo("},
 			detect.VerdictConfirmed},
+		// The server rule needs GetSyncInfo AND SyncUpdates: the same
+		// exception thrown from GetSyncInfo's frame under another method
+		// is not the advisory's fault.
+		{"ArgumentException from GetSyncInfo under GetExtendedUpdateInfo", []string{"lookalike/argumentexception_elsewhere_server.log"},
+			[]string{"   at Microsoft.UpdateServices.Internal.ClientImplementation.GetExtendedUpdateInfo(Cookie", "   at Microsoft.UpdateServices.Internal.ClientImplementation.GetSyncInfo(Cookie"},
+			detect.VerdictNone},
+		// The client rule needs ErrorCode InternalServerError: the same
+		// fault block with any other ErrorCode is no finding, in either
+		// log format.
+		{"classic fault block with ErrorCode ServerChanged", []string{"positive/kb954960_classic.log"},
+			[]string{"ErrorCode:InternalServerError(5)", "ErrorCode:ServerChanged(4)"}, detect.VerdictNone},
+		{"classic fault block with ErrorCode InvalidCookie", []string{"positive/kb954960_classic.log"},
+			[]string{"ErrorCode:InternalServerError(5)", "ErrorCode:InvalidCookie(1)"}, detect.VerdictNone},
+		{"classic fault block with the ErrorCode line gone", []string{"positive/kb954960_classic.log"},
+			[]string{"ErrorCode:InternalServerError(5)", "faultstring:Fault occurred"}, detect.VerdictPossible},
+		{"wua10 fault detail with ErrorCode InvalidParameters", []string{"positive/kb954960_wua10.log"},
+			[]string{"<ErrorCode>InternalServerError</ErrorCode>", "<ErrorCode>InvalidParameters</ErrorCode>"}, detect.VerdictNone},
 		{"407 as a SOAP Server fault line alone", []string{"lookalike/proxy407_classic.log"},
 			[]string{"0x8024401B, soap client error = 10, soap error code = 0, HTTP status code = 407", "0x8024400E, soap client error = 7, soap error code = 400, HTTP status code = 200"},
 			detect.VerdictPossible},

@@ -100,7 +100,7 @@ func sqlServer(id string) func(w *sdlog.Writer) {
 // client flavours and in every rendering.
 func TestOurWriters(t *testing.T) {
 	kb := fault("SyncUpdates", "soap:Server", "InternalServerError", "", syncMethod, faultID)
-	confirmedClient := summary{verdict: "confirmed", incidents: 1, faultIDs: faultID, sides: "client"}
+	probableClient := summary{verdict: "probable", incidents: 1, faultIDs: faultID, sides: "client"}
 	none := summary{verdict: detect.VerdictNone}
 	tests := []struct {
 		name   string
@@ -108,7 +108,7 @@ func TestOurWriters(t *testing.T) {
 		server func(w *sdlog.Writer) // nil: no server log
 		want   summary
 	}{
-		{"KB954960 client", kb, nil, confirmedClient},
+		{"KB954960 client", kb, nil, probableClient},
 		{"KB954960 server", nil, kbServer(faultID),
 			summary{verdict: "confirmed", incidents: 1, faultIDs: faultID, sides: "server"}},
 		{"KB954960 client and server", kb, kbServer(faultID),
@@ -117,7 +117,7 @@ func TestOurWriters(t *testing.T) {
 			summary{verdict: "confirmed", incidents: 2, faultIDs: "0d1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6," + faultID, sides: "server,client"}},
 		{"SqlException server explains the client fault", kb, sqlServer(faultID),
 			summary{verdict: detect.VerdictNone, dismissed: 1}},
-		{"SqlException for another fault ID", kb, sqlServer("0d1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6"), confirmedClient},
+		{"SqlException for another fault ID", kb, sqlServer("0d1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6"), probableClient},
 		{"server answered the fault ID with another ErrorCode", kb, func(w *sdlog.Writer) {
 			w.ThrowException(5, wsusURL, faultID, "ServerBusy", "", "")
 		}, summary{verdict: detect.VerdictNone, dismissed: 1}},
@@ -125,7 +125,7 @@ func TestOurWriters(t *testing.T) {
 		// neither confirms nor refutes.
 		{"server ThrowException without its exception", kb, func(w *sdlog.Writer) {
 			w.ThrowException(5, wsusURL, faultID, "InternalServerError", "", "")
-		}, confirmedClient},
+		}, probableClient},
 		{"InvalidParameters", fault("SyncUpdates", "soap:Client", "InvalidParameters", "parameters.InstalledNonLeafUpdateIDs", syncMethod, faultID),
 			func(w *sdlog.Writer) {
 				w.ThrowException(4, wsusURL, faultID, "InvalidParameters", "parameters.InstalledNonLeafUpdateIDs", clientID)
@@ -191,7 +191,7 @@ func TestOurWritersFindingFields(t *testing.T) {
 			got := l.Findings[0]
 			wantTime := map[wulog.Flavour]string{wulog.Classic: "2008-06-13 19:59:53:392", wulog.WUA10: "2008/06/13 19:59:53.3920000"}[f]
 			if got.Computer != dnsName || got.ClientID != clientID || got.Server != "wsusebc" || got.Time != wantTime ||
-				got.Verdict != detect.VerdictConfirmed || got.FaultID != faultID {
+				got.Verdict != detect.VerdictProbable || got.FaultID != faultID {
 				t.Errorf("finding %+v", got)
 			}
 			wantKind := map[wulog.Flavour]detect.Kind{wulog.Classic: detect.KindClassic, wulog.WUA10: detect.KindWUA10}[f]
@@ -209,8 +209,8 @@ func TestWriterGoldenFiles(t *testing.T) {
 		path string
 		want detect.Verdict
 	}{
-		{"../client-sim/wulog/testdata/kb954960_classic.golden", detect.VerdictConfirmed},
-		{"../client-sim/wulog/testdata/kb954960_wua10.golden", detect.VerdictConfirmed},
+		{"../client-sim/wulog/testdata/kb954960_classic.golden", detect.VerdictProbable},
+		{"../client-sim/wulog/testdata/kb954960_wua10.golden", detect.VerdictProbable},
 		{"../client-sim/wulog/testdata/clean_classic.golden", detect.VerdictNone},
 		{"../client-sim/wulog/testdata/clean_wua10.golden", detect.VerdictNone},
 		{"../mockwsus/sdlog/testdata/kb954960.golden", detect.VerdictConfirmed},

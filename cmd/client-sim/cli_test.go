@@ -30,7 +30,7 @@ func TestCLIConvention(t *testing.T) {
 			var first string
 			for _, args := range [][]string{{c.name, "--help"}, {c.name, "-h"}, {"help", c.name}} {
 				stdout, stderr, code := runSplit(args...)
-				if code != 0 || !strings.HasPrefix(stdout, "usage: client-sim "+c.name) || stderr != "" || !strings.Contains(stdout, "exit status: ") {
+				if code != 0 || !strings.HasPrefix(stdout, "usage: client-sim "+c.name) || stderr != "" || !strings.Contains(stdout, "\nexit status:") {
 					t.Errorf("%q: exit %d, stdout %q, stderr %q; want exit 0 and the usage on stdout", args, code, stdout, stderr)
 				}
 				if first == "" {

@@ -36,7 +36,7 @@ func TestCLIConvention(t *testing.T) {
 	} {
 		for _, args := range tt.forms {
 			stdout, stderr, code := runSplit(args...)
-			if code != 0 || !strings.HasPrefix(stdout, tt.usage) || stderr != "" || !strings.Contains(stdout, "exit status: ") {
+			if code != 0 || !strings.HasPrefix(stdout, tt.usage) || stderr != "" || !strings.Contains(stdout, "\nexit status:") {
 				t.Errorf("%q: exit %d, stdout %q, stderr %q; want exit 0 and %q on stdout", args, code, stdout, stderr, tt.usage)
 			}
 		}

@@ -33,7 +33,7 @@ func TestCLIConvention(t *testing.T) {
 			var first string
 			for _, args := range [][]string{{c.name, "--help"}, {c.name, "-h"}, {"help", c.name}} {
 				stdout, stderr, code := runSplit(args...)
-				if code != 0 || !strings.HasPrefix(stdout, want) || stderr != "" || !strings.Contains(stdout, "exit status: ") {
+				if code != 0 || !strings.HasPrefix(stdout, want) || stderr != "" || !strings.Contains(stdout, "\nexit status:") {
 					t.Errorf("%q: exit %d, stdout %q, stderr %q; want exit 0 and the usage (with exit statuses) on stdout", args, code, stdout, stderr)
 				}
 				if first == "" {
@@ -76,7 +76,7 @@ func TestExitStatuses(t *testing.T) {
 		{"list with an argument", []string{"list", "x"}, 2, `wsusrepro list: unexpected argument "x"`},
 		{"check without files", []string{"check"}, 2, "wsusrepro check: no scenario file given"},
 		{"check of a missing file", []string{"check", "no-such.yaml"}, 1, "no-such.yaml"},
-		{"detect without paths", []string{"detect"}, 2, "wsusrepro detect: no log file"},
+		{"detect without paths", []string{"detect"}, 2, "wsusrepro detect: give at least one PATH"},
 		{"detect of a missing path", []string{"detect", "no-such-dir"}, 2, "wsusrepro: "},
 		{"score without detector", []string{"score"}, 2, "--detector is required"},
 		{"run of an unknown scenario", []string{"run", "no-such-scenario", "--out", ""}, 2, "no-such-scenario"},

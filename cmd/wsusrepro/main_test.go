@@ -11,7 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wsusmock/wsusmock/detect"
 	"github.com/wsusmock/wsusmock/internal/cli"
+	"github.com/wsusmock/wsusmock/internal/shared"
 )
 
 func runCmd(t *testing.T, args ...string) (string, int) {
@@ -73,30 +75,77 @@ func TestScoreThroughTheCommandPath(t *testing.T) {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	corpus := filepath.Join(t.TempDir(), "corpus")
-	if out, code := runCmd(t, "corpus", "--out", corpus, "--seed", "5"); code != 0 {
+	args := []string{"corpus", "--out", corpus, "--seed", "5"}
+	// Without the shared folder the advisory's variants are left out,
+	// saying so; a shared folder without the advisory makes corpus fail.
+	if _, err := os.Stat(shared.Dir()); err != nil && os.Getenv("WSUSMOCK_SEED_DIR") == "" {
+		t.Logf("no shared folder %s: corpus without the advisory's variants", shared.Dir())
+		args = append(args, "--no-advisory")
+	}
+	if out, code := runCmd(t, args...); code != 0 {
 		t.Fatalf("corpus: %s", out)
 	}
 	junit := filepath.Join(t.TempDir(), "score.xml")
 	out, code := runCmd(t, "score", "--corpus", corpus, "--junit", junit, "--detector", bin+" detect --json {case}")
-	if code != 0 || !strings.Contains(out, "precision 1.000  recall 1.000") || !strings.Contains(out, "FP 0") {
+	if code != 0 || !strings.Contains(out, "precision 1.000") || !strings.Contains(out, "FP 0") || !strings.Contains(out, "FN 0") ||
+		!strings.Contains(out, "recall counting possible 1.000") {
 		t.Errorf("reference detector: %d\n%s", code, out)
 	}
-	if data, err := os.ReadFile(junit); err != nil || !bytes.Contains(data, []byte("<testcase")) {
-		t.Errorf("junit report: %v", err)
+	labels, err := detect.LoadLabels(corpus)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if data, err := os.ReadFile(junit); err != nil || bytes.Count(data, []byte("<testcase ")) != len(labels) {
+		t.Errorf("junit report: %v, want one testcase per corpus case (%d)", err, len(labels))
 	}
 	out, code = runCmd(t, "score", "--corpus", corpus, "--detector", "grep -rqi 8024400E {case}")
 	if code != 1 || strings.Contains(out, "precision 1.000") || !strings.Contains(out, "FP neg-sql-timeout-both") {
 		t.Errorf("naive detector not caught: %d\n%s", code, out)
 	}
-	// detect's exit status: 0 found, 1 not found.
-	if _, code := runCmd(t, "detect", filepath.Join(corpus, "pos-both")); code != 0 {
-		t.Errorf("detect on a positive case: exit %d", code)
+	// A detector that cannot start is one error, not one per case.
+	out, code = runCmd(t, "score", "--corpus", corpus, "--detector", "no-such-detector --json {case}")
+	if code == 0 || strings.Count(out, "cannot start") != 1 {
+		t.Errorf("detector that cannot start: %d\n%s", code, out)
 	}
-	if _, code := runCmd(t, "detect", filepath.Join(corpus, "neg-sql-timeout-both")); code != 1 {
-		t.Errorf("detect on the sql-timeout look-alike: exit %d", code)
+	// detect's exit status: 0 confirmed or probable, 3 possible, 1 none,
+	// 2 nothing read.
+	empty := t.TempDir()
+	binary := t.TempDir()
+	os.WriteFile(filepath.Join(binary, "dump.bin"), []byte("MZ\x90\x00\x03\x00\x00\x00"), 0o644)
+	for _, tt := range []struct {
+		path string
+		want int
+	}{
+		{filepath.Join(corpus, "pos-both"), 0},
+		{filepath.Join(corpus, "pos-client-classic"), 0},
+		{filepath.Join(corpus, "pos-cut-short"), 3},
+		{filepath.Join(corpus, "neg-sql-timeout-both"), 1},
+		{filepath.Join(corpus, "no-such-case"), 2},
+		{empty, 2},
+		{binary, 2},
+	} {
+		if out, code := runCmd(t, "detect", tt.path); code != tt.want {
+			t.Errorf("detect %s: exit %d, want %d\n%s", filepath.Base(tt.path), code, tt.want, out)
+		}
 	}
-	if _, code := runCmd(t, "detect", filepath.Join(corpus, "no-such-case")); code != 2 {
-		t.Errorf("detect on a missing path: exit %d", code)
+}
+
+// detect --help documents the verdicts and the exit statuses.
+func TestDetectHelp(t *testing.T) {
+	out, code := runCmd(t, "detect", "--help")
+	if code != 0 {
+		t.Errorf("exit %d", code)
+	}
+	for _, want := range []string{"confirmed", "probable", "possible", "SqlException", "0  confirmed or probable", "3  only possible", "1  none", "2  nothing could be read", "-json"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("help lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Count(out, "usage:") != 1 {
+		t.Errorf("help printed %d times:\n%s", strings.Count(out, "usage:"), out)
+	}
+	if out, code := runCmd(t, "detect", "--bogus", "x"); code != 2 || !strings.Contains(out, "not defined: -bogus") || !strings.Contains(out, "(run 'wsusrepro detect --help')") {
+		t.Errorf("bad flag: exit %d\n%s", code, out)
 	}
 }
 

@@ -18,6 +18,7 @@
 package corpus
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -29,6 +30,7 @@ import (
 
 	"github.com/wsusmock/wsusmock/detect"
 	"github.com/wsusmock/wsusmock/internal/atomicfile"
+	"github.com/wsusmock/wsusmock/internal/shared"
 	"github.com/wsusmock/wsusmock/scenarios"
 )
 
@@ -44,6 +46,13 @@ type Case struct {
 type Options struct {
 	// Seed varies GUIDs, fault IDs and computer identities.
 	Seed uint64
+	// SeedDir holds the stored Security Advisory 954960, whose two log
+	// excerpts are rendered in every published form (see seedCases);
+	// empty means shared.SeedDir() (../shared/seed beside the module).
+	SeedDir string
+	// NoAdvisory leaves the advisory's variants out: the corpus is made
+	// from runs alone.
+	NoAdvisory bool
 }
 
 // Generate runs the scenarios and writes the corpus under dir (created; it
@@ -215,6 +224,7 @@ func Build(ctx context.Context, opts Options) ([]Case, error) {
 	add("pos-days", true, "several cycles and days", "three detection cycles over two days, all failing", map[string]string{wu: fault.client("office")})
 	add("pos-noise", true, "noise from other components", "the fault among AU, DnldMgr and Handler lines", map[string]string{wu: addNoise(fault.client("office"))})
 	add("pos-cut-short", true, "excerpt cut short", "only up to the first SyncUpdates failure warning: a possible finding", map[string]string{wu: cutAfter(office1, "SyncUpdates failure")})
+	cases[len(cases)-1].Label.Verdict = detect.VerdictPossible
 	add("pos-server-full", true, "server, several days", "the whole SoftwareDistribution.log of two days", map[string]string{sd: fault.rep.ServerLog})
 	plain := fault.client("plain")
 	add("neg-no-office", false, "classic, client alone", "Windows XP without Office on the buggy server: never fails", map[string]string{wu: plain})
@@ -257,6 +267,18 @@ func Build(ctx context.Context, opts Options) ([]Case, error) {
 		add("neg-"+short+"-both", false, "client and server", desc, map[string]string{wu: c1, sd: s1})
 		add("neg-"+short+"-server", false, "server alone", desc, map[string]string{sd: s1})
 		add("neg-"+short+"-days", false, "several cycles", desc+", then cured", map[string]string{wu: r.client(classic), sd: r.rep.ServerLog})
+	}
+	if !opts.NoAdvisory {
+		dir := cmp.Or(opts.SeedDir, shared.SeedDir())
+		a, err := LoadAdvisory(dir)
+		if err != nil {
+			return nil, fmt.Errorf("%w (the advisory's excerpts are read at corpus time, never stored in the repository: give the folder holding it with --seed-dir, or leave its variants out with --no-advisory)", err)
+		}
+		sc, err := seedCases(a)
+		if err != nil {
+			return nil, err
+		}
+		cases = append(cases, sc...)
 	}
 	sort.Slice(cases, func(i, j int) bool { return cases[i].Name < cases[j].Name })
 	return cases, nil

@@ -93,7 +93,10 @@ func (c *Command) WriteUsage(w io.Writer) {
 		c.Flags.PrintDefaults()
 		c.Flags.SetOutput(io.Discard)
 	}
-	if c.Exit != "" {
+	switch {
+	case strings.HasPrefix(c.Exit, "\n"): // a table, one status a line
+		fmt.Fprintf(w, "\nexit status:%s\n", c.Exit)
+	case c.Exit != "":
 		fmt.Fprintf(w, "\nexit status: %s\n", c.Exit)
 	}
 }

@@ -8,6 +8,7 @@ package shared
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -101,13 +102,21 @@ func LoadAdvisory(tb testing.TB) Advisory {
 	return a
 }
 
-// ReadAdvisory reads the advisory from the *.txt files of dir: the first
+// ErrNoAdvisory is returned when the seed folder holds no copy of Security
+// Advisory 954960 with its two log excerpts.
+var ErrNoAdvisory = errors.New("no copy of Security Advisory 954960 with its client and server log excerpts")
+
+// ReadAdvisory reads the advisory from the *.txt and *.md files of dir: the first
 // file that names 954960 and quotes both the client's "SyncUpdates failure"
 // and the server's "Key being added", with its fenced excerpts.
 func ReadAdvisory(dir string) (Advisory, error) {
-	files, err := filepath.Glob(filepath.Join(dir, "*.txt"))
-	if err != nil {
-		return Advisory{}, fmt.Errorf("shared: %w", err)
+	var files []string
+	for _, pat := range []string{"*.txt", "*.md"} {
+		m, err := filepath.Glob(filepath.Join(dir, pat))
+		if err != nil {
+			return Advisory{}, fmt.Errorf("shared: seed %s: %w", dir, err)
+		}
+		files = append(files, m...)
 	}
 	for _, f := range files {
 		b, err := os.ReadFile(f)
@@ -133,5 +142,5 @@ func ReadAdvisory(dir string) (Advisory, error) {
 		}
 		return a, nil
 	}
-	return Advisory{}, fmt.Errorf("shared: no copy of Security Advisory 954960 in %s (a *.txt file quoting its client and server log lines); restore the seed folder or set WSUSMOCK_SEED_DIR", dir)
+	return Advisory{}, fmt.Errorf("shared: %w in %s (a *.txt or *.md file quoting its client and server log lines); restore the seed folder or set WSUSMOCK_SEED_DIR", ErrNoAdvisory, dir)
 }
