@@ -25,6 +25,8 @@ cleanup() {
 	if [ -n "$dockerd_pid" ]; then
 		kill "$dockerd_pid" 2>/dev/null || true
 		wait "$dockerd_pid" 2>/dev/null || true
+		# dockerd leaves its network namespace mounted in its exec root.
+		awk -v w="$work/" 'index($2, w) == 1 {print $2}' /proc/mounts | sort -r | xargs -r -n1 umount 2>/dev/null || true
 	fi
 	rm -rf "$work" 2>/dev/null || true
 }
