@@ -100,3 +100,17 @@ func TestExitStatuses(t *testing.T) {
 		})
 	}
 }
+
+// TestBenchExitsOneWhenSessionsFail: a load run whose searches fail (Office
+// 2003 computers on a buggy server) reports them and exits 1; the same run
+// on the fixed server exits 0.
+func TestBenchExitsOneWhenSessionsFail(t *testing.T) {
+	args := []string{"bench", "--clients", "4", "--concurrency", "2", "--delta", "0", "--mix", "xp-sp3-office2003=100"}
+	stdout, stderr, code := runSplit(append(args, "--version", "3.1.6001.65")...)
+	if code != 1 || !strings.Contains(stderr, "wsusrepro: 4 of 4 sessions failed") || !strings.Contains(stdout, "0x8024400E") {
+		t.Errorf("bench on the buggy server: exit %d\nstdout %s\nstderr %s", code, stdout, stderr)
+	}
+	if _, stderr, code := runSplit(append(args, "--version", "3.1.6001.66")...); code != 0 {
+		t.Errorf("bench on the fixed server: exit %d, %s", code, stderr)
+	}
+}
