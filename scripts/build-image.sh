@@ -37,9 +37,11 @@ fi
 ctx=$(mktemp -d)
 trap 'rm -rf "$ctx"' EXIT
 
-# The version and commit go into the binary as `go build` stamps them;
-# -trimpath keeps the build machine's paths out of it.
-CGO_ENABLED=0 go build -trimpath -o "$ctx/mockwsus" ./cmd/mockwsus
+# The version and commit go into the binary as `go build` stamps them
+# (-buildvcs=auto over a GOFLAGS=-buildvcs=false: `mockwsus version` in the
+# image names its commit when built in a clone); -trimpath keeps the build
+# machine's paths out of it.
+CGO_ENABLED=0 go build -trimpath -buildvcs=auto -o "$ctx/mockwsus" ./cmd/mockwsus
 # Every file the image needs: the binary, a passwd naming the user so that
 # tools showing the user have a name (the binary needs none), and /logs.
 mkdir -p "$ctx/etc" "$ctx/logs"
