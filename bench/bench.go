@@ -13,7 +13,6 @@ package bench
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -32,6 +31,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/wsusmock/wsusmock/adminclient"
 	clientsim "github.com/wsusmock/wsusmock/client-sim"
 	"github.com/wsusmock/wsusmock/client-sim/profile"
 	"github.com/wsusmock/wsusmock/mockwsus"
@@ -46,6 +46,8 @@ type Config struct {
 	ServerURL string
 	AdminURL  string
 	ServerPID int
+	// AdminToken is the token of AdminURL ("" sends none).
+	AdminToken string
 	// SpawnServer is the path of a mockwsus binary to start on loopback for
 	// the run; "" with no ServerURL serves in process.
 	SpawnServer string
@@ -261,6 +263,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 type target struct {
 	url    string
 	admin  string
+	token  string
 	pid    int
 	inProc *mockwsus.Server
 	stopFn func()
@@ -276,7 +279,7 @@ func startTarget(ctx context.Context, cfg Config, rep *Report) (*target, error) 
 	switch {
 	case cfg.ServerURL != "":
 		rep.Mode, rep.Server = "remote", cfg.ServerURL
-		return &target{url: strings.TrimRight(cfg.ServerURL, "/"), admin: strings.TrimRight(cfg.AdminURL, "/"), pid: cfg.ServerPID}, nil
+		return &target{url: strings.TrimRight(cfg.ServerURL, "/"), admin: strings.TrimRight(cfg.AdminURL, "/"), token: cfg.AdminToken, pid: cfg.ServerPID}, nil
 	case cfg.SpawnServer != "":
 		rep.Mode, rep.Catalog = "spawned", cfg.Catalog
 		cmd := exec.CommandContext(ctx, cfg.SpawnServer, "--addr", "127.0.0.1:0", "--admin-addr", "127.0.0.1:0",
@@ -344,16 +347,12 @@ func (t *target) memory() (mockwsus.MemoryStats, bool) {
 	if t.admin == "" {
 		return mockwsus.MemoryStats{}, false
 	}
-	resp, err := http.Get(t.admin + "/debug/memory")
+	c, err := adminclient.New(t.admin, adminclient.WithToken(t.token))
 	if err != nil {
 		return mockwsus.MemoryStats{}, false
 	}
-	defer resp.Body.Close()
-	var m mockwsus.MemoryStats
-	if err := json.NewDecoder(resp.Body).Decode(&m); err != nil {
-		return m, false
-	}
-	return m, true
+	m, err := c.Memory(context.Background())
+	return m, err == nil
 }
 
 // clockTicks is USER_HZ, the unit of /proc/<pid>/stat times on Linux.

@@ -13,7 +13,7 @@
 //	go test ./e2e -ginkgo.junit-report=report.xml              # JUnit report
 //
 // Labels: e2e (every spec, suite-level), binary, in-process, buggy, fixed,
-// tls, wsusrepro. Ginkgo flags must be given to `go test ./e2e` only: other
+// tls, wsusrepro, remote. Ginkgo flags must be given to `go test ./e2e` only: other
 // packages do not define them. With the CLI, specs can also run in parallel:
 // `go tool ginkgo -p ./e2e` (binaries listen on port 0, so there are no
 // clashes).

@@ -174,7 +174,7 @@ func TestBadInput(t *testing.T) {
 			if h.sdlog.Len() != 0 {
 				t.Errorf("a request refused before WSUS code ran wrote SoftwareDistribution.log:\n%s", h.sdlog)
 			}
-			entries := h.srv.Journal().Entries()
+			entries := exchanges(h.srv)
 			if len(entries) != 1 || entries[0].Status != rec.Code {
 				t.Errorf("journal = %+v, want one entry with status %d", entries, rec.Code)
 			}

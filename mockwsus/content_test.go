@@ -154,7 +154,7 @@ func TestContent(t *testing.T) {
 	})
 
 	// Every content request is journalled with the status it got.
-	for _, e := range h.srv.Journal().Entries() {
+	for _, e := range exchanges(h.srv) {
 		if e.Status == 0 || e.Outcome != "http" {
 			t.Errorf("journal entry %+v has no status", e)
 		}

@@ -118,7 +118,9 @@ func (s *Server) finishExchange(x *exchange, w *deliveryWriter, r *http.Request)
 		s.journal.finish(e, false, x.deferSink())
 		return
 	}
-	s.journal.finish(cutEntry(e, why), true, x.deferSink())
+	cut := cutEntry(e, why)
+	s.noteExchange(cut)
+	s.journal.finish(cut, true, x.deferSink())
 }
 
 // cutEntry is e for an answer that did not reach the client whole: outcome

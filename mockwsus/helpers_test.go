@@ -259,3 +259,15 @@ func decode(t testing.TB, rec *httptest.ResponseRecorder, resp any) error {
 	t.Helper()
 	return soap.ParseResponse(rec.Body.Bytes(), resp)
 }
+
+// exchanges returns the journal's exchange entries, without the admin
+// entries (the server's start, resets, switches).
+func exchanges(srv *mockwsus.Server) []mockwsus.Entry {
+	var out []mockwsus.Entry
+	for _, e := range srv.Journal().Entries() {
+		if e.Kind == "" {
+			out = append(out, e)
+		}
+	}
+	return out
+}

@@ -24,8 +24,8 @@ type ListenOptions struct {
 	Addr string
 	// AdminAddr is the admin API's address; "" means no admin listener.
 	AdminAddr string
-	// AdminToken protects the admin API's mutations. Listen refuses an admin
-	// address that is not loopback without a token.
+	// AdminToken protects every admin request but GET /healthz. Listen
+	// refuses an admin address that is not loopback without a token.
 	AdminToken string
 	// TLS serves HTTPS. With no CertFile/KeyFile a self-signed certificate
 	// for the listener's host names is made on start.

@@ -18,6 +18,7 @@ type serverMetrics struct {
 	requests *prometheus.CounterVec
 	faults   *prometheus.CounterVec
 	sessions prometheus.Counter
+	handler  http.Handler
 }
 
 func newServerMetrics(s *Server) *serverMetrics {
@@ -60,6 +61,7 @@ func newServerMetrics(s *Server) *serverMetrics {
 			Help: "Old journal entries dropped from memory (still in --log-dir's journal.jsonl).",
 		}, func() float64 { return float64(s.journal.Dropped()) }),
 	)
+	m.handler = promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{})
 	return m
 }
 
@@ -137,12 +139,17 @@ func isIdentifier(s string) bool {
 	return true
 }
 
+// serveMetrics is GET /metrics.
+func serveMetrics(s *Server, w http.ResponseWriter, r *http.Request) {
+	s.metrics.handler.ServeHTTP(w, r)
+}
+
 // MetricsHandler serves the server's metrics in the Prometheus text format
 // (GET /metrics on the admin listener): requests by service, operation,
 // status and ErrorCode; sessions; faults by behaviour; registered computers;
 // journal size; the Go runtime and the process.
 func (s *Server) MetricsHandler() http.Handler {
-	return promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{})
+	return s.metrics.handler
 }
 
 // Metrics is the server's metrics registry, for a program that embeds the

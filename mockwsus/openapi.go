@@ -16,19 +16,21 @@ import (
 	"github.com/wsusmock/wsusmock/mockwsus/catalog"
 )
 
-// apiOperation documents one admin route for GET /openapi.json: the Go
-// types of its JSON bodies give the schemas (openapi3gen reads their json
-// tags), so the document cannot drift from what the handlers encode.
-type apiOperation struct {
-	Method, Path, Summary string
-	// Request is a value of the JSON request body's type (nil: no body).
-	Request any
+// apiDoc is what GET /openapi.json says of one admin route beyond its
+// method, path and summary (adminRoutes): the Go types of its JSON bodies
+// give the schemas (openapi3gen reads their json tags), so the document
+// cannot drift from what the handlers encode.
+type apiDoc struct {
+	// Request is a value of the JSON request body's type (nil: no body);
+	// OptionalBody says the body may be left out.
+	Request      any
+	OptionalBody bool
 	// Response is a value of the 200 answer's JSON type; nil with
 	// ContentType for answers that are not one JSON document.
 	Response    any
 	ContentType string
 	// Errors are the statuses besides 200 the route answers with the JSON
-	// error {"error","status"}.
+	// error {"error","status"}; 401 is added to every route but the public.
 	Errors []int
 }
 
@@ -57,40 +59,33 @@ type declineRequest struct {
 	Update string `json:"update"`
 }
 
-type declineResponse struct {
-	Update           string `json:"update"`
-	RemovedApprovals int    `json:"removedApprovals"`
-}
-
-type resetResponse struct {
-	Status string `json:"status"`
-}
-
-// adminOperations are the admin routes as GET /openapi.json describes
-// them, in the order of AdminHandler's comment.
-var adminOperations = []apiOperation{
-	{Method: "GET", Path: "/healthz", Summary: `"ok" while the server runs`, ContentType: "text/plain"},
-	{Method: "GET", Path: "/version", Summary: "server, ClientWebService DLL and protocol versions", Response: VersionInfo{}},
-	{Method: "PUT", Path: "/version", Summary: "install a version; behaviours follow its defaults", Request: versionRequest{}, Response: VersionInfo{}, Errors: []int{400, 401}},
-	{Method: "POST", Path: "/version", Summary: "the same as PUT /version", Request: versionRequest{}, Response: VersionInfo{}, Errors: []int{400, 401}},
-	{Method: "GET", Path: "/behaviours", Summary: "every behaviour with its documentation and modes", Response: []BehaviourState{}},
-	{Method: "GET", Path: "/behaviours/{name}", Summary: "one behaviour with its modes", Response: BehaviourState{}, Errors: []int{404}},
-	{Method: "PUT", Path: "/behaviours/{name}", Summary: "switch a behaviour, for the whole server or one group", Request: modeRequest{}, Response: []BehaviourState{}, Errors: []int{400, 401, 404}},
-	{Method: "POST", Path: "/behaviours/{name}", Summary: "the same as PUT /behaviours/{name}", Request: modeRequest{}, Response: []BehaviourState{}, Errors: []int{400, 401, 404}},
-	{Method: "GET", Path: "/approvals", Summary: "approval rows, each with consistent (false for the two rows of revision 8862)", Response: []catalog.Approval{}},
-	{Method: "POST", Path: "/approvals", Summary: "approve an update for a group, replacing that group's rows", Request: approvalRequest{}, Response: catalog.Approval{}, Errors: []int{400, 401, 404}},
-	{Method: "POST", Path: "/declines", Summary: "decline an update for every group", Request: declineRequest{}, Response: declineResponse{}, Errors: []int{400, 401, 404}},
-	{Method: "GET", Path: "/computers", Summary: "registered computers", Response: []Computer{}},
-	{Method: "GET", Path: "/journal", Summary: "every exchange, as JSON lines", ContentType: "application/x-ndjson"},
-	{Method: "GET", Path: "/events", Summary: "acknowledged reporting events", Response: []Event{}},
-	{Method: "POST", Path: "/reset", Summary: "back to the starting state", Response: resetResponse{}, Errors: []int{401, 500}},
-	{Method: "GET", Path: "/metrics", Summary: "Prometheus metrics", ContentType: "text/plain"},
-	{Method: "GET", Path: "/openapi.json", Summary: "this document", ContentType: "application/json"},
-	{Method: "GET", Path: "/debug/vars", Summary: "expvar: memstats and the command line", ContentType: "application/json"},
-	{Method: "GET", Path: "/debug/memory", Summary: "heap after a GC, computers, journal size", Response: MemoryStats{}},
-	{Method: "GET", Path: "/debug/pprof/", Summary: "Go profiles of the server (index)", ContentType: "text/html"},
-	{Method: "GET", Path: "/debug/pprof/profile", Summary: "CPU profile (?seconds=N)", ContentType: "application/octet-stream"},
-	{Method: "GET", Path: "/debug/pprof/trace", Summary: "execution trace (?seconds=N)", ContentType: "application/octet-stream"},
+// adminDocs describes every route of adminRoutes, by "METHOD PATH"; a
+// route without one makes the document an error (and its test fail).
+var adminDocs = map[string]apiDoc{
+	"GET /healthz":                             {ContentType: "text/plain"},
+	"GET /version":                             {Response: VersionInfo{}},
+	"PUT /version":                             {Request: versionRequest{}, Response: VersionInfo{}, Errors: []int{400}},
+	"GET /behaviours":                          {Response: []BehaviourState{}},
+	"GET /behaviours/{name}":                   {Response: BehaviourState{}, Errors: []int{404}},
+	"PUT /behaviours/{name}":                   {Request: modeRequest{}, Response: []BehaviourState{}, Errors: []int{400, 404}},
+	"DELETE /behaviours/{name}":                {Response: []BehaviourState{}, Errors: []int{400, 404}},
+	"GET /groups":                              {Response: []Group{}},
+	"DELETE /groups/{group}/behaviours/{name}": {Response: []Group{}, Errors: []int{400, 404}},
+	"GET /approvals":                           {Response: []catalog.Approval{}},
+	"POST /approvals":                          {Request: approvalRequest{}, Response: catalog.Approval{}, Errors: []int{400, 404}},
+	"POST /declines":                           {Request: declineRequest{}, Response: DeclineResult{}, Errors: []int{400, 404}},
+	"GET /computers":                           {Response: []Computer{}},
+	"GET /journal":                             {ContentType: "application/x-ndjson", Errors: []int{400}},
+	"GET /events":                              {Response: []Event{}},
+	"GET /logs/SoftwareDistribution.log":       {ContentType: "text/plain", Errors: []int{400, 416}},
+	"POST /reset":                              {Request: Setup{}, OptionalBody: true, Response: ResetResult{}, Errors: []int{400}},
+	"GET /metrics":                             {ContentType: "text/plain"},
+	"GET /openapi.json":                        {ContentType: "application/json"},
+	"GET /debug/vars":                          {ContentType: "application/json"},
+	"GET /debug/memory":                        {Response: MemoryStats{}},
+	"GET /debug/pprof/":                        {ContentType: "text/html"},
+	"GET /debug/pprof/profile":                 {ContentType: "application/octet-stream"},
+	"GET /debug/pprof/trace":                   {ContentType: "application/octet-stream"},
 }
 
 // OpenAPI returns the OpenAPI 3 document of the admin API (what GET
@@ -108,7 +103,7 @@ func buildOpenAPI() (*openapi3.T, error) {
 			Title:   "mockwsus admin API",
 			Version: "1",
 			Description: "The admin API of the WSUS mock, on its own listener. With a token (--admin-token), " +
-				"requests must carry it as \"Authorization: Bearer <token>\".",
+				"requests but GET /healthz must carry it as \"Authorization: Bearer <token>\".",
 		},
 		Paths:      openapi3.NewPaths(),
 		Components: &openapi3.Components{Schemas: openapi3.Schemas{}, SecuritySchemes: openapi3.SecuritySchemes{}},
@@ -122,39 +117,48 @@ func buildOpenAPI() (*openapi3.T, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, op := range adminOperations {
+	for _, ep := range AdminEndpoints() {
+		key := ep.Method + " " + ep.Path
+		d, ok := adminDocs[key]
+		if !ok {
+			return nil, fmt.Errorf("mockwsus: openapi: route %s has no description in adminDocs", key)
+		}
 		o := openapi3.NewOperation()
-		o.Summary = op.Summary
-		o.OperationID = strings.ToLower(op.Method) + strings.NewReplacer("/", "_", "{", "", "}", "", ".", "_").Replace(op.Path)
-		for _, m := range pathParam.FindAllStringSubmatch(op.Path, -1) {
+		o.Summary = ep.Summary
+		o.OperationID = strings.ToLower(ep.Method) + strings.NewReplacer("/", "_", "{", "", "}", "", ".", "_").Replace(ep.Path)
+		for _, m := range pathParam.FindAllStringSubmatch(ep.Path, -1) {
 			o.AddParameter(openapi3.NewPathParameter(m[1]).WithSchema(openapi3.NewStringSchema()))
 		}
-		if op.Request != nil {
-			s, err := schema(op.Request)
+		if d.Request != nil {
+			s, err := schema(d.Request)
 			if err != nil {
-				return nil, fmt.Errorf("mockwsus: openapi: %s %s: %w", op.Method, op.Path, err)
+				return nil, fmt.Errorf("mockwsus: openapi: %s: %w", key, err)
 			}
-			o.RequestBody = &openapi3.RequestBodyRef{Value: openapi3.NewRequestBody().WithRequired(true).WithJSONSchemaRef(s)}
+			o.RequestBody = &openapi3.RequestBodyRef{Value: openapi3.NewRequestBody().WithRequired(!d.OptionalBody).WithJSONSchemaRef(s)}
 		}
-		ok := openapi3.NewResponse().WithDescription("OK")
+		ok200 := openapi3.NewResponse().WithDescription("OK")
 		switch {
-		case op.Response != nil:
-			s, err := schema(op.Response)
+		case d.Response != nil:
+			s, err := schema(d.Response)
 			if err != nil {
-				return nil, fmt.Errorf("mockwsus: openapi: %s %s: %w", op.Method, op.Path, err)
+				return nil, fmt.Errorf("mockwsus: openapi: %s: %w", key, err)
 			}
-			ok.WithJSONSchemaRef(s)
-		case op.ContentType != "":
-			ok.WithContent(openapi3.NewContentWithSchema(openapi3.NewSchema(), []string{op.ContentType}))
+			ok200.WithJSONSchemaRef(s)
+		case d.ContentType != "":
+			ok200.WithContent(openapi3.NewContentWithSchema(openapi3.NewSchema(), []string{d.ContentType}))
 		}
-		o.AddResponse(http.StatusOK, ok)
-		for _, status := range op.Errors {
-			if status == http.StatusUnauthorized {
-				o.Security = &openapi3.SecurityRequirements{{"bearer": {}}}
-			}
+		o.AddResponse(http.StatusOK, ok200)
+		errs := d.Errors
+		if !ep.Public {
+			// Every route but the public ones wants the token, when the
+			// server has one.
+			o.Security = &openapi3.SecurityRequirements{{"bearer": {}}}
+			errs = append(errs[:len(errs):len(errs)], http.StatusUnauthorized)
+		}
+		for _, status := range errs {
 			o.AddResponse(status, openapi3.NewResponse().WithDescription(http.StatusText(status)).WithJSONSchemaRef(errSchema))
 		}
-		doc.AddOperation(op.Path, op.Method, o)
+		doc.AddOperation(ep.Path, ep.Method, o)
 	}
 	return doc, nil
 }
@@ -194,6 +198,16 @@ func strictObjects(_ string, t reflect.Type, _ reflect.StructTag, schema *openap
 }
 
 var jsonMarshalerType = reflect.TypeFor[json.Marshaler]()
+
+// serveOpenAPIRoute is GET /openapi.json in adminRoutes. The document is
+// built from adminRoutes, so the route reaches its handler through a
+// variable set in init, which keeps adminRoutes' initialisation free of a
+// cycle.
+func serveOpenAPIRoute(_ *Server, w http.ResponseWriter, r *http.Request) { openAPIHandler(w, r) }
+
+var openAPIHandler func(http.ResponseWriter, *http.Request)
+
+func init() { openAPIHandler = serveOpenAPI }
 
 // serveOpenAPI answers GET /openapi.json.
 func serveOpenAPI(w http.ResponseWriter, _ *http.Request) {

@@ -27,14 +27,16 @@ var openAPIProbes = []struct {
 	{"GET", "/healthz", "", 200},
 	{"GET", "/version", "", 200},
 	{"PUT", "/version", `{"version":"3.1.6001.66"}`, 200},
-	{"POST", "/version", `{"version":"3.1.6001.65"}`, 200},
 	{"PUT", "/version", `{"version":"banana"}`, 400},
 	{"GET", "/behaviours", "", 200},
 	{"GET", "/behaviours/kb954960", "", 200},
 	{"GET", "/behaviours/no-such", "", 404},
-	{"PUT", "/behaviours/kb954960", `{"mode":"fixed"}`, 200},
-	{"POST", "/behaviours/kb954960", `{"mode":"buggy","group":"All Computers"}`, 200},
+	{"PUT", "/behaviours/kb954960", `{"mode":"buggy"}`, 200},
+	{"PUT", "/behaviours/kb954960", `{"mode":"fixed","group":"Unassigned Computers"}`, 200},
 	{"PUT", "/behaviours/no-such", `{"mode":"fixed"}`, 404},
+	{"DELETE", "/behaviours/kb954960", "", 200},
+	{"GET", "/groups", "", 200},
+	{"DELETE", "/groups/Unassigned%20Computers/behaviours/kb954960", "", 200},
 	{"GET", "/approvals", "", 200},
 	{"POST", "/approvals", `{"update":"KB842532","group":"All Computers","action":"Install"}`, 200},
 	{"POST", "/declines", `{"update":"KB842532"}`, 200},
@@ -42,7 +44,10 @@ var openAPIProbes = []struct {
 	{"GET", "/computers", "", 200},
 	{"GET", "/journal", "", 200},
 	{"GET", "/events", "", 200},
+	{"GET", "/logs/SoftwareDistribution.log", "", 200},
+	{"GET", "/logs/SoftwareDistribution.log?offset=99999999", "", 416},
 	{"POST", "/reset", "", 200},
+	{"POST", "/reset", `{"version":"3.1.6001.65"}`, 200},
 	{"GET", "/metrics", "", 200},
 	{"GET", "/openapi.json", "", 200},
 	{"GET", "/debug/vars", "", 200},
@@ -119,10 +124,52 @@ func TestOpenAPI(t *testing.T) {
 			t.Errorf("%s %s answers otherwise than documented: %v", p.method, p.target, err)
 		}
 	}
+	documented := 0
 	for path, item := range doc.Paths.Map() {
 		for method, op := range item.Operations() {
+			documented++
 			if !probed[op] {
 				t.Errorf("%s %s is documented but no probe checks it", method, path)
+			}
+		}
+	}
+	// Every route the handler serves is in the document.
+	for _, ep := range mockwsus.AdminEndpoints() {
+		if item := doc.Paths.Find(ep.Path); item == nil || item.GetOperation(ep.Method) == nil {
+			t.Errorf("route %s %s is not documented", ep.Method, ep.Path)
+		}
+	}
+	if n := len(mockwsus.AdminEndpoints()); documented != n {
+		t.Errorf("%d operations documented, %d routes served", documented, n)
+	}
+}
+
+// TestMetricsAndOpenAPINeedTheToken: with a token, GET /metrics and GET
+// /openapi.json are protected like the rest of the admin API.
+func TestMetricsAndOpenAPINeedTheToken(t *testing.T) {
+	srv, err := mockwsus.New(mockwsus.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv.AdminHandler(mockwsus.AdminOptions{Token: "metrics-test-token"}))
+	defer ts.Close()
+	for _, path := range []string{"/metrics", "/openapi.json"} {
+		for _, tok := range []string{"", "metrics-test-token"} {
+			req, _ := http.NewRequest("GET", ts.URL+path, nil)
+			if tok != "" {
+				req.Header.Set("Authorization", "Bearer "+tok)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			want := http.StatusUnauthorized
+			if tok != "" {
+				want = http.StatusOK
+			}
+			if resp.StatusCode != want {
+				t.Errorf("GET %s with token %q: %d, want %d", path, tok, resp.StatusCode, want)
 			}
 		}
 	}

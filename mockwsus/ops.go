@@ -603,5 +603,6 @@ func (s *Server) reportEventBatch(c *call) (any, error) {
 	}
 	c.summary["events"] = len(evs)
 	s.journal.addEvents(evs)
+	s.noteReport(d.ClientID, evs)
 	return &reporting.ReportEventBatchResponse{ReportEventBatchResult: true}, nil
 }

@@ -122,7 +122,7 @@ func TestCookieIsBoundToItsComputer(t *testing.T) {
 }
 
 // The admin API off loopback: Listen refuses it without a token; with one,
-// mutations need it and reads do not.
+// every request but GET /healthz needs it.
 func TestAdminOffLoopbackNeedsAToken(t *testing.T) {
 	srv, err := mockwsus.New(mockwsus.Config{Logf: t.Logf})
 	if err != nil {
@@ -160,8 +160,11 @@ func TestAdminOffLoopbackNeedsAToken(t *testing.T) {
 	if got := do(http.MethodPost, "/reset", "wrong"); got != http.StatusUnauthorized {
 		t.Errorf("mutation with a wrong token over the wire: HTTP %d, want 401", got)
 	}
-	if got := do(http.MethodGet, "/version", ""); got != http.StatusOK {
-		t.Errorf("read without the token: HTTP %d, want 200", got)
+	if got := do(http.MethodGet, "/version", ""); got != http.StatusUnauthorized {
+		t.Errorf("read without the token: HTTP %d, want 401", got)
+	}
+	if got := do(http.MethodGet, "/healthz", ""); got != http.StatusOK {
+		t.Errorf("GET /healthz without the token: HTTP %d, want 200", got)
 	}
 	if got := do(http.MethodPut, "/behaviours/kb954960", "s3cret"); got != http.StatusOK {
 		t.Errorf("mutation with the token: HTTP %d, want 200", got)

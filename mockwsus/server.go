@@ -24,7 +24,6 @@ import (
 	"io"
 	"log"
 	"net/http"
-	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -139,6 +138,10 @@ type Config struct {
 	// JournalLimit is how many exchanges the journal keeps in memory; 0
 	// means DefaultJournalLimit.
 	JournalLimit int
+	// ServerLogLimit is how many bytes of SoftwareDistribution.log the
+	// server keeps in memory for the admin API; 0 means
+	// DefaultServerLogLimit.
+	ServerLogLimit int
 	// Logf logs operational messages; nil means the log package.
 	Logf func(format string, args ...any)
 }
@@ -149,6 +152,13 @@ type Server struct {
 	clk     clock.Clock
 	sdl     *sdlog.Writer
 	journal *Journal
+	// serverLog keeps the newest SoftwareDistribution.log lines for the
+	// admin API (GET /logs/SoftwareDistribution.log).
+	serverLog *logTail
+	// start is what Reset goes back to.
+	start startState
+	// resetMu makes resets one at a time (they count incarnations).
+	resetMu sync.Mutex
 	health  health
 
 	mu         sync.RWMutex
@@ -193,6 +203,8 @@ type computer struct {
 	OS         string
 	LastSync   time.Time
 	Syncs      int
+	// status is what the fleet view shows of its last exchanges (fleet.go).
+	status computerStatus
 	// Protocol is the protocolVersion of the computer's last GetCookie.
 	Protocol string
 }
@@ -250,19 +262,35 @@ func New(cfg Config) (*Server, error) {
 	if w == nil {
 		w = io.Discard
 	}
-	s := &Server{cfg: cfg, clk: cfg.Clock, sdl: sdlog.New(w, cfg.Clock), journal: newJournal(cfg.JournalLimit)}
+	s := &Server{cfg: cfg, clk: cfg.Clock, journal: newJournal(cfg.JournalLimit), serverLog: newLogTail(cfg.ServerLogLimit)}
+	s.sdl = sdlog.New(teeWriter{mem: s.serverLog, w: w}, cfg.Clock)
 	s.metrics = newServerMetrics(s)
 	s.sdl.OnError(func(err error, lost int) { s.fail(sourceSDLog, err, lost) })
 	s.journal.onSinkError = func(err error, lost int) { s.fail(sourceJournal, err, lost) }
-	if err := s.reset(); err != nil {
+	s.start = startState{version: cfg.Version, behaviours: cfg.Behaviours, catalog: cfg.Catalog, seed: cfg.Seed}
+	if err := s.reset(s.start, false); err != nil {
 		return nil, err
 	}
+	s.journalAdmin("start", "", fmt.Sprintf("version %s, seed %d", cfg.Version, cfg.Seed), true)
 	return s, nil
 }
 
-// reset (re)builds the state: catalog, modes, computers, cookie key.
-func (s *Server) reset() error {
-	cat, err := s.cfg.Catalog(s.cfg.Seed)
+// startState is what a Reset goes back to: the configuration's version,
+// modes, catalog and seed, or a Setup's (ResetTo).
+type startState struct {
+	version    string
+	behaviours map[string]behaviour.Mode
+	catalog    func(seed uint64) (*catalog.Catalog, error)
+	seed       uint64
+}
+
+// reset (re)builds the state from st: catalog, modes, computers, cookie
+// key; with clearJournal it empties the journal first (exchanges served
+// meanwhile belong to the old state). Nothing changes when it fails.
+func (s *Server) reset(st startState, clearJournal bool) error {
+	s.resetMu.Lock()
+	defer s.resetMu.Unlock()
+	cat, err := st.catalog(st.seed)
 	if err != nil {
 		return fmt.Errorf("mockwsus: building the catalog: %w", err)
 	}
@@ -280,21 +308,24 @@ func (s *Server) reset() error {
 		if s.resets > 0 {
 			keyLabel = fmt.Sprintf("cookie-key-%d", s.resets)
 		}
-		key = ids.Derive(s.cfg.Seed, keyLabel).Bytes(64)
-		copy(serverID[:], ids.Derive(s.cfg.Seed, fmt.Sprintf("server-id-%d", s.resets)).Bytes(8))
+		key = ids.Derive(st.seed, keyLabel).Bytes(64)
+		copy(serverID[:], ids.Derive(st.seed, fmt.Sprintf("server-id-%d", s.resets)).Bytes(8))
 	}
 	sealer, err := newSealer(key, serverID)
 	if err != nil {
 		return err
 	}
+	if clearJournal {
+		s.journal.reset()
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.cat = cat
 	s.fragments = &fragmentCache{}
-	s.version = s.cfg.Version
+	s.version = st.version
 	s.modern.Store(isModern(s.version))
 	s.modes = map[string]behaviour.Mode{}
-	for name, m := range s.cfg.Behaviours {
+	for name, m := range st.behaviours {
 		s.modes[name] = m
 	}
 	s.groupModes = map[string]map[string]behaviour.Mode{}
@@ -306,7 +337,7 @@ func (s *Server) reset() error {
 		}
 	}
 	s.cookies = sealer
-	s.faultIDs = ids.Derive(s.cfg.Seed, fmt.Sprintf("fault-ids-%d", s.resets))
+	s.faultIDs = ids.Derive(st.seed, fmt.Sprintf("fault-ids-%d", s.resets))
 	s.lastChange = time.Date(2008, 6, 10, 17, 0, 0, 0, time.UTC)
 	s.resets++
 	s.injectBase = map[string]uint64{}
@@ -318,10 +349,40 @@ func (s *Server) reset() error {
 
 // Reset restores the state the server started with (catalog, approvals,
 // behaviour modes, computers) and clears the journal. Cookies issued before
-// are refused afterwards with ServerChanged, as after a WSUS reinstall.
+// are refused afterwards with ServerChanged, as after a WSUS reinstall. The
+// journal keeps counting: its first entry afterwards is the reset's own.
 func (s *Server) Reset() error {
-	s.journal.reset()
-	return s.reset()
+	_, err := s.resetTo(s.start, "back to the starting state")
+	return err
+}
+
+// ResetTo resets the server as Reset does, into the state st describes
+// instead of the one it started with (later Resets still go back to that
+// one). A setup that does not check out changes nothing.
+func (s *Server) ResetTo(st Setup) error {
+	_, err := s.resetToSetup(st)
+	return err
+}
+
+func (s *Server) resetToSetup(st Setup) (uint64, error) {
+	state, err := st.state()
+	if err != nil {
+		return 0, err
+	}
+	what := fmt.Sprintf("to a setup: version %s, seed %d", state.version, state.seed)
+	if st.Catalog != "" {
+		what += ", catalog " + st.Catalog
+	}
+	return s.resetTo(state, what)
+}
+
+// resetTo resets into st and returns the sequence number of the reset's
+// journal entry.
+func (s *Server) resetTo(st startState, what string) (uint64, error) {
+	if err := s.reset(st, true); err != nil {
+		return 0, err
+	}
+	return s.journalAdmin("reset", "", what, true).Seq, nil
 }
 
 // Catalog returns the live catalog.
@@ -371,8 +432,8 @@ func (s *Server) ClientWebServiceDLLVersion() string {
 // later): the one check of New, SetVersion (PUT /version) and mockwsus's
 // --wsus-version.
 func CheckVersion(v string) error {
-	if behaviour.CompareVersions(v, "2.0") < 0 || strings.Count(v, ".") != 3 {
-		return fmt.Errorf("mockwsus: version %q is not a WSUS version like %s", v, VersionFixed)
+	if err := checkVersion(v); err != nil {
+		return fmt.Errorf("mockwsus: %w", err)
 	}
 	return nil
 }
@@ -381,17 +442,18 @@ func CheckVersion(v string) error {
 // explicit whole-server mode follow the new version's defaults (installing
 // the 3.1.6001.66 update fixes kb954960).
 func (s *Server) SetVersion(v string) error {
-	if err := CheckVersion(v); err != nil {
-		return err
+	if err := checkVersion(v); err != nil {
+		return fmt.Errorf("mockwsus: %w", err)
 	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	s.version = v
 	s.modern.Store(isModern(v))
 	// Installing an update replaces the DLL: explicit whole-server modes of
 	// behaviours the version decides are dropped.
 	s.modes = map[string]behaviour.Mode{}
+	s.mu.Unlock()
 	s.sdl.Info(1, "UpdateServicesDbConfig", "Server version changed to "+v)
+	s.journalAdmin("setVersion", "", "version "+v, true)
 	return nil
 }
 
@@ -410,6 +472,14 @@ func (s *Server) SetMode(name string, m behaviour.Mode, group string) error {
 	if injector && group != "" {
 		return fmt.Errorf("mockwsus: %s acts on connections, before any computer is known: switch it for the whole server, not for group %q", name, group)
 	}
+	if err := s.setMode(name, m, group, injector); err != nil {
+		return err
+	}
+	s.journalAdmin("setMode", group, fmt.Sprintf("%s=%s", name, m), true)
+	return nil
+}
+
+func (s *Server) setMode(name string, m behaviour.Mode, group string, injector bool) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if group == "" {
@@ -485,35 +555,6 @@ func (s *Server) Behaviours() []BehaviourState {
 		}
 		out = append(out, st)
 	}
-	return out
-}
-
-// Computer is a registered computer as the admin API shows it.
-type Computer struct {
-	ID         string    `json:"id"`
-	DNSName    string    `json:"dnsName"`
-	Group      string    `json:"group"`
-	Registered bool      `json:"registered"`
-	OS         string    `json:"os,omitempty"`
-	LastSync   time.Time `json:"lastSync,omitzero"`
-	Syncs      int       `json:"syncs"`
-}
-
-// Computers lists the computers the server knows, sorted by DNS name.
-func (s *Server) Computers() []Computer {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	out := make([]Computer, 0, len(s.computers))
-	for _, c := range s.computers {
-		gname := c.Group
-		if g, err := s.cat.GroupByName(c.Group); err == nil {
-			gname = g.Name
-		}
-		out = append(out, Computer{ID: c.ID, DNSName: c.DNSName, Group: gname, Registered: c.Registered, OS: c.OS, LastSync: c.LastSync, Syncs: c.Syncs})
-	}
-	sort.Slice(out, func(i, j int) bool {
-		return out[i].DNSName < out[j].DNSName || (out[i].DNSName == out[j].DNSName && out[i].ID < out[j].ID)
-	})
 	return out
 }
 
@@ -728,6 +769,7 @@ func (s *Server) record(r *http.Request, e Entry) {
 			e.Detail += "; " + notes
 		}
 	}
+	s.noteExchange(e)
 	if x.cuts && e.Status != 0 {
 		// Known before the answer goes out: journaled as cut from the
 		// start, so that no reader sees it whole, however soon it looks.
@@ -786,9 +828,6 @@ func (s *Server) serveSOAP(w http.ResponseWriter, r *http.Request, svc *service)
 	entry.Operation, entry.Computer, entry.Group = c.op, c.computer, c.group
 	if len(c.summary) > 0 {
 		entry.Request = c.summary
-	}
-	if c.op != "" {
-		entry.Behaviours = s.modesFor(c.group)
 	}
 	if err != nil {
 		var httpErr *behaviour.HTTPError
@@ -928,14 +967,6 @@ func (s *Server) intercept(c *call) error {
 		}
 	}
 	return nil
-}
-
-func (s *Server) modesFor(group string) map[string]string {
-	out := map[string]string{}
-	for _, name := range behaviour.Names() {
-		out[name] = string(s.Mode(name, group))
-	}
-	return out
 }
 
 // asmxError is a failure ASP.NET itself reports before WSUS code runs: its

@@ -68,3 +68,28 @@ func ExampleMock_AwaitEvent() {
 	fmt.Printf("event %d 0x%08X\n", ev.EventID, uint32(ev.HResult))
 	// Output: event 148 0x8024400E
 }
+
+// The admin API through its Go client: the KB's workaround (decline,
+// approve, decline Office 2003 SP1) cures a buggy server.
+func ExampleMock_Admin() {
+	ctx := context.Background()
+	m, err := mockwsustest.Start(mockwsustest.WithVersion("3.1.6001.65"), mockwsustest.WithAdminToken("example-token"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer m.Close()
+	admin := m.Admin()
+	const sp1 = "Office 2003 Service Pack 1"
+	if _, err := admin.Decline(ctx, sp1); err != nil {
+		log.Fatal(err)
+	}
+	if _, err := admin.Approve(ctx, sp1, "All Computers", "Install"); err != nil {
+		log.Fatal(err)
+	}
+	if _, err := admin.Decline(ctx, sp1); err != nil {
+		log.Fatal(err)
+	}
+	res, _ := m.Sync(ctx, "xp-sp3-office2003")
+	fmt.Println(res.HResult)
+	// Output: 0x00000000
+}

@@ -24,6 +24,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wsusmock/wsusmock/adminclient"
 	clientsim "github.com/wsusmock/wsusmock/client-sim"
 	"github.com/wsusmock/wsusmock/client-sim/profile"
 	"github.com/wsusmock/wsusmock/client-sim/wulog"
@@ -45,6 +46,7 @@ type Mock struct {
 
 	clk      clock.Clock
 	seed     uint64
+	token    string
 	listener *mockwsus.Listener
 
 	mu      sync.Mutex
@@ -140,7 +142,7 @@ func Start(opts ...Option) (*Mock, error) {
 	if seed == 0 {
 		seed = 1
 	}
-	return &Mock{URL: l.URL, AdminURL: l.AdminURL, Server: srv, clk: s.cfg.Clock, seed: seed, listener: l, indexes: map[string]int{}}, nil
+	return &Mock{URL: l.URL, AdminURL: l.AdminURL, Server: srv, clk: s.cfg.Clock, seed: seed, token: s.adminToken, listener: l, indexes: map[string]int{}}, nil
 }
 
 // CloseTimeout bounds how long Close waits for requests in flight.
@@ -162,6 +164,17 @@ func (m *Mock) Close() error {
 		return fmt.Errorf("mockwsustest: stopping the mock: %w", err)
 	}
 	return nil
+}
+
+// Admin returns a client of the mock's admin API (with its token, if any):
+// the same calls a test in another language makes over HTTP.
+func (m *Mock) Admin() *adminclient.Client {
+	c, err := adminclient.New(m.AdminURL, adminclient.WithToken(m.token))
+	if err != nil {
+		// AdminURL is the listener's own http://127.0.0.1:port URL.
+		panic("mockwsustest: " + err.Error())
+	}
+	return c
 }
 
 // ClientOption changes the configuration of a computer Sync runs; any

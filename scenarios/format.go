@@ -27,7 +27,6 @@ import (
 
 	"github.com/wsusmock/wsusmock/client-sim/profile"
 	"github.com/wsusmock/wsusmock/client-sim/wulog"
-	"github.com/wsusmock/wsusmock/internal/ids"
 	"github.com/wsusmock/wsusmock/internal/yamlguard"
 	"github.com/wsusmock/wsusmock/mockwsus"
 	"github.com/wsusmock/wsusmock/mockwsus/behaviour"
@@ -537,67 +536,31 @@ func (sc *Scenario) resolveProfile(ref string) (*profile.Profile, error) {
 	return profile.Load(path)
 }
 
+// Setup returns the scenario's server section as a mockwsus.Setup: what an
+// in-process server is configured with (ServerConfig) and what a remote one
+// is reset into over its admin API.
+func (sc *Scenario) Setup() mockwsus.Setup {
+	srv := sc.Server
+	st := mockwsus.Setup{Version: srv.Version, Catalog: srv.Catalog, Seed: sc.seed(),
+		Groups: srv.Groups, Declines: srv.Declines}
+	if len(srv.Behaviours) > 0 {
+		st.Behaviours = map[string]string{}
+		for name, m := range srv.Behaviours {
+			st.Behaviours[name] = m
+		}
+	}
+	for _, a := range srv.Approvals {
+		st.Approvals = append(st.Approvals, mockwsus.SetupApproval{Update: a.Update, Group: a.Group, Action: a.Action})
+	}
+	return st
+}
+
 // ServerConfig returns the mockwsus configuration of the scenario's server
 // section (without clock or logs, which the caller sets).
 func (sc *Scenario) ServerConfig() (mockwsus.Config, error) {
-	build, err := catalogFor(sc.Server.Catalog)
-	if err != nil {
+	var cfg mockwsus.Config
+	if err := sc.Setup().Apply(&cfg); err != nil {
 		return mockwsus.Config{}, err
 	}
-	modes := map[string]behaviour.Mode{}
-	for name, m := range sc.Server.Behaviours {
-		mode, err := behaviour.ParseMode(m)
-		if err != nil {
-			return mockwsus.Config{}, err
-		}
-		b, err := behaviour.Lookup(name)
-		if err != nil {
-			return mockwsus.Config{}, err
-		}
-		modes[b.Info().Name] = mode
-	}
-	srv := sc.Server
-	return mockwsus.Config{
-		Version:    srv.Version,
-		Behaviours: modes,
-		Seed:       sc.seed(),
-		Catalog: func(seed uint64) (*catalog.Catalog, error) {
-			c, err := build(seed)
-			if err != nil {
-				return nil, err
-			}
-			for _, g := range srv.Groups {
-				if err := c.AddGroup(catalog.Group{ID: groupID(seed, g), Name: g}); err != nil {
-					return nil, err
-				}
-			}
-			at := time.Date(2008, 6, 11, 9, 0, 0, 0, time.UTC)
-			for _, a := range srv.Approvals {
-				action := catalog.ActionInstall
-				if a.Action != "" {
-					if action, err = catalog.ParseAction(a.Action); err != nil {
-						return nil, err
-					}
-				}
-				group := a.Group
-				if group == "" {
-					group = "All Computers"
-				}
-				if _, err := c.Approve(a.Update, group, action, at); err != nil {
-					return nil, err
-				}
-			}
-			for _, d := range srv.Declines {
-				if _, err := c.Decline(d); err != nil {
-					return nil, err
-				}
-			}
-			return c, nil
-		},
-	}, nil
-}
-
-// groupID derives a stable GUID for a scenario-defined group.
-func groupID(seed uint64, name string) string {
-	return ids.Derive(seed, "group:"+strings.ToLower(name)).GUID()
+	return cfg, nil
 }

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"os"
@@ -16,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/wsusmock/wsusmock/adminclient"
 	clientsim "github.com/wsusmock/wsusmock/client-sim"
 	"github.com/wsusmock/wsusmock/client-sim/wulog"
 	"github.com/wsusmock/wsusmock/clock"
@@ -31,9 +31,14 @@ type Options struct {
 	// ServerURL runs the clients against a server already running; ""
 	// starts mockwsus in process on a loopback port.
 	ServerURL string
-	// AdminURL is the admin API of ServerURL, needed by steps that change
-	// the server (switch, version, approve, decline).
+	// AdminURL is the admin API of ServerURL (a mockwsus): before the
+	// scenario the server is reset into its server section, steps that
+	// change the server go through it, and SoftwareDistribution.log and the
+	// journal are read from it. Without it only scenarios with an empty
+	// server section and no such step can run (against any WSUS).
 	AdminURL string
+	// AdminToken is the admin API's token ("" sends none).
+	AdminToken string
 	// CallTimeout bounds every call of the simulated agents (0: the
 	// agent's default).
 	CallTimeout time.Duration
@@ -87,8 +92,9 @@ type Report struct {
 	Started  time.Time     `json:"-"`
 	Duration time.Duration `json:"-"`
 	// ClientLogs holds each computer's whole WindowsUpdate.log, by instance
-	// name; ServerLog the server's SoftwareDistribution.log ("" for a remote
-	// server). They are written as artifacts, not into result.json.
+	// name; ServerLog the server's SoftwareDistribution.log of the run (""
+	// for a remote server without an admin API). They are written as
+	// artifacts, not into result.json.
 	ClientLogs map[string]string `json:"-"`
 	ServerLog  string            `json:"-"`
 }
@@ -106,14 +112,15 @@ type target interface {
 	url() string
 	// httpClient is the client agents use (nil: their default).
 	httpClient() *http.Client
-	setMode(name string, m behaviour.Mode, group string) error
-	setVersion(v string) error
-	approve(update, group, action string) error
-	decline(update string) error
-	// serverLog returns SoftwareDistribution.log so far, or false when it
-	// cannot be read (remote servers).
-	serverLog() (string, bool)
-	journal() ([]mockwsus.Entry, bool)
+	setMode(ctx context.Context, name string, m behaviour.Mode, group string) error
+	setVersion(ctx context.Context, v string) error
+	approve(ctx context.Context, update, group, action string) error
+	decline(ctx context.Context, update string) error
+	// serverLog returns SoftwareDistribution.log since the scenario
+	// began, and false when the server has no admin API to read it from.
+	serverLog(ctx context.Context) (string, bool, error)
+	// journal returns the server's journal since the scenario began.
+	journal(ctx context.Context) ([]mockwsus.Entry, bool, error)
 	close()
 }
 
@@ -191,9 +198,11 @@ func Run(ctx context.Context, sc *Scenario, opts Options) (*Report, error) {
 		if stepName == "" {
 			stepName = describeStep(st)
 		}
-		serverBefore, _ := tgt.serverLog()
+		serverBefore, _, err := tgt.serverLog(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("scenarios: %s: step %d: %w", sc.Name, stepNo, err)
+		}
 		stepStarted, firstCheck := time.Now(), len(rep.Checks)
-		var err error
 		switch {
 		case st.Sync != nil:
 			for _, inst := range insts {
@@ -201,21 +210,27 @@ func Run(ctx context.Context, sc *Scenario, opts Options) (*Report, error) {
 					continue
 				}
 				logStart[inst] = inst.log.Len()
-				srvStart, _ := tgt.serverLog()
-				res, serr := inst.agent.Sync(ctx)
+				srvStart, _, serr := tgt.serverLog(ctx)
+				var res *clientsim.Result
+				if serr == nil {
+					res, serr = inst.agent.Sync(ctx)
+				}
+				var srvEnd string
+				if serr == nil {
+					srvEnd, _, serr = tgt.serverLog(ctx)
+				}
 				if serr != nil {
 					return nil, fmt.Errorf("scenarios: %s: step %d: client %s: %w", sc.Name, stepNo, inst.name, serr)
 				}
-				srvEnd, _ := tgt.serverLog()
 				last[inst] = res
 				rep.Results = append(rep.Results, StepResult{Step: stepNo, Client: inst.name, Result: res.WithoutTimings(),
 					LogStart: logStart[inst], LogEnd: inst.log.Len(), ServerLogStart: len(srvStart), ServerLogEnd: len(srvEnd)})
 			}
 		case st.Switch != nil:
 			m, _ := behaviour.ParseMode(st.Switch.Mode)
-			err = tgt.setMode(st.Switch.Behaviour, m, st.Switch.Group)
+			err = tgt.setMode(ctx, st.Switch.Behaviour, m, st.Switch.Group)
 		case st.Version != "":
-			err = tgt.setVersion(st.Version)
+			err = tgt.setVersion(ctx, st.Version)
 		case st.Approve != nil:
 			group := st.Approve.Group
 			if group == "" {
@@ -225,9 +240,9 @@ func Run(ctx context.Context, sc *Scenario, opts Options) (*Report, error) {
 			if action == "" {
 				action = "Install"
 			}
-			err = tgt.approve(st.Approve.Update, group, action)
+			err = tgt.approve(ctx, st.Approve.Update, group, action)
 		case st.Decline != "":
-			err = tgt.decline(st.Decline)
+			err = tgt.decline(ctx, st.Decline)
 		case st.Wait != "":
 			d, _ := time.ParseDuration(st.Wait)
 			clk.Advance(d)
@@ -235,7 +250,10 @@ func Run(ctx context.Context, sc *Scenario, opts Options) (*Report, error) {
 		if err != nil {
 			return nil, fmt.Errorf("scenarios: %s: step %d (%s): %w", sc.Name, stepNo, stepName, err)
 		}
-		serverAfter, haveServerLog := tgt.serverLog()
+		serverAfter, haveServerLog, err := tgt.serverLog(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("scenarios: %s: step %d: %w", sc.Name, stepNo, err)
+		}
 		serverStep := ""
 		if haveServerLog && len(serverAfter) >= len(serverBefore) {
 			serverStep = serverAfter[len(serverBefore):]
@@ -249,12 +267,16 @@ func Run(ctx context.Context, sc *Scenario, opts Options) (*Report, error) {
 				}
 				res := last[inst]
 				clientLog := inst.log.String()[logStart[inst]:]
-				rep.Checks = append(rep.Checks, checkClient(stepNo, stepName, inst.name, e, res, clientLog, serverAfter, haveServerLog, tgt)...)
+				checks, err := checkClient(ctx, stepNo, stepName, inst.name, e, res, clientLog, serverAfter, haveServerLog, tgt)
+				if err != nil {
+					return nil, fmt.Errorf("scenarios: %s: step %d: %w", sc.Name, stepNo, err)
+				}
+				rep.Checks = append(rep.Checks, checks...)
 			}
 		}
 		if st.ServerLog != nil {
 			if !haveServerLog {
-				rep.Checks = append(rep.Checks, Check{Step: stepNo, StepName: stepName, Client: "(server)", What: "serverLog", Expected: "readable SoftwareDistribution.log", Observed: "remote server: log not available", Pass: false})
+				rep.Checks = append(rep.Checks, Check{Step: stepNo, StepName: stepName, Client: "(server)", What: "serverLog", Expected: "readable SoftwareDistribution.log", Observed: "remote server without --admin: log not available", Pass: false})
 			} else {
 				rep.Checks = append(rep.Checks, checkLog(stepNo, stepName, "(server)", "serverLog", st.ServerLog, serverStep)...)
 			}
@@ -275,10 +297,13 @@ func Run(ctx context.Context, sc *Scenario, opts Options) (*Report, error) {
 	for _, inst := range insts {
 		rep.ClientLogs[inst.name] = inst.log.String()
 	}
-	rep.ServerLog, _ = tgt.serverLog()
+	var err error
+	if rep.ServerLog, _, err = tgt.serverLog(ctx); err != nil {
+		return nil, fmt.Errorf("scenarios: %s: %w", sc.Name, err)
+	}
 	if opts.OutDir != "" {
 		dir := filepath.Join(opts.OutDir, sc.Name)
-		if err := writeArtifacts(dir, rep, insts, tgt); err != nil {
+		if err := writeArtifacts(ctx, dir, rep, insts, tgt); err != nil {
 			return rep, err
 		}
 		rep.Dir = dir
@@ -326,14 +351,14 @@ var spaces = regexp.MustCompile(`[ \t\r]+`)
 
 func collapse(s string) string { return spaces.ReplaceAllString(s, " ") }
 
-func checkClient(step int, stepName, client string, e Expect, res *clientsim.Result, clientLog, serverLog string, haveServerLog bool, tgt target) []Check {
+func checkClient(ctx context.Context, step int, stepName, client string, e Expect, res *clientsim.Result, clientLog, serverLog string, haveServerLog bool, tgt target) ([]Check, error) {
 	var out []Check
 	add := func(what, expected, observed string, pass bool) {
 		out = append(out, Check{Step: step, StepName: stepName, Client: client, What: what, Expected: expected, Observed: observed, Pass: pass})
 	}
 	if res == nil {
 		add("sync", "a sync before this step", "none", false)
-		return out
+		return out, nil
 	}
 	if e.HResult != "" {
 		want, _ := ParseHResult(e.HResult)
@@ -379,7 +404,9 @@ func checkClient(step int, stepName, client string, e Expect, res *clientsim.Res
 		inServer, where := false, ""
 		if haveServerLog {
 			inServer, where = id != "" && strings.Contains(serverLog, "ID="+id), "SoftwareDistribution.log"
-		} else if j, ok := tgt.journal(); ok {
+		} else if j, ok, err := tgt.journal(ctx); err != nil {
+			return nil, err
+		} else if ok {
 			where = "server journal"
 			for _, en := range j {
 				inServer = inServer || (id != "" && en.FaultID == id)
@@ -391,7 +418,7 @@ func checkClient(step int, stepName, client string, e Expect, res *clientsim.Res
 		}
 		add("faultId", "same fault ID in client and server logs", observed, inClient && inServer)
 	}
-	return out
+	return out, nil
 }
 
 func isSecurity(u clientsim.FoundUpdate) bool {
@@ -527,20 +554,24 @@ func startLocal(sc *Scenario, clk clock.Clock) (*localTarget, error) {
 
 func (t *localTarget) url() string              { return "http://" + LocalServerHost }
 func (t *localTarget) httpClient() *http.Client { return t.hc }
-func (t *localTarget) setMode(name string, m behaviour.Mode, group string) error {
+func (t *localTarget) setMode(_ context.Context, name string, m behaviour.Mode, group string) error {
 	return t.srv.SetMode(name, m, group)
 }
-func (t *localTarget) setVersion(v string) error { return t.srv.SetVersion(v) }
-func (t *localTarget) approve(update, group, action string) error {
+func (t *localTarget) setVersion(_ context.Context, v string) error { return t.srv.SetVersion(v) }
+func (t *localTarget) approve(_ context.Context, update, group, action string) error {
 	_, err := t.srv.Approve(update, group, action)
 	return err
 }
-func (t *localTarget) decline(update string) error {
+func (t *localTarget) decline(_ context.Context, update string) error {
 	_, err := t.srv.Decline(update)
 	return err
 }
-func (t *localTarget) serverLog() (string, bool)         { return t.sdlog.String(), true }
-func (t *localTarget) journal() ([]mockwsus.Entry, bool) { return t.srv.Journal().Entries(), true }
+func (t *localTarget) serverLog(context.Context) (string, bool, error) {
+	return t.sdlog.String(), true, nil
+}
+func (t *localTarget) journal(context.Context) ([]mockwsus.Entry, bool, error) {
+	return t.srv.Journal().Entries(), true, nil
+}
 func (t *localTarget) close() {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -548,92 +579,149 @@ func (t *localTarget) close() {
 	t.l.Shutdown(ctx)
 }
 
-// remoteTarget is a server started elsewhere, driven through its admin API.
+// remoteTarget is a server started elsewhere, driven through its admin API
+// (adminclient) when there is one.
 type remoteTarget struct {
-	base, admin string
-	hc          *http.Client
+	base  string
+	admin *adminclient.Client // nil without --admin
+	// journalFrom and logOffset are where the scenario begins in the
+	// server's journal and SoftwareDistribution.log (from its reset).
+	journalFrom uint64
+	logOffset   int64
 }
 
 func dialRemote(ctx context.Context, sc *Scenario, opts Options) (*remoteTarget, error) {
-	t := &remoteTarget{base: strings.TrimRight(opts.ServerURL, "/"), admin: strings.TrimRight(opts.AdminURL, "/"), hc: &http.Client{Timeout: 10 * time.Second}}
+	t := &remoteTarget{base: strings.TrimRight(opts.ServerURL, "/")}
+	hc := &http.Client{Timeout: 10 * time.Second}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, t.base+"/selfupdate/wuident.cab", nil)
 	if err != nil {
 		return nil, fmt.Errorf("scenarios: --server %q is not a URL: %w", opts.ServerURL, err)
 	}
-	resp, err := t.hc.Do(req)
+	resp, err := hc.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("scenarios: the server %s does not answer (%w): start it or check --server", opts.ServerURL, err)
 	}
 	resp.Body.Close()
-	for i, st := range sc.Steps {
-		mutates := st.Switch != nil || st.Version != "" || st.Approve != nil || st.Decline != ""
-		if mutates && t.admin == "" {
-			return nil, fmt.Errorf("scenarios: %s: step %d changes the server, which needs its admin API: give --admin URL", sc.Name, i+1)
+	if opts.AdminURL == "" {
+		// Without the admin API nothing of the server can be set: refuse a
+		// scenario that needs it rather than check it against a server in
+		// an unknown state.
+		if field := sc.serverField(); field != "" {
+			return nil, fmt.Errorf("scenarios: %s: server.%s needs the server's admin API to apply it: give --admin URL (and its token), or run in process without --server", sc.Name, field)
 		}
+		for i, st := range sc.Steps {
+			mutates := st.Switch != nil || st.Version != "" || st.Approve != nil || st.Decline != ""
+			if mutates {
+				return nil, fmt.Errorf("scenarios: %s: step %d changes the server, which needs its admin API: give --admin URL", sc.Name, i+1)
+			}
+		}
+		return t, nil
 	}
+	if t.admin, err = adminclient.New(opts.AdminURL, adminclient.WithToken(opts.AdminToken)); err != nil {
+		return nil, fmt.Errorf("scenarios: --admin: %w", err)
+	}
+	// The server is reset into the scenario's server section before the
+	// first step, so each scenario starts as it would in process, whatever
+	// the previous one left.
+	res, err := t.admin.ResetTo(ctx, sc.Setup())
+	switch {
+	case adminclient.IsStatus(err, http.StatusBadRequest):
+		return nil, fmt.Errorf("scenarios: %s: the server at %s cannot take the scenario's server section: %w", sc.Name, opts.AdminURL, err)
+	case err != nil:
+		return nil, fmt.Errorf("scenarios: %s: resetting the server: %w", sc.Name, err)
+	}
+	t.journalFrom, t.logOffset = res.JournalFrom, res.ServerLogOffset
 	return t, nil
+}
+
+// serverField names the first field of the server section that is set, ""
+// when it is empty.
+func (sc *Scenario) serverField() string {
+	s := sc.Server
+	switch {
+	case s.Version != "":
+		return "version"
+	case len(s.Behaviours) > 0:
+		return "behaviours"
+	case s.Catalog != "":
+		return "catalog"
+	case s.Seed != 0:
+		return "seed"
+	case len(s.Groups) > 0:
+		return "groups"
+	case len(s.Approvals) > 0:
+		return "approvals"
+	case len(s.Declines) > 0:
+		return "declines"
+	}
+	return ""
 }
 
 func (t *remoteTarget) url() string              { return t.base }
 func (t *remoteTarget) httpClient() *http.Client { return nil }
 
-func (t *remoteTarget) adminCall(method, path string, body any) error {
-	data, _ := json.Marshal(body)
-	req, err := http.NewRequest(method, t.admin+path, bytes.NewReader(data))
-	if err != nil {
-		return err
+// errNoAdmin is the error of a change asked of a server without admin API
+// (dialRemote refuses such scenarios first).
+var errNoAdmin = errors.New("scenarios: this step needs the server's admin API (--admin)")
+
+func (t *remoteTarget) setMode(ctx context.Context, name string, m behaviour.Mode, group string) error {
+	if t.admin == nil {
+		return errNoAdmin
 	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := t.hc.Do(req)
-	if err != nil {
-		return fmt.Errorf("admin API %s: %w", t.admin, err)
+	return t.admin.SetMode(ctx, name, string(m), group)
+}
+func (t *remoteTarget) setVersion(ctx context.Context, v string) error {
+	if t.admin == nil {
+		return errNoAdmin
 	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
-		return fmt.Errorf("admin API %s %s: %s: %s", method, path, resp.Status, strings.TrimSpace(string(msg)))
+	_, err := t.admin.SetVersion(ctx, v)
+	return err
+}
+func (t *remoteTarget) approve(ctx context.Context, update, group, action string) error {
+	if t.admin == nil {
+		return errNoAdmin
 	}
-	return nil
+	_, err := t.admin.Approve(ctx, update, group, action)
+	return err
+}
+func (t *remoteTarget) decline(ctx context.Context, update string) error {
+	if t.admin == nil {
+		return errNoAdmin
+	}
+	_, err := t.admin.Decline(ctx, update)
+	return err
 }
 
-func (t *remoteTarget) setMode(name string, m behaviour.Mode, group string) error {
-	return t.adminCall(http.MethodPut, "/behaviours/"+name, map[string]string{"mode": string(m), "group": group})
-}
-func (t *remoteTarget) setVersion(v string) error {
-	return t.adminCall(http.MethodPut, "/version", map[string]string{"version": v})
-}
-func (t *remoteTarget) approve(update, group, action string) error {
-	return t.adminCall(http.MethodPost, "/approvals", map[string]string{"update": update, "group": group, "action": action})
-}
-func (t *remoteTarget) decline(update string) error {
-	return t.adminCall(http.MethodPost, "/declines", map[string]string{"update": update})
-}
-func (t *remoteTarget) serverLog() (string, bool) { return "", false }
-func (t *remoteTarget) journal() ([]mockwsus.Entry, bool) {
-	if t.admin == "" {
-		return nil, false
+func (t *remoteTarget) serverLog(ctx context.Context) (string, bool, error) {
+	if t.admin == nil {
+		return "", false, nil
 	}
-	resp, err := t.hc.Get(t.admin + "/journal")
+	l, err := t.admin.ServerLog(ctx, t.logOffset)
 	if err != nil {
-		return nil, false
+		return "", false, fmt.Errorf("reading SoftwareDistribution.log: %w", err)
 	}
-	defer resp.Body.Close()
-	var out []mockwsus.Entry
-	dec := json.NewDecoder(resp.Body)
-	for {
-		var e mockwsus.Entry
-		if err := dec.Decode(&e); err != nil {
-			return out, errors.Is(err, io.EOF)
-		}
-		out = append(out, e)
+	if l.Offset != t.logOffset {
+		return "", false, fmt.Errorf("reading SoftwareDistribution.log: the server no longer holds bytes %d to %d of the run (raise its server log limit)", t.logOffset, l.Offset)
 	}
+	return l.Text, true, nil
+}
+
+func (t *remoteTarget) journal(ctx context.Context) ([]mockwsus.Entry, bool, error) {
+	if t.admin == nil {
+		return nil, false, nil
+	}
+	entries, err := t.admin.JournalAll(ctx, mockwsus.JournalQuery{From: t.journalFrom, Limit: 10000})
+	if err != nil {
+		return nil, false, fmt.Errorf("reading the journal: %w", err)
+	}
+	return entries, true, nil
 }
 func (t *remoteTarget) close() {}
 
 // writeArtifacts writes the scenario's files: each computer's
 // WindowsUpdate.log, SoftwareDistribution.log, journal.jsonl, result.json,
 // junit.xml and the verdict table.
-func writeArtifacts(dir string, rep *Report, insts []*instance, tgt target) error {
+func writeArtifacts(ctx context.Context, dir string, rep *Report, insts []*instance, tgt target) error {
 	if err := os.MkdirAll(filepath.Join(dir, "clients"), 0o755); err != nil {
 		return fmt.Errorf("scenarios: artifacts: %w", err)
 	}
@@ -649,12 +737,18 @@ func writeArtifacts(dir string, rep *Report, insts []*instance, tgt target) erro
 			return err
 		}
 	}
-	if log, ok := tgt.serverLog(); ok {
-		if err := write("SoftwareDistribution.log", []byte(log)); err != nil {
+	if _, ok, err := tgt.serverLog(ctx); err != nil {
+		return fmt.Errorf("scenarios: artifacts: %w", err)
+	} else if ok {
+		if err := write("SoftwareDistribution.log", []byte(rep.ServerLog)); err != nil {
 			return err
 		}
 	}
-	if entries, ok := tgt.journal(); ok {
+	entries, ok, err := tgt.journal(ctx)
+	if err != nil {
+		return fmt.Errorf("scenarios: artifacts: %w", err)
+	}
+	if ok {
 		var b bytes.Buffer
 		enc := json.NewEncoder(&b)
 		for _, e := range entries {

@@ -26,6 +26,7 @@ type limitFlags struct {
 	maxExtendedUpdates        int
 	cookieLifetime            time.Duration
 	writeTimeout              time.Duration
+	serverLogLimit            byteSize
 }
 
 func (l *limitFlags) register(fs *flag.FlagSet) {
@@ -41,6 +42,8 @@ func (l *limitFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&l.maxCachedUpdates, "max-cached-updates", mockwsus.DefaultMaxCachedUpdates, "most OtherCachedUpdateIDs a SyncUpdates may send (web.config maxCachedUpdate; InvalidParameters past it)")
 	fs.IntVar(&l.maxExtendedUpdates, "max-extended-updates", mockwsus.DefaultMaxExtendedUpdatesPerRequest, "MaxExtendedUpdatesPerRequest that GetConfig advertises and GetExtendedUpdateInfo enforces")
 	fs.DurationVar(&l.cookieLifetime, "cookie-lifetime", mockwsus.DefaultCookieLifetime, "how long a cookie is valid (CookieExpired past it)")
+	l.serverLogLimit = mockwsus.DefaultServerLogLimit
+	fs.Var(&l.serverLogLimit, "server-log-limit", "bytes of SoftwareDistribution.log kept in memory for the admin API (GET /logs/SoftwareDistribution.log; older lines are dropped there, never from --log-dir's file)")
 	fs.DurationVar(&l.writeTimeout, "write-timeout", mockwsus.DefaultWriteTimeout, "how long handling a request and writing its answer may take (connection closed past it)")
 }
 
@@ -62,6 +65,7 @@ func (l *limitFlags) check() error {
 		{"max-extended-updates", int64(l.maxExtendedUpdates), 1},
 		{"cookie-lifetime", int64(l.cookieLifetime), int64(time.Second)},
 		{"write-timeout", int64(l.writeTimeout), int64(time.Second)},
+		{"server-log-limit", int64(l.serverLogLimit), 4096},
 	} {
 		if c.v < c.min {
 			if c.min >= int64(time.Second) {
@@ -69,6 +73,9 @@ func (l *limitFlags) check() error {
 			}
 			return fmt.Errorf("--%s %d: want at least %d", c.name, c.v, c.min)
 		}
+	}
+	if int64(l.serverLogLimit) > 1<<30 {
+		return fmt.Errorf("--server-log-limit %d: want at most 1GiB", l.serverLogLimit)
 	}
 	if int64(l.maxDiscard) > 4<<30 {
 		// IIS's maxAllowedContentLength is a 32-bit count.
@@ -92,6 +99,7 @@ func (l *limitFlags) apply(cfg *mockwsus.Config) {
 	cfg.MaxCachedUpdates = l.maxCachedUpdates
 	cfg.MaxExtendedUpdatesPerRequest = l.maxExtendedUpdates
 	cfg.CookieLifetime = l.cookieLifetime
+	cfg.ServerLogLimit = int(l.serverLogLimit)
 }
 
 func (l *limitFlags) applyListen(lopts *mockwsus.ListenOptions) {

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wsusmock/wsusmock/adminclient"
 	clientsim "github.com/wsusmock/wsusmock/client-sim"
 )
 
@@ -138,4 +139,42 @@ func TestRequestLimitFlagsReachTheServer(t *testing.T) {
 		}
 		stop()
 	}
+}
+
+// --server-log-limit reaches the server: past it, the admin API serves the
+// newest lines only and says from which offset.
+func TestServerLogLimitFlag(t *testing.T) {
+	_, admin, stop := startBoth(t, "--addr", "127.0.0.1:0", "--admin-addr", "127.0.0.1:0", "--server-log-limit", "4KiB")
+	defer stop()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	c, err := adminclient.New(admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 60 {
+		if _, err := c.Decline(ctx, []string{"KB950749", "KB951646", "KB842532"}[i%3]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	l, err := c.ServerLog(ctx, 0)
+	if err != nil || l.Offset == 0 || len(l.Text) > 4096 || l.Size != l.Offset+int64(len(l.Text)) {
+		t.Errorf("ServerLog(0) = %d bytes from %d of %d, %v; want at most 4 KiB, the oldest dropped", len(l.Text), l.Offset, l.Size, err)
+	}
+	if msg := startError(t, "--server-log-limit", "100"); !strings.Contains(msg, "server-log-limit") {
+		t.Errorf("--server-log-limit 100: %q, want a refusal naming the flag", msg)
+	}
+}
+
+// startError runs mockwsus with args that must be refused at start and
+// returns run's error text ("" when it ran).
+func startError(t *testing.T, args ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err := run(ctx, append([]string{"--addr", "127.0.0.1:0", "--admin-addr", "127.0.0.1:0"}, args...), io.Discard, io.Discard)
+	if err == nil {
+		return ""
+	}
+	return err.Error()
 }

@@ -1,10 +1,11 @@
 // Command mockwsus runs the WSUS 3.0 SP1 mock server.
 //
-//	mockwsus --addr 127.0.0.1:0 --admin-addr 127.0.0.1:0 --behaviour kb954960=buggy \
+//	mockwsus --addr 127.0.0.1:0 --admin-addr 127.0.0.1:0 [--admin-token T | --admin-token-file F] --behaviour kb954960=buggy \
 //	    [--scenario FILE] [--seed N] [--deterministic-cookies] [--log-dir DIR] [--tls [--tls-min-version 1.0|1.1|1.2|1.3]]
 //	    [--record DIR | --replay DIR] [--drain D] [--read-header-timeout D] [--read-timeout D] [--idle-timeout D]
 //	    [--write-timeout D] [--max-body SIZE] [--max-header-bytes SIZE] [--max-elements N] [--page-size N]
 //	    [--max-installed-prerequisites N] [--max-cached-updates N] [--max-extended-updates N] [--cookie-lifetime D]
+//	    [--server-log-limit SIZE]
 //	mockwsus proxy --upstream URL --record DIR [--addr ADDR] [--redact-hosts ...]
 //
 // It prints "listening on URL" and "admin on URL" once both listeners accept
@@ -27,6 +28,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wsusmock/wsusmock/adminclient"
 	"github.com/wsusmock/wsusmock/capture"
 	"github.com/wsusmock/wsusmock/internal/cli"
 	"github.com/wsusmock/wsusmock/mockwsus"
@@ -75,6 +77,7 @@ func (b behaviourFlags) Set(v string) error {
 
 type options struct {
 	addr, adminAddr, adminToken string
+	adminTokenFile              string
 	behaviours                  behaviourFlags
 	scenario                    string
 	seed                        uint64
@@ -112,7 +115,8 @@ func serveCommand(o *options) *cli.Command {
 	fs := c.Flags
 	fs.StringVar(&o.addr, "addr", "127.0.0.1:8530", "address of the web services (host:port; port 0 picks a free one)")
 	fs.StringVar(&o.adminAddr, "admin-addr", "127.0.0.1:8539", `address of the admin API ("" disables it)`)
-	fs.StringVar(&o.adminToken, "admin-token", "", "bearer token the admin API requires for changes (needed off loopback)")
+	fs.StringVar(&o.adminToken, "admin-token", "", "bearer token the admin API requires for every request but GET /healthz (needed off loopback; default: --admin-token-file, else $"+adminclient.TokenEnv+")")
+	fs.StringVar(&o.adminTokenFile, "admin-token-file", "", "file whose first line is the admin token (keeps it out of the command line)")
 	fs.Var(o.behaviours, "behaviour", "behaviour mode as name=buggy|fixed; repeatable (known: "+strings.Join(behaviour.Names(), ", ")+")")
 	fs.StringVar(&o.scenario, "scenario", "", "scenario file or built-in name whose server section configures the server")
 	fs.Uint64Var(&o.seed, "seed", 1, "seed of GUIDs and fault IDs (and of cookie keys with --deterministic-cookies)")
@@ -167,6 +171,11 @@ func parse(args []string, stdout io.Writer) (*options, error) {
 	if err := o.limits.check(); err != nil {
 		return nil, c.Usagef("%v", err)
 	}
+	tok, err := adminclient.Token(o.adminToken, o.adminTokenFile, nil)
+	if err != nil {
+		return nil, err
+	}
+	o.adminToken = tok
 	return o, nil
 }
 
@@ -299,6 +308,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	fmt.Fprintf(stdout, "listening on %s\n", l.URL)
 	if l.AdminURL != "" {
 		fmt.Fprintf(stdout, "admin on %s\n", l.AdminURL)
+		if o.adminToken != "" {
+			fmt.Fprintln(stdout, "the admin API needs its token with every request but GET /healthz")
+		}
 	}
 	if o.replay != "" {
 		fmt.Fprintf(stdout, "answering from the capture in %s\n", o.replay)

@@ -7,6 +7,7 @@ import (
 	"os"
 	"runtime/pprof"
 
+	"github.com/wsusmock/wsusmock/adminclient"
 	"github.com/wsusmock/wsusmock/bench"
 	"github.com/wsusmock/wsusmock/internal/cli"
 	"github.com/wsusmock/wsusmock/internal/jsonout"
@@ -26,6 +27,8 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) (err
 	fs.StringVar(&cfg.SpawnServer, "spawn", "", "path of a mockwsus binary to start for the run (measures the server's CPU and RSS alone)")
 	fs.StringVar(&cfg.ServerURL, "server", "", "load a running server instead")
 	fs.StringVar(&cfg.AdminURL, "admin", "", "admin API of --server (memory figures)")
+	adminToken := fs.String("admin-token", "", "token of the --admin API (default: --admin-token-file, else $"+adminclient.TokenEnv+")")
+	adminTokenFile := fs.String("admin-token-file", "", "file whose first line is the token of the --admin API")
 	fs.IntVar(&cfg.ServerPID, "server-pid", 0, "process ID of --server (CPU and RSS figures)")
 	fs.StringVar(&cfg.Version, "version", "", "WSUS version of an in-process or spawned server (default 3.1.6001.66)")
 	fs.Uint64Var(&cfg.Seed, "seed", 1, "seed of the computers")
@@ -41,6 +44,11 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) (err
 	if err := c.NoArgs(pos); err != nil {
 		return err
 	}
+	token, err := adminclient.Token(*adminToken, *adminTokenFile, nil)
+	if err != nil {
+		return err
+	}
+	cfg.AdminToken = token
 	cfg.Progress = stderr
 	if *cpuProfile != "" {
 		stop, perr := startCPUProfile(*cpuProfile)

@@ -1,6 +1,6 @@
 // Command wsusrepro reproduces WSUS faults from scenarios and proves fixes.
 //
-//	wsusrepro run [SCENARIO|FILE...] [--out DIR] [--server URL --admin URL] [--json]
+//	wsusrepro run [SCENARIO|FILE...] [--out DIR] [--server URL --admin URL [--admin-token T | --admin-token-file F]] [--json]
 //	wsusrepro list
 //	wsusrepro check FILE...
 //	wsusrepro detect [--json] PATH...

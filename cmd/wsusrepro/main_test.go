@@ -166,3 +166,15 @@ func TestBenchCPUProfile(t *testing.T) {
 		t.Errorf("bench with an unwritable profile: exit %d\n%s", code, out)
 	}
 }
+
+// A scenario that fails is summarised by what failed, never by the
+// sentence that says what it proves when it passes.
+func TestSummaryOfAFailure(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "kb954960.yaml")
+	os.WriteFile(file, []byte("name: kb954960\nserver: {version: 3.1.6001.65}\nclients: [{name: xp-office, profile: xp-sp3-office2003}]\nsteps:\n  - sync: all\n    expect: {xp-office: {hresult: S_OK}}\n"), 0o644)
+	out, code := runCmd(t, "run", file, "--out", t.TempDir())
+	summary := out[strings.Index(out, "summary:"):]
+	if code != 1 || !regexp.MustCompile(`FAIL  kb954960 +not proven: 1 of 1 checks failed, first: step 1 xp-office hresult expected 0x00000000, observed 0x8024400E`).MatchString(summary) || strings.Contains(summary, "fault reproduced") {
+		t.Errorf("run of a failing kb954960: exit %d, summary:\n%s", code, summary)
+	}
+}

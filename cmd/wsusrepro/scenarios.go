@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wsusmock/wsusmock/adminclient"
 	"github.com/wsusmock/wsusmock/internal/atomicfile"
 	"github.com/wsusmock/wsusmock/internal/cli"
 	"github.com/wsusmock/wsusmock/scenarios"
@@ -24,7 +25,9 @@ scenario. Scenario folders of an earlier run in OUT are removed first.`
 	fs := c.Flags
 	out := fs.String("out", "wsusrepro-out", `directory for artifacts ("" writes none)`)
 	server := fs.String("server", "", "run against this running WSUS server instead of an in-process mockwsus")
-	admin := fs.String("admin", "", "admin API of --server, needed by scenarios that change the server")
+	admin := fs.String("admin", "", "admin API of --server (a mockwsus): the server is reset into each scenario's server section, its logs read from there")
+	adminToken := fs.String("admin-token", "", "token of the --admin API (default: --admin-token-file, else $"+adminclient.TokenEnv+")")
+	adminTokenFile := fs.String("admin-token-file", "", "file whose first line is the token of the --admin API")
 	junit := fs.String("junit", "", "also write the JUnit report of all scenarios to this file")
 	asJSON := fs.Bool("json", false, "print the summary as JSON (as summary.json) instead of the verdict tables")
 	timeout := fs.Duration("call-timeout", 0, "deadline of each agent call (default: the agent's 30s)")
@@ -33,10 +36,14 @@ scenario. Scenario folders of an earlier run in OUT are removed first.`
 		return err
 	}
 	if *admin != "" && *server == "" {
-		return c.Usagef("--admin needs --server (the in-process server has its own admin API)")
+		return c.Usagef("--admin needs --server: the admin API drives a server running elsewhere")
 	}
 	if len(names) == 0 {
 		names = scenarios.DefaultRun
+	}
+	token, err := adminclient.Token(*adminToken, *adminTokenFile, nil)
+	if err != nil {
+		return c.Usagef("%v", err)
 	}
 	// Refuse a bad scenario before anything runs.
 	var list []*scenarios.Scenario
@@ -56,7 +63,7 @@ scenario. Scenario folders of an earlier run in OUT are removed first.`
 	var runErr error
 	for _, sc := range list {
 		started := time.Now()
-		rep, err := scenarios.Run(ctx, sc, scenarios.Options{OutDir: *out, ServerURL: *server, AdminURL: *admin, CallTimeout: *timeout})
+		rep, err := scenarios.Run(ctx, sc, scenarios.Options{OutDir: *out, ServerURL: *server, AdminURL: *admin, AdminToken: token, CallTimeout: *timeout})
 		if err != nil {
 			// The scenario is an error in the reports; the others still run
 			// (unless the run was interrupted).
@@ -75,6 +82,11 @@ scenario. Scenario folders of an earlier run in OUT are removed first.`
 		reps = append(reps, rep)
 	}
 	proves := func(rep *scenarios.Report) string {
+		if !rep.Passed && rep.Error == "" {
+			// The scenario's sentence says what it proves when it passes:
+			// beside FAIL it would claim what did not hold.
+			return failedSummary(rep)
+		}
 		if p := proof(rep.Scenario); p != "" {
 			return p
 		}
@@ -133,6 +145,26 @@ scenario. Scenario folders of an earlier run in OUT are removed first.`
 		return cli.Exit(cli.ExitFound)
 	}
 	return nil
+}
+
+// failedSummary says in one line what did not hold in a failed scenario:
+// how many checks failed and the first of them.
+func failedSummary(rep *scenarios.Report) string {
+	failed := 0
+	var first *scenarios.Check
+	for i := range rep.Checks {
+		if !rep.Checks[i].Pass {
+			failed++
+			if first == nil {
+				first = &rep.Checks[i]
+			}
+		}
+	}
+	if first == nil {
+		return "not proven"
+	}
+	return fmt.Sprintf("not proven: %d of %d checks failed, first: step %d %s %s expected %s, observed %s",
+		failed, len(rep.Checks), first.Step, first.Client, first.What, first.Expected, first.Observed)
 }
 
 // proof says in one line what a built-in scenario proves.

@@ -11,6 +11,7 @@
 package behaviour
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"sort"
@@ -116,11 +117,14 @@ var Registry = map[string]Behaviour{
 	SQLTimeoutName:                SQLTimeout{},
 }
 
+// ErrUnknown is the error of a name no behaviour has.
+var ErrUnknown = errors.New("unknown behaviour")
+
 // Lookup returns the named behaviour or an error listing the known names.
 func Lookup(name string) (Behaviour, error) {
 	b, ok := Registry[strings.ToLower(strings.TrimSpace(name))]
 	if !ok {
-		return nil, fmt.Errorf("behaviour: unknown behaviour %q (known: %s)", name, strings.Join(Names(), ", "))
+		return nil, fmt.Errorf("behaviour: %w %q (known: %s)", ErrUnknown, name, strings.Join(Names(), ", "))
 	}
 	return b, nil
 }

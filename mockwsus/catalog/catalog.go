@@ -141,18 +141,18 @@ type Group struct {
 
 // Deployment is one approval row: one revision deployed to one group.
 type Deployment struct {
-	ID         int32
-	RevisionID int32
-	GroupID    string
-	Action     Action
-	Deadline   *time.Time
+	ID         int32      `json:"id"`
+	RevisionID int32      `json:"revisionId"`
+	GroupID    string     `json:"groupId"`
+	Action     Action     `json:"action"`
+	Deadline   *time.Time `json:"deadline,omitempty"`
 	// LastChange is when the approval was made.
-	LastChange time.Time
+	LastChange time.Time `json:"lastChange"`
 	// DownloadPriority is 0 (normal), 1 (high) or -1 (low).
-	DownloadPriority int
+	DownloadPriority int `json:"downloadPriority"`
 	// IsAssigned is true for approvals made by an administrator and for the
 	// implicit Evaluate deployment of categories and detectoids.
-	IsAssigned bool
+	IsAssigned bool `json:"isAssigned"`
 }
 
 // Errors of catalog look-ups and admin operations.
