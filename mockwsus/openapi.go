@@ -117,6 +117,15 @@ func buildOpenAPI() (*openapi3.T, error) {
 	if err != nil {
 		return nil, err
 	}
+	routes := map[string]bool{}
+	for _, ep := range AdminEndpoints() {
+		routes[ep.Method+" "+ep.Path] = true
+	}
+	for key := range adminDocs {
+		if !routes[key] {
+			return nil, fmt.Errorf("mockwsus: openapi: adminDocs describes %s, which is not a route", key)
+		}
+	}
 	for _, ep := range AdminEndpoints() {
 		key := ep.Method + " " + ep.Path
 		d, ok := adminDocs[key]
