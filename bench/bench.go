@@ -112,6 +112,11 @@ type Report struct {
 	ServerCPUSeconds float64 `json:"serverCpuSeconds"`
 	PeakRSSBytes     uint64  `json:"peakRssBytes"`
 	CPUIsolated      bool    `json:"cpuIsolated"`
+	// LoadCPUSeconds is the CPU of this process over the same span: the
+	// simulated computers (client-sim), and the server too when in
+	// process. With a spawned server the two figures compare the load
+	// generator's cost with the server's.
+	LoadCPUSeconds float64 `json:"loadCpuSeconds"`
 	// AllocsPerRequest are the server's heap allocations per request
 	// (spawned or remote with an admin API; in process they include the
 	// load's).
@@ -189,7 +194,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 
 	base, _ := tgt.memory()
-	cpu0 := tgt.cpuSeconds()
+	cpu0, load0 := tgt.cpuSeconds(), selfCPUSeconds()
 	var errMu sync.Mutex
 	runPhase := func(name string) (Phase, error) {
 		var next, failed atomic.Int64
@@ -249,6 +254,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		}
 	}
 	rep.ServerCPUSeconds = tgt.cpuSeconds() - cpu0
+	rep.LoadCPUSeconds = selfCPUSeconds() - load0
 	rep.PeakRSSBytes = tgt.peakRSS()
 	if end, ok := tgt.memory(); ok {
 		if n := rec.total(); n > 0 {
@@ -380,6 +386,15 @@ func (t *target) cpuSeconds() float64 {
 	return (ut + st) / clockTicks
 }
 
+// selfCPUSeconds is this process's user+system CPU time.
+func selfCPUSeconds() float64 {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
+}
+
 // peakRSS is the server's peak resident set (VmHWM), or this process's.
 func (t *target) peakRSS() uint64 {
 	if t.pid == 0 {
@@ -486,6 +501,9 @@ func (r *Report) WriteText(w io.Writer) {
 		scope = "server and load in one process"
 	}
 	fmt.Fprintf(w, "  CPU %.2fs, peak RSS %.1f MiB (%s)\n", r.ServerCPUSeconds, float64(r.PeakRSSBytes)/(1<<20), scope)
+	if r.CPUIsolated {
+		fmt.Fprintf(w, "  load CPU %.2fs (the simulated computers, this process): %.2f of the server's\n", r.LoadCPUSeconds, r.LoadCPUSeconds/max(r.ServerCPUSeconds, 1e-9))
+	}
 	fmt.Fprintf(w, "  allocations per request %.0f, server heap per computer %.0f bytes\n", r.AllocsPerRequest, r.HeapPerComputer)
 	if r.Soak != nil {
 		r.Soak.writeText(w)

@@ -163,7 +163,7 @@ func (s *session) send(req *http.Request) (*http.Response, []byte, *sendError) {
 	resp, err := s.client.Do(req)
 	var data []byte
 	if err == nil {
-		data, err = readAll(resp.Body, s.maxBody)
+		data, err = readAll(resp.Body, resp.ContentLength, s.maxBody)
 		resp.Body.Close()
 	}
 	if err == nil {
@@ -244,8 +244,13 @@ var errBadContentEncoding = errors.New("clientsim: the compressed answer does no
 // errBodyTooLarge is readAll's error past the limit.
 var errBodyTooLarge = errors.New("clientsim: response body too large")
 
-func readAll(r io.Reader, limit int64) ([]byte, error) {
+// The buffer is sized from the Content-Length (the server's answers carry
+// one) so that a large answer is not copied through each size on the way.
+func readAll(r io.Reader, hint, limit int64) ([]byte, error) {
 	var buf bytes.Buffer
+	if hint > 0 {
+		buf.Grow(int(min(hint, limit)) + bytes.MinRead)
+	}
 	n, err := buf.ReadFrom(io.LimitReader(r, limit+1))
 	if err != nil {
 		return nil, err

@@ -41,3 +41,6 @@ func SyncUpdatesAnswer(cat *catalog.Catalog, n int, dep *clientws.Deployment, co
 		ChangedUpdates: &arrayOfUpdateInfo{}, Truncated: true, NewCookie: cookie,
 	}}
 }
+
+// AppendAnswer is appendAnswer (wirewrite.go), for the encoding benchmark.
+func AppendAnswer(dst []byte, resp any) ([]byte, bool) { return appendAnswer(dst, resp) }

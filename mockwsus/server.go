@@ -16,7 +16,6 @@
 package mockwsus
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"errors"
@@ -874,7 +873,7 @@ func (s *Server) serveSOAP(w http.ResponseWriter, r *http.Request, svc *service)
 		w = cacheControlWriter{ResponseWriter: w, value: "private, max-age=0"}
 	}
 	out, finish := s.compressor(w, r)
-	werr := soap.WriteResponseFramed(out, version, framing, resp)
+	werr := writeAnswer(out, version, framing, resp)
 	if werr == nil {
 		werr = finish()
 	}
@@ -896,7 +895,7 @@ func (s *Server) dispatch(c *call) (any, error) {
 		return nil, err
 	}
 	c.req = req
-	if n := bytes.Count(req.Raw, []byte("<")) - bytes.Count(req.Raw, []byte("</")); n > s.cfg.MaxElements {
+	if n := countOpenings(req.Raw); n > s.cfg.MaxElements {
 		// Start tags (and comments, declarations), counted before
 		// decoding, which is what costs memory.
 		return nil, fmt.Errorf("%w: %d elements, the limit is %d", soap.ErrTooLarge, n, s.cfg.MaxElements)

@@ -9,6 +9,12 @@
 // WriteResponse and WriteFault answer. Client side: EncodeRequest and
 // SetRequestHeaders build a request, ParseResponse reads an answer and returns a
 // *Fault when the server sent one.
+//
+// Hot path (stream.go): messages of the generated types are read by
+// soap/xmlstream and their generated DecodeStream first, and by encoding/xml
+// only when that declines (anything outside a plain subset of XML, and every
+// error), so encoding/xml keeps every check and error message; they are
+// written by their generated AppendXML, byte-identical to encoding/xml.
 package soap
 
 import (
@@ -24,6 +30,8 @@ import (
 	"strings"
 	"sync"
 	"unicode/utf8"
+
+	"github.com/wsusmock/wsusmock/soap/xmlstream"
 )
 
 // Envelope namespaces and the content types that go with them.
@@ -116,6 +124,9 @@ type Request struct {
 	// tags, outermost first: the bindings in scope at the operation, which a
 	// fault needs to resolve the prefix of its faultcode.
 	scope []xml.Attr
+	// stream is the fast path's decoder (stream.go), positioned after the
+	// operation's start tag, when sniffStream read the envelope.
+	stream *xmlstream.Decoder
 }
 
 // ReadRequest reads and sniffs r's body, at most maxBody bytes (0 means
@@ -158,9 +169,12 @@ func ReadRequest(r *http.Request, maxBody int64) (*Request, error) {
 	if int64(len(raw)) > maxBody {
 		return nil, fmt.Errorf("%w: more than %d bytes", ErrTooLarge, maxBody)
 	}
-	req, wsaAction, err := sniff(raw)
-	if err != nil {
-		return nil, err
+	req, wsaAction, ok := sniffStream(raw)
+	if !ok {
+		req, wsaAction, err = sniff(raw)
+		if err != nil {
+			return nil, err
+		}
 	}
 	if req.Version != ctVersion {
 		if ct == "" {
@@ -462,6 +476,9 @@ func finish(dec *xml.Decoder) error {
 // decodes the operation afresh (into v as encoding/xml does: slices are
 // appended to).
 func (r *Request) Decode(v any) error {
+	if r.decodeStream(v) {
+		return nil
+	}
 	dec, start := r.dec, r.start
 	r.dec = nil
 	if dec == nil {
@@ -541,7 +558,13 @@ func appendEnvelope(dst []byte, v Version, prefix string, f Framing, body any) (
 		bufPool.Put(buf)
 	}()
 	envelopeOpen(buf, v, prefix, f)
-	if body != nil {
+	if a, ok := body.(XMLAppender); ok {
+		out, err := a.AppendXML(buf.AvailableBuffer())
+		if err != nil {
+			return dst, fmt.Errorf("soap: encoding %T: %w", body, err)
+		}
+		buf.Write(out)
+	} else if body != nil {
 		if err := xml.NewEncoder(buf).Encode(body); err != nil {
 			return dst, fmt.Errorf("soap: encoding %T: %w", body, err)
 		}
@@ -578,15 +601,27 @@ func EncodeRequest(v Version, body any) ([]byte, error) {
 	if body == nil {
 		return nil, errors.New("soap: encoding a request: no operation")
 	}
-	var buf bytes.Buffer
+	// Built in a pooled buffer and copied out at its size: one allocation
+	// per request instead of one per doubling.
+	buf := bufPool.Get().(*bytes.Buffer)
+	defer func() {
+		buf.Reset()
+		bufPool.Put(buf)
+	}()
 	buf.WriteString(`<s:Envelope xmlns:s="`)
 	buf.WriteString(v.Namespace())
 	buf.WriteString(`"><s:Body>`)
-	if err := xml.NewEncoder(&buf).Encode(body); err != nil {
+	if a, ok := body.(XMLAppender); ok {
+		out, err := a.AppendXML(buf.AvailableBuffer())
+		if err != nil {
+			return nil, fmt.Errorf("soap: encoding %T: %w", body, err)
+		}
+		buf.Write(out)
+	} else if err := xml.NewEncoder(buf).Encode(body); err != nil {
 		return nil, fmt.Errorf("soap: encoding %T: %w", body, err)
 	}
 	buf.WriteString(`</s:Body></s:Envelope>`)
-	return buf.Bytes(), nil
+	return bytes.Clone(buf.Bytes()), nil
 }
 
 // SetRequestHeaders sets the headers of a SOAP request of version v for
@@ -616,6 +651,13 @@ func SetRequestHeaders(h http.Header, v Version, action string) {
 // ErrMalformed, ErrVersionMismatch or, for a Fault without the fault shape,
 // ErrFaultSyntax.
 func ParseResponse(data []byte, out any) error {
+	if req, _, ok := sniffStream(data); ok {
+		req.stream.SetInterner(answerStrings)
+		if req.Operation != faultName(req.Version) && out != nil && req.decodeStream(out) {
+			return nil
+		}
+		req.release()
+	}
 	req, _, err := sniff(data)
 	if err != nil {
 		return err

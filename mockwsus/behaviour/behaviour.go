@@ -158,16 +158,11 @@ func ParseAssignment(s string) (string, Mode, error) {
 
 // CompareVersions compares dotted version strings numerically.
 func CompareVersions(a, b string) int {
-	as, bs := strings.Split(a, "."), strings.Split(b, ".")
-	for i := 0; i < len(as) || i < len(bs); i++ {
-		var x, y int
-		if i < len(as) {
-			fmt.Sscanf(as[i], "%d", &x)
-		}
-		if i < len(bs) {
-			fmt.Sscanf(bs[i], "%d", &y)
-		}
-		if x != y {
+	for a != "" || b != "" {
+		var as, bs string
+		as, a, _ = strings.Cut(a, ".")
+		bs, b, _ = strings.Cut(b, ".")
+		if x, y := versionPart(as), versionPart(bs); x != y {
 			if x < y {
 				return -1
 			}
@@ -175,6 +170,30 @@ func CompareVersions(a, b string) int {
 		}
 	}
 	return 0
+}
+
+// versionPart reads one component of a version as fmt.Sscanf's %d does
+// (0 when it holds no number), without fmt for the usual plain digits: the
+// server compares versions on every request.
+func versionPart(s string) int {
+	if s == "" || len(s) > 9 {
+		return versionPartScanf(s)
+	}
+	n := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < '0' || c > '9' {
+			return versionPartScanf(s)
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n
+}
+
+func versionPartScanf(s string) int {
+	var x int
+	fmt.Sscanf(s, "%d", &x)
+	return x
 }
 
 // RequestInterceptor is a behaviour that acts before an operation runs:

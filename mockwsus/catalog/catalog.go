@@ -186,6 +186,8 @@ type Catalog struct {
 	// of the catalog.
 	roots      []*Update
 	dependents map[string][]*Update
+	// eligible caches View.Eligible per installed set (reach.go).
+	eligible eligibleCache
 }
 
 // New returns an empty catalog with the two built-in groups.
@@ -239,6 +241,7 @@ func (c *Catalog) Add(u *Update) error {
 	}
 	u.core = c.renderCoreLocked(u)
 	u.seq = len(c.updates)
+	c.eligible.reset()
 	if len(u.Prerequisites) == 0 {
 		c.roots = append(c.roots, u)
 	}

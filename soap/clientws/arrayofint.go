@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/wsusmock/wsusmock/soap/xmlstream"
 )
 
 // UnmarshalXML decodes an int array (<int>N</int>...) without the
@@ -43,5 +45,39 @@ func (a *ArrayOfInt) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error 
 			out = append(out, int32(v))
 			inInt = false
 		}
+	}
+}
+
+// DecodeStreamContent is UnmarshalXML for the streaming decoder: the
+// same rules (only <int> children holding a decimal int32; text between
+// them ignored; a second array replaces the first), without allocating
+// per element.
+func (a *ArrayOfInt) DecodeStreamContent(d *xmlstream.Decoder) error {
+	out := a.Int[:0]
+	for {
+		out = d.AppendInts(out)
+		name, ok, err := d.Child()
+		if err != nil {
+			return err
+		}
+		if !ok {
+			a.Int = out
+			return nil
+		}
+		if string(name) != "int" {
+			return xmlstream.ErrUnsupported
+		}
+		t, err := d.Text()
+		if err != nil {
+			return err
+		}
+		if len(t) == 0 {
+			return xmlstream.ErrUnsupported // strconv refuses empty text
+		}
+		v, err := xmlstream.ParseInt(t, 32)
+		if err != nil {
+			return err
+		}
+		out = append(out, int32(v))
 	}
 }

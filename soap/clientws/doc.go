@@ -14,3 +14,4 @@ package clientws
 
 //go:generate go tool gowsdl -d .. -p clientws -o clientws_gen.go ../wsdl/ClientWebService.wsdl
 //go:generate go run wsusmock/internal/wsdlfix -wsdl ../wsdl/ClientWebService.wsdl clientws_gen.go
+//go:generate go run ../../internal/streamgen -pkg clientws

@@ -180,3 +180,15 @@ func (d ExtensionDriver) MarshalXML(e *xml.Encoder, start xml.StartElement) erro
 	}{d.ExtensionId, d.DriverVerDate, d.DriverVerVersion, d.Class, d.DriverRank, nilGuid{}}
 	return e.EncodeElement(aux, start)
 }
+
+// AppendXMLText appends b as MarshalText writes it (base64 needs no XML
+// escaping): the generated encoders' form.
+func (b Base64Binary) AppendXMLText(dst []byte) []byte {
+	return base64.StdEncoding.AppendEncode(dst, b)
+}
+
+// AppendXMLText appends d as MarshalText writes it (digits and separators
+// need no XML escaping): the generated encoders' form.
+func (d DateTime) AppendXMLText(dst []byte) []byte {
+	return d.Time.UTC().AppendFormat(dst, DateTimeLayout)
+}

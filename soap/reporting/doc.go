@@ -10,3 +10,4 @@ package reporting
 
 //go:generate go tool gowsdl -d .. -p reporting -o reporting_gen.go ../wsdl/ReportingWebService.wsdl
 //go:generate go run wsusmock/internal/wsdlfix -wsdl ../wsdl/ReportingWebService.wsdl reporting_gen.go
+//go:generate go run ../../internal/streamgen -pkg reporting

@@ -1,0 +1,46 @@
+package xmlstream
+
+import "sync"
+
+// Interner shares the strings of long texts that recur: the update
+// fragments a server sends to every computer of a fleet. A text already
+// seen is returned without being unescaped or copied again, as the same
+// string, which also makes comparing it with a kept copy cheap. It holds at
+// most MaxBytes of text (escaped and unescaped forms counted) and then
+// only looks up. Safe for concurrent use.
+type Interner struct {
+	// MinLen is the shortest text interned; shorter ones are copied as
+	// usual.
+	MinLen int
+	// MaxBytes bounds what the interner keeps.
+	MaxBytes int
+
+	mu    sync.RWMutex
+	m     map[string]string
+	bytes int
+}
+
+func (in *Interner) lookup(raw []byte) (string, bool) {
+	in.mu.RLock()
+	s, ok := in.m[string(raw)]
+	in.mu.RUnlock()
+	return s, ok
+}
+
+func (in *Interner) store(raw []byte, s string) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if in.bytes+len(raw)+len(s) > in.MaxBytes {
+		return
+	}
+	if in.m == nil {
+		in.m = map[string]string{}
+	}
+	if _, ok := in.m[string(raw)]; !ok {
+		in.m[string(raw)] = s
+		in.bytes += len(raw) + len(s)
+	}
+}
+
+// SetInterner makes TextString share long texts through in (nil: never).
+func (d *Decoder) SetInterner(in *Interner) { d.intern = in }
