@@ -386,15 +386,6 @@ func (t *target) cpuSeconds() float64 {
 	return (ut + st) / clockTicks
 }
 
-// selfCPUSeconds is this process's user+system CPU time.
-func selfCPUSeconds() float64 {
-	var ru syscall.Rusage
-	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
-}
-
 // peakRSS is the server's peak resident set (VmHWM), or this process's.
 func (t *target) peakRSS() uint64 {
 	if t.pid == 0 {
