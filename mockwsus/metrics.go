@@ -111,10 +111,26 @@ func (m *serverMetrics) observe(e Entry) {
 	if errorCode != "" && !isIdentifier(errorCode) {
 		errorCode = "other"
 	}
-	m.requests.WithLabelValues(serviceOf(e.Path), op, strconv.Itoa(e.Status), errorCode).Inc()
+	m.requests.WithLabelValues(serviceOf(e.Path), op, statusLabel(e.Status), errorCode).Inc()
 	if e.Operation == "GetCookie" && e.Outcome == "ok" {
 		m.sessions.Inc()
 	}
+}
+
+// statusLabels are the status label values, made once: observe runs on
+// every request.
+var statusLabels = func() (l [600]string) {
+	for i := range l {
+		l[i] = strconv.Itoa(i)
+	}
+	return l
+}()
+
+func statusLabel(code int) string {
+	if code >= 0 && code < len(statusLabels) {
+		return statusLabels[code]
+	}
+	return strconv.Itoa(code)
 }
 
 // fault counts a fault the named behaviour caused.
