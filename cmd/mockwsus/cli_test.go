@@ -33,6 +33,8 @@ func TestCLIConvention(t *testing.T) {
 		{"usage: mockwsus [flags]", [][]string{{"--help"}, {"-h"}, {"help"}}},
 		{"usage: mockwsus proxy", [][]string{{"proxy", "--help"}, {"proxy", "-h"}, {"help", "proxy"}}},
 		{"usage: mockwsus version", [][]string{{"version", "--help"}, {"help", "version"}}},
+		{"usage: mockwsus har import", [][]string{{"har", "import", "--help"}, {"har", "import", "-h"}}},
+		{"usage: mockwsus har export", [][]string{{"har", "export", "--help"}}},
 	} {
 		for _, args := range tt.forms {
 			stdout, stderr, code := runSplit(args...)
@@ -47,6 +49,7 @@ func TestCLIConvention(t *testing.T) {
 	}{
 		{[]string{"--no-such-flag"}, "mockwsus: flag provided but not defined: -no-such-flag (run 'mockwsus --help')\n"},
 		{[]string{"proxy", "--no-such-flag"}, "mockwsus proxy: flag provided but not defined: -no-such-flag (run 'mockwsus proxy --help')\n"},
+		{[]string{"har", "import", "--no-such-flag"}, "mockwsus har import: flag provided but not defined: -no-such-flag (run 'mockwsus har import --help')\n"},
 		{[]string{"--wsus-version", "3.1"}, "mockwsus: --wsus-version: version \"3.1\" is not a WSUS version like 3.1.6001.66 (run 'mockwsus --help')\n"},
 		{[]string{"--version", "banana"}, "mockwsus: --wsus-version: version \"banana\" is not a WSUS version like 3.1.6001.66 (run 'mockwsus --help')\n"},
 		{[]string{"--version", "3.1.6001.65", "--wsus-version", "3.1.6001.66"}, "mockwsus: give --wsus-version or --version, not both (run 'mockwsus --help')\n"},
