@@ -225,7 +225,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 					}
 					if res != nil && !res.Success {
 						failed.Add(1)
-						rep.Errors[res.HResult]++
+						rep.Errors[res.HResult.String()]++
 					}
 					errMu.Unlock()
 				}
@@ -393,23 +393,10 @@ func (t *target) cpuSeconds() float64 {
 	return (ut + st) / clockTicks
 }
 
-// selfCPUSeconds is this process's user+system CPU time.
-func selfCPUSeconds() float64 {
-	var ru syscall.Rusage
-	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
-}
-
 // peakRSS is the server's peak resident set (VmHWM), or this process's.
 func (t *target) peakRSS() uint64 {
 	if t.pid == 0 {
-		var ru syscall.Rusage
-		if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
-			return 0
-		}
-		return uint64(ru.Maxrss) * 1024
+		return selfPeakRSS()
 	}
 	data, err := os.ReadFile(path.Join("/proc", strconv.Itoa(t.pid), "status"))
 	if err != nil {

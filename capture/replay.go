@@ -13,7 +13,7 @@ import (
 
 	"github.com/beevik/etree"
 
-	"github.com/wsusmock/wsusmock/internal/clock"
+	"github.com/wsusmock/wsusmock/clock"
 	"github.com/wsusmock/wsusmock/soap"
 	"github.com/wsusmock/wsusmock/soap/clientws"
 	"github.com/wsusmock/wsusmock/soap/simpleauth"
@@ -72,8 +72,8 @@ type ExchangeResult struct {
 	Verdict   Verdict `json:"verdict"`
 	// StatusA and StatusB are the HTTP statuses of the two sides (recorded
 	// and live for Replay); 0 when a side has none.
-	StatusA int `json:"status_a"`
-	StatusB int `json:"status_b"`
+	StatusA int `json:"statusA"`
+	StatusB int `json:"statusB"`
 	// Diff lists the differences: "location: value A, value B".
 	Diff []string `json:"diff,omitempty"`
 	// Error says why the verdict is error.
@@ -91,8 +91,8 @@ type ReplayReport struct {
 	B string `json:"b"`
 	// URLA is the server of side A (empty for the recording); URLB the
 	// server of side B.
-	URLA string `json:"url_a,omitempty"`
-	URLB string `json:"url_b"`
+	URLA string `json:"urlA,omitempty"`
+	URLB string `json:"urlB"`
 	// Notes say what the replay did besides the capture's requests
 	// (registering to get a cookie).
 	Notes     []string         `json:"notes,omitempty"`
@@ -102,7 +102,7 @@ type ReplayReport struct {
 	Errors    int              `json:"errors"`
 	// FirstDifference is the first exchange whose verdict is not same:
 	// where the two sides part. Empty when they never do.
-	FirstDifference string `json:"first_difference,omitempty"`
+	FirstDifference string `json:"firstDifference,omitempty"`
 }
 
 func (r *ReplayReport) add(res ExchangeResult) {

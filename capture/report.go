@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/wsusmock/wsusmock/internal/jsonout"
 )
 
 // WriteText renders the report for people: a summary line, the notes,
@@ -55,6 +57,7 @@ func (r *ReplayReport) Text() string {
 
 // WriteJSON renders the report as indented JSON (the ReplayReport fields).
 func (r *ReplayReport) WriteJSON(w io.Writer) error {
+	jsonout.EmptyNotNull(r)
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)

@@ -12,7 +12,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/wsusmock/wsusmock/internal/clock"
+	"github.com/wsusmock/wsusmock/clock"
 )
 
 // DefaultMaxBody is how many bytes of each body Record and NewProxy keep

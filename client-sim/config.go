@@ -11,7 +11,7 @@ import (
 
 	"github.com/wsusmock/wsusmock/client-sim/profile"
 	"github.com/wsusmock/wsusmock/client-sim/wulog"
-	"github.com/wsusmock/wsusmock/internal/clock"
+	"github.com/wsusmock/wsusmock/clock"
 	"github.com/wsusmock/wsusmock/internal/ids"
 )
 

@@ -49,7 +49,7 @@ func (s *session) finish(ctx context.Context, fail *exchangeError) {
 		}
 		ev = wulog.DetectionFailed(recordID, uint32(fail.hr))
 	}
-	res.HResult = HResult(res.HResultCode).String()
+	res.HResult = HResult(res.HResultCode)
 	s.log.ReportEvent(ev)
 	if ctx.Err() == nil {
 		s.report(ctx, recordID, ev)

@@ -21,8 +21,10 @@ import (
 
 	"github.com/wsusmock/wsusmock/client-sim/profile"
 	"github.com/wsusmock/wsusmock/client-sim/wulog"
-	"github.com/wsusmock/wsusmock/internal/clock"
+	"github.com/wsusmock/wsusmock/clock"
 	"github.com/wsusmock/wsusmock/internal/ids"
+
+	"github.com/wsusmock/wsusmock/internal/jsonout"
 )
 
 // MixEntry is one profile's share of a fleet, in percent.
@@ -364,7 +366,7 @@ func summarise(sum *FleetSummary, cfg FleetConfig, assigned []string, results []
 		}
 		o := byHR[r.HResultCode]
 		if o == nil {
-			o = &Outcome{HResult: r.HResult, Code: r.HResultCode, Example: r.Computer, Reason: r.Reason}
+			o = &Outcome{HResult: r.HResult.String(), Code: r.HResultCode, Example: r.Computer, Reason: r.Reason}
 			byHR[r.HResultCode] = o
 		}
 		o.Count++
@@ -477,6 +479,7 @@ func startProgress(cfg FleetConfig, start time.Time, done, failed *atomic.Int64)
 
 // WriteJSON writes the summary as indented JSON.
 func (s FleetSummary) WriteJSON(w io.Writer) error {
+	jsonout.EmptyNotNull(&s)
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(s)

@@ -14,6 +14,20 @@ type HResult uint32
 // String returns "0x%08X".
 func (h HResult) String() string { return fmt.Sprintf("0x%08X", uint32(h)) }
 
+// MarshalText returns the String form, so that JSON and text encodings
+// carry "0x8024400E" rather than a number no support article uses.
+func (h HResult) MarshalText() ([]byte, error) { return []byte(h.String()), nil }
+
+// UnmarshalText reads any form ParseHResult accepts.
+func (h *HResult) UnmarshalText(b []byte) error {
+	v, err := ParseHResult(string(b))
+	if err != nil {
+		return err
+	}
+	*h = v
+	return nil
+}
+
 // Failed reports whether h is an error (the severity bit is set).
 func (h HResult) Failed() bool { return h&0x80000000 != 0 }
 

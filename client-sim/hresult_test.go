@@ -1,6 +1,8 @@
 package clientsim_test
 
 import (
+	"encoding/json"
+	"strings"
 	"testing"
 
 	clientsim "github.com/wsusmock/wsusmock/client-sim"
@@ -36,6 +38,25 @@ func TestHResult(t *testing.T) {
 		503: clientsim.HRHTTPUnavailable, 500: clientsim.HRHTTPServerError, 302: clientsim.HRHTTPNotMapped} {
 		if got := clientsim.HTTPStatusHResult(status); got != want {
 			t.Errorf("HTTPStatusHResult(%d) = %s, want %s", status, got, want)
+		}
+	}
+}
+
+// TestHResultJSON: a Result's hresult stays the "0x8024400E" string in JSON
+// (the form tools and the golden files read) and reads back to the number.
+func TestHResultJSON(t *testing.T) {
+	for _, hr := range []clientsim.HResult{clientsim.HRSuccess, clientsim.HRSoapServer, clientsim.HRTimeout} {
+		b, err := json.Marshal(clientsim.Result{HResult: hr})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := `"hresult":"` + hr.String() + `"`
+		if !strings.Contains(string(b), want) {
+			t.Errorf("JSON %s lacks %s", b, want)
+		}
+		var back clientsim.Result
+		if err := json.Unmarshal(b, &back); err != nil || back.HResult != hr {
+			t.Errorf("read back %v (%v), want %v", back.HResult, err, hr)
 		}
 	}
 }

@@ -55,7 +55,7 @@ func TestInjectedTransportFaults(t *testing.T) {
 			if d := time.Since(start); d > 20*time.Second {
 				t.Errorf("search took %s", d)
 			}
-			if res.HResult != tt.wantHR.String() || res.FailedOperation != tt.wantOp {
+			if res.HResult != tt.wantHR || res.FailedOperation != tt.wantOp {
 				t.Fatalf("HRESULT %s in %q (%s), want %s in %q\n%s", res.HResult, res.FailedOperation, res.Reason, tt.wantHR, tt.wantOp, log)
 			}
 			text := log.String()
@@ -92,7 +92,7 @@ func TestInjectedLatencyPastTheDeadline(t *testing.T) {
 	cfg := m.agentConfig(t, "xp-sp3")
 	cfg.CallTimeout = behaviour.InjectLatencyDelay / 4
 	res := sync1(t, cfg)
-	if res.HResult != clientsim.HRTimeout.String() || res.FailedOperation != "GetCookie" {
+	if res.HResult != clientsim.HRTimeout || res.FailedOperation != "GetCookie" {
 		t.Fatalf("HRESULT %s in %s (%s), want 0x80072EE2 in GetCookie", res.HResult, res.FailedOperation, res.Reason)
 	}
 }

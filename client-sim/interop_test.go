@@ -470,13 +470,13 @@ func TestInteropSameHResultInFleet(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.HResult != clientsim.HRConnectionError.String() || len(sum.Outcomes) == 0 {
+	if res.HResult != clientsim.HRConnectionError || len(sum.Outcomes) == 0 {
 		t.Fatalf("sync %s, fleet %+v", res.HResult, sum.Outcomes)
 	}
 	// The two answers the dead server gives go to whichever computers ask
 	// first; no search gets far enough on them, so every computer fails as
 	// the one of sync did.
-	if len(sum.Outcomes) != 1 || sum.Outcomes[0].HResult != res.HResult || sum.Outcomes[0].Count != 8 {
+	if len(sum.Outcomes) != 1 || sum.Outcomes[0].HResult != res.HResult.String() || sum.Outcomes[0].Count != 8 {
 		t.Errorf("fleet outcomes %+v, sync %s", sum.Outcomes, res.HResult)
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"io"
 	"sort"
 	"time"
+
+	"github.com/wsusmock/wsusmock/internal/jsonout"
 )
 
 // Result is the outcome of one search (one Sync). Its JSON form has a
@@ -21,10 +23,11 @@ type Result struct {
 	Server string `json:"server"`
 	// Success is true when the search ended with HRESULT 0.
 	Success bool `json:"success"`
-	// HResult is the search's HRESULT as "0x8024400E"; HResultCode the same
-	// number.
-	HResult     string `json:"hresult"`
-	HResultCode uint32 `json:"hresultCode"`
+	// HResult is the search's HRESULT; it prints, and is in JSON, as
+	// "0x8024400E". HResultCode is the same number, for tools that want it
+	// as one.
+	HResult     HResult `json:"hresult"`
+	HResultCode uint32  `json:"hresultCode"`
 	// FailedOperation is the operation the search failed in ("SyncUpdates",
 	// "SelfUpdate", ...); empty on success.
 	FailedOperation string `json:"failedOperation,omitempty"`
@@ -146,6 +149,7 @@ func (r *Result) WithoutTimings() *Result {
 
 // WriteJSON writes r as indented JSON followed by a newline.
 func (r *Result) WriteJSON(w io.Writer) error {
+	jsonout.EmptyNotNull(r)
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(r)

@@ -41,7 +41,7 @@ var _ = Describe("mockwsus and client-sim binaries", Label("binary"), func() {
 		sess, res := clientSync(ctx, nil, srv.URL, officeProfile, logFile)
 		Expect(sess.ExitCode()).To(Equal(1), "client-sim sync should exit 1 when the search fails")
 		Expect(res.Success).To(BeFalse(), "the Office 2003 client's search should fail on the buggy server")
-		Expect(res.HResult).To(Equal(hrFault), "the search should fail with WU_E_PT_SOAP_SERVER (0x8024400E)")
+		Expect(res.HResult.String()).To(Equal(hrFault), "the search should fail with WU_E_PT_SOAP_SERVER (0x8024400E)")
 		Expect(res.FailedOperation).To(Equal("SyncUpdates"), "the search should fail in SyncUpdates")
 		Expect(res.Updates).To(BeEmpty(), "a failed search finds no update at all")
 		Expect(res.Fault).NotTo(BeNil(), "the JSON result should describe the SOAP fault")
@@ -67,7 +67,7 @@ var _ = Describe("mockwsus and client-sim binaries", Label("binary"), func() {
 
 			sess, res := clientSync(ctx, nil, srv.URL, officeProfile, clientLog("before.log"))
 			Expect(sess.ExitCode()).To(Equal(1), "before the fix, client-sim sync should exit 1")
-			Expect(res.HResult).To(Equal(hrFault), "before the fix, the Office 2003 client should fail with 0x8024400E")
+			Expect(res.HResult.String()).To(Equal(hrFault), "before the fix, the Office 2003 client should fail with 0x8024400E")
 
 			srv.admin(ctx, method, path, body)
 			server, _ := srv.version(ctx)
@@ -76,7 +76,7 @@ var _ = Describe("mockwsus and client-sim binaries", Label("binary"), func() {
 			sess, res = clientSync(ctx, nil, srv.URL, officeProfile, clientLog("after.log"))
 			Expect(sess).To(gexec.Exit(0), "after the fix, client-sim sync (same seed) should exit 0")
 			Expect(res.Success).To(BeTrue(), "after the fix, the search should succeed")
-			Expect(res.HResult).To(Equal(hrOK), "after the fix, the search's HRESULT should be S_OK")
+			Expect(res.HResult.String()).To(Equal(hrOK), "after the fix, the search's HRESULT should be S_OK")
 			Expect(securityUpdates(res)).NotTo(BeEmpty(), "after the fix, the client should find security updates, found %v", foundKBs(res))
 			Expect(foundKBs(res)).To(ContainElement("KB951646"), "the Office 2003 client should now find the Word 2003 security update")
 			Expect(readFile(filepath.Join(dir, "after.log"))).NotTo(ContainSubstring("SyncUpdates failure"), "the cured client's log should have no SyncUpdates failure")
@@ -90,7 +90,7 @@ var _ = Describe("mockwsus and client-sim binaries", Label("binary"), func() {
 
 		sess, res := clientSync(ctx, nil, srv.URL, officeProfile, clientLog("before.log"))
 		Expect(sess.ExitCode()).To(Equal(1), "before the workaround, client-sim sync should exit 1")
-		Expect(res.HResult).To(Equal(hrFault), "before the workaround, the Office 2003 client should fail with 0x8024400E")
+		Expect(res.HResult.String()).To(Equal(hrFault), "before the workaround, the Office 2003 client should fail with 0x8024400E")
 
 		srv.admin(ctx, http.MethodPost, "/declines", `{"update":"`+officeSP1+`"}`)
 		srv.admin(ctx, http.MethodPost, "/approvals", `{"update":"`+officeSP1+`","group":"All Computers","action":"Install"}`)
@@ -102,7 +102,7 @@ var _ = Describe("mockwsus and client-sim binaries", Label("binary"), func() {
 
 		sess, res = clientSync(ctx, nil, srv.URL, officeProfile, clientLog("after.log"))
 		Expect(sess).To(gexec.Exit(0), "after the workaround, client-sim sync should exit 0")
-		Expect(res.HResult).To(Equal(hrOK), "after the workaround, the search's HRESULT should be S_OK")
+		Expect(res.HResult.String()).To(Equal(hrOK), "after the workaround, the search's HRESULT should be S_OK")
 		Expect(securityUpdates(res)).NotTo(BeEmpty(), "after the workaround, the client should find security updates, found %v", foundKBs(res))
 		Expect(foundKBs(res)).NotTo(ContainElement(officeSP1), "the declined Office 2003 SP1 must not be offered")
 	}, SpecTimeout(runTimeout))
@@ -114,7 +114,7 @@ var _ = Describe("mockwsus and client-sim binaries", Label("binary"), func() {
 			logFile := clientLog("WindowsUpdate.log")
 			sess, res := clientSync(ctx, nil, srv.URL, plainProfile, logFile)
 			Expect(sess).To(gexec.Exit(0), "the xp-sp3 client's sync should exit 0 on the %s server", mode)
-			Expect(res.HResult).To(Equal(hrOK), "the xp-sp3 client's search should succeed on the %s server", mode)
+			Expect(res.HResult.String()).To(Equal(hrOK), "the xp-sp3 client's search should succeed on the %s server", mode)
 			Expect(res.Updates).NotTo(BeEmpty(), "the xp-sp3 client should find its Windows updates on the %s server", mode)
 			Expect(foundKBs(res)).NotTo(ContainElement(officeSP1), "a computer without Office must not be offered Office 2003 SP1")
 			Expect(readFile(logFile)).NotTo(ContainSubstring(hrFault), "the xp-sp3 client's log should never mention 0x8024400E")

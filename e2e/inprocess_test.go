@@ -78,7 +78,7 @@ var _ = Describe("mockwsus and clientsim in-process", Label("in-process"), func(
 		res, err := agent.Sync(ctx)
 		Expect(err).NotTo(HaveOccurred(), "agent.Sync returns an error only when cancelled or the log fails")
 		Expect(res.Success).To(BeFalse(), "the Office 2003 client's search should fail on the buggy server")
-		Expect(res.HResult).To(Equal(hrFault), "the search should fail with 0x8024400E")
+		Expect(res.HResult.String()).To(Equal(hrFault), "the search should fail with 0x8024400E")
 		Expect(res.FailedOperation).To(Equal("SyncUpdates"), "the search should fail in SyncUpdates")
 
 		clientText := string(clientLog.Contents())
@@ -101,14 +101,14 @@ var _ = Describe("mockwsus and clientsim in-process", Label("in-process"), func(
 	It("the same agent succeeds once the behaviour is fixed (cookie and cache kept)", Label("buggy", "fixed"), func(ctx SpecContext) {
 		res, err := agent.Sync(ctx)
 		Expect(err).NotTo(HaveOccurred(), "first agent.Sync")
-		Expect(res.HResult).To(Equal(hrFault), "the first search, on the buggy server, should fail with 0x8024400E")
+		Expect(res.HResult.String()).To(Equal(hrFault), "the first search, on the buggy server, should fail with 0x8024400E")
 
 		Expect(srv.SetMode("kb954960", behaviour.Fixed, "")).To(Succeed(), "SetMode kb954960 fixed")
 
 		res, err = agent.Sync(ctx)
 		Expect(err).NotTo(HaveOccurred(), "second agent.Sync")
 		Expect(res.Success).To(BeTrue(), "the second search, on the fixed server, should succeed: %s", res.Reason)
-		Expect(res.HResult).To(Equal(hrOK), "the second search's HRESULT should be S_OK")
+		Expect(res.HResult.String()).To(Equal(hrOK), "the second search's HRESULT should be S_OK")
 		Expect(securityUpdates(*res)).NotTo(BeEmpty(), "the cured client should find security updates, found %v", foundKBs(*res))
 		Expect(syncFaults()).To(HaveLen(1), "only the first search should have faulted")
 	}, SpecTimeout(runTimeout))

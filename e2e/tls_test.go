@@ -71,14 +71,14 @@ var _ = Describe("mockwsus --tls", Label("binary", "tls"), func() {
 		logs.addFile(logFile)
 		sess, res = clientSync(ctx, env, srv.URL, plainProfile, logFile)
 		Expect(sess).To(gexec.Exit(0), "client-sim sync over HTTPS (certificate trusted) should exit 0")
-		Expect(res.HResult).To(Equal(hrOK), "the xp-sp3 search over HTTPS should succeed")
+		Expect(res.HResult.String()).To(Equal(hrOK), "the xp-sp3 search over HTTPS should succeed")
 		Expect(res.Updates).NotTo(BeEmpty(), "the xp-sp3 client should find updates over HTTPS")
 
 		logFile = filepath.Join(dir, "office.log")
 		logs.addFile(logFile)
 		sess, res = clientSync(ctx, env, srv.URL, officeProfile, logFile)
 		Expect(sess.ExitCode()).To(Equal(1), "the Office 2003 client should still hit the bug over HTTPS")
-		Expect(res.HResult).To(Equal(hrFault), "over HTTPS the Office 2003 client should fail with 0x8024400E")
+		Expect(res.HResult.String()).To(Equal(hrFault), "over HTTPS the Office 2003 client should fail with 0x8024400E")
 		clientID := faultID(clientFaultRE, readFile(logFile))
 		Expect(clientID).NotTo(BeEmpty(), "the client log over HTTPS should carry the fault ID")
 

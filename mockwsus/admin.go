@@ -69,6 +69,8 @@ var adminRoutes = []adminRoute{
 	{AdminEndpoint{"GET", "/events", "acknowledged reporting events", false}, serveEvents},
 	{AdminEndpoint{"GET", "/logs/SoftwareDistribution.log", "the server log, whole or ?offset=N (bytes since the server started)", false}, serveServerLog},
 	{AdminEndpoint{"POST", "/reset", "back to the starting state, or with a body to a setup (a scenario's server section)", false}, serveReset},
+	{AdminEndpoint{"GET", "/metrics", "Prometheus metrics: requests by service, operation, status and ErrorCode; sessions; faults by behaviour; registered computers; journal size; Go runtime", false}, serveMetrics},
+	{AdminEndpoint{"GET", "/openapi.json", "the OpenAPI 3 document of this API", false}, serveOpenAPIRoute},
 	{AdminEndpoint{"GET", "/debug/vars", "expvar: memstats and the command line, the token redacted", false}, serveExpvar},
 	{AdminEndpoint{"GET", "/debug/memory", "heap after a GC, computers, journal size", false}, serveMemory},
 	{AdminEndpoint{"GET", "/debug/pprof/", "Go profiles of the server (index and named profiles)", false}, wrapStd(pprof.Index)},
@@ -104,6 +106,7 @@ func (s *Server) AdminHandler(opts AdminOptions) http.Handler {
 		h := rt.handle
 		mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) { h(s, w, r) })
 	}
+	s.registerConsole(mux, opts, public) // the HTML console at / (console.go), which checks the token itself
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { serveNoRoute(mux, w, r) })
 	var want [sha256.Size]byte
 	if opts.Token != "" {

@@ -163,6 +163,13 @@ func (j *Journal) Events() []Event {
 	return append([]Event{}, j.events...)
 }
 
+// Len is how many entries are in memory.
+func (j *Journal) Len() int {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return len(j.entries)
+}
+
 // Dropped is how many old entries no longer fit in memory.
 func (j *Journal) Dropped() uint64 {
 	j.mu.Lock()

@@ -29,7 +29,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/wsusmock/wsusmock/internal/clock"
+	"github.com/wsusmock/wsusmock/clock"
 	"github.com/wsusmock/wsusmock/internal/ids"
 	"github.com/wsusmock/wsusmock/mockwsus/behaviour"
 	"github.com/wsusmock/wsusmock/mockwsus/catalog"
@@ -187,6 +187,8 @@ type Server struct {
 	// fragments caches the catalog's update fragments escaped for the
 	// wire; replaced with the catalog by Reset (guarded by mu).
 	fragments *fragmentCache
+	// metrics are served by GET /metrics (metrics.go).
+	metrics *serverMetrics
 	// modern is whether the reported version is a modern WSUS (10.0 and
 	// later), kept beside version for the per-request header choice.
 	modern atomic.Bool
@@ -220,6 +222,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.Version == "" {
 		cfg.Version = DefaultVersion
+	}
+	if err := CheckVersion(cfg.Version); err != nil {
+		return nil, err
 	}
 	if cfg.PageSize <= 0 {
 		cfg.PageSize = DefaultPageSize
@@ -259,6 +264,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, clk: cfg.Clock, journal: newJournal(cfg.JournalLimit), serverLog: newLogTail(cfg.ServerLogLimit)}
 	s.sdl = sdlog.New(teeWriter{mem: s.serverLog, w: w}, cfg.Clock)
+	s.metrics = newServerMetrics(s)
 	s.sdl.OnError(func(err error, lost int) { s.fail(sourceSDLog, err, lost) })
 	s.journal.onSinkError = func(err error, lost int) { s.fail(sourceJournal, err, lost) }
 	s.start = startState{version: cfg.Version, behaviours: cfg.Behaviours, catalog: cfg.Catalog, seed: cfg.Seed}
@@ -420,6 +426,16 @@ func (s *Server) ClientWebServiceDLLVersion() string {
 		return VersionWSUS30SP1
 	}
 	return v
+}
+
+// CheckVersion refuses what is not a WSUS version (four numbers, 2.0 or
+// later): the one check of New, SetVersion (PUT /version) and mockwsus's
+// --wsus-version.
+func CheckVersion(v string) error {
+	if err := checkVersion(v); err != nil {
+		return fmt.Errorf("mockwsus: %w", err)
+	}
+	return nil
 }
 
 // SetVersion switches the reported WSUS version; behaviours without an
@@ -654,6 +670,7 @@ var injectorNames = sync.OnceValue(func() []string {
 
 // injection is a transport fault that hit a request.
 type injection struct {
+	name string
 	hook behaviour.ResponseInjector
 	note string
 }
@@ -675,7 +692,7 @@ func (s *Server) injections(n uint64) []injection {
 		}
 		hook := behaviour.Registry[name].(behaviour.ResponseInjector)
 		if note, ok := hook.Injects(m, n-base); ok {
-			hits = append(hits, injection{hook: hook, note: note})
+			hits = append(hits, injection{name: name, hook: hook, note: note})
 		}
 	}
 	return hits
@@ -707,6 +724,7 @@ type exchangeKey struct{}
 func (s *Server) serveInjected(w http.ResponseWriter, r *http.Request, x *exchange, hits []injection) {
 	reset := false
 	for _, h := range hits {
+		s.metrics.fault(h.name)
 		x.notes = append(x.notes, h.note)
 		_, isReset := h.hook.(behaviour.InjectReset)
 		reset = reset || isReset
@@ -745,6 +763,7 @@ func (s *Server) serveInjected(w http.ResponseWriter, r *http.Request, x *exchan
 // now and finished (corrected, streamed to the sink) when the answer is
 // out.
 func (s *Server) record(r *http.Request, e Entry) {
+	s.metrics.observe(e)
 	x, ok := r.Context().Value(exchangeKey{}).(*exchange)
 	if !ok || x.journaled {
 		s.journal.add(e)
@@ -773,6 +792,7 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 	if err := s.interceptHTTP(r); err != nil {
 		httpErr := &behaviour.HTTPError{Status: http.StatusInternalServerError, Body: "mockwsus: " + err.Error()}
 		errors.As(err, &httpErr)
+		s.metrics.fault(httpErr.Behaviour)
 		s.record(r, Entry{Time: s.clk.Now(), Path: r.URL.Path, Operation: r.Method, Outcome: "http", Status: httpErr.Status, Detail: err.Error()})
 		w.Header().Set("Content-Type", "text/html")
 		w.WriteHeader(httpErr.Status)
@@ -1022,6 +1042,7 @@ func (s *Server) toFault(c *call, err error) *soap.Fault {
 	var ae *asmxError
 	switch {
 	case errors.As(err, &exc):
+		s.metrics.fault(exc.Behaviour)
 		s.sdl.Exception(c.thread, c.svc.logSource(c.op), exc.Type, exc.Message, exc.Stack)
 		code := exc.ErrorCode
 		if code == "" {

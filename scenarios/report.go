@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
+	"time"
 )
 
 // WriteTable prints a report's verdict table: one row per check (step ×
@@ -42,51 +43,83 @@ func shorten(s string, n int) string {
 	return s[:n-3] + "..."
 }
 
+// The JUnit XML schema as CI servers read it (Jenkins, GitLab, GitHub
+// Actions reporters): every suite and the whole carry counts, a time in
+// seconds and, for suites, an ISO 8601 timestamp; every case a classname and
+// a time.
 type junitSuites struct {
 	XMLName  xml.Name     `xml:"testsuites"`
+	Name     string       `xml:"name,attr"`
 	Tests    int          `xml:"tests,attr"`
 	Failures int          `xml:"failures,attr"`
+	Errors   int          `xml:"errors,attr"`
+	Skipped  int          `xml:"skipped,attr"`
+	Time     string       `xml:"time,attr"`
 	Suites   []junitSuite `xml:"testsuite"`
 }
 
 type junitSuite struct {
-	Name     string      `xml:"name,attr"`
-	Tests    int         `xml:"tests,attr"`
-	Failures int         `xml:"failures,attr"`
-	Time     string      `xml:"time,attr"`
-	Cases    []junitCase `xml:"testcase"`
+	Name      string      `xml:"name,attr"`
+	Tests     int         `xml:"tests,attr"`
+	Failures  int         `xml:"failures,attr"`
+	Errors    int         `xml:"errors,attr"`
+	Skipped   int         `xml:"skipped,attr"`
+	Time      string      `xml:"time,attr"`
+	Timestamp string      `xml:"timestamp,attr"`
+	File      string      `xml:"file,attr,omitempty"`
+	Cases     []junitCase `xml:"testcase"`
 }
 
 type junitCase struct {
 	Name      string        `xml:"name,attr"`
 	Classname string        `xml:"classname,attr"`
-	Failure   *junitFailure `xml:"failure,omitempty"`
+	Time      string        `xml:"time,attr"`
+	Failure   *junitProblem `xml:"failure,omitempty"`
+	Error     *junitProblem `xml:"error,omitempty"`
 }
 
-type junitFailure struct {
+type junitProblem struct {
 	Message string `xml:"message,attr"`
+	Type    string `xml:"type,attr"`
 	Text    string `xml:",chardata"`
 }
 
-// WriteJUnit writes the reports as JUnit XML: a suite per scenario, a test
-// case per check.
+func seconds(d time.Duration) string { return fmt.Sprintf("%.3f", d.Seconds()) }
+
+// WriteJUnit writes the reports as JUnit XML: a test suite per scenario, a
+// test case per check (classname the scenario). A scenario that could not
+// run to its end (Report.Error) adds a test case with an error.
 func WriteJUnit(w io.Writer, reps []*Report) error {
-	var all junitSuites
+	all := junitSuites{Name: "wsusrepro"}
+	var total time.Duration
 	for _, rep := range reps {
-		s := junitSuite{Name: rep.Scenario, Time: fmt.Sprintf("%.3f", rep.Duration.Seconds())}
+		s := junitSuite{Name: rep.Scenario, Time: seconds(rep.Duration), File: rep.File}
+		if !rep.Started.IsZero() {
+			s.Timestamp = rep.Started.UTC().Format("2006-01-02T15:04:05")
+		}
 		for _, c := range rep.Checks {
-			jc := junitCase{Classname: rep.Scenario, Name: fmt.Sprintf("step %d %s / %s / %s %s", c.Step, c.StepName, c.Client, c.What, c.Expected)}
+			jc := junitCase{Classname: rep.Scenario, Time: seconds(c.Duration),
+				Name: fmt.Sprintf("step %d %s / %s / %s %s", c.Step, c.StepName, c.Client, c.What, c.Expected)}
 			if !c.Pass {
-				jc.Failure = &junitFailure{Message: "observed " + c.Observed, Text: fmt.Sprintf("expected %s, observed %s", c.Expected, c.Observed)}
+				jc.Failure = &junitProblem{Message: "observed " + c.Observed, Type: c.What,
+					Text: fmt.Sprintf("expected %s, observed %s", c.Expected, c.Observed)}
 				s.Failures++
 			}
 			s.Cases = append(s.Cases, jc)
 		}
+		if rep.Error != "" {
+			s.Cases = append(s.Cases, junitCase{Classname: rep.Scenario, Name: "run " + rep.Scenario, Time: "0.000",
+				Error: &junitProblem{Message: rep.Error, Type: "error", Text: rep.Error}})
+			s.Errors++
+		}
 		s.Tests = len(s.Cases)
 		all.Tests += s.Tests
 		all.Failures += s.Failures
+		all.Errors += s.Errors
+		total += rep.Duration
 		all.Suites = append(all.Suites, s)
 	}
+	all.Time = seconds(total)
 	io.WriteString(w, xml.Header)
 	enc := xml.NewEncoder(w)
 	enc.Indent("", "  ")

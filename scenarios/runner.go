@@ -18,8 +18,8 @@ import (
 	"github.com/wsusmock/wsusmock/adminclient"
 	clientsim "github.com/wsusmock/wsusmock/client-sim"
 	"github.com/wsusmock/wsusmock/client-sim/wulog"
+	"github.com/wsusmock/wsusmock/clock"
 	"github.com/wsusmock/wsusmock/internal/atomicfile"
-	"github.com/wsusmock/wsusmock/internal/clock"
 	"github.com/wsusmock/wsusmock/mockwsus"
 	"github.com/wsusmock/wsusmock/mockwsus/behaviour"
 )
@@ -53,6 +53,10 @@ type Check struct {
 	Expected string `json:"expected"`
 	Observed string `json:"observed"`
 	Pass     bool   `json:"pass"`
+	// Duration is this check's share of its step's wall time (the step's
+	// time divided among its checks, so that a JUnit report's test case
+	// times add up to its steps'); not in result.json, which is byte-stable.
+	Duration time.Duration `json:"-"`
 }
 
 // StepResult is what one sync step observed for one computer.
@@ -78,8 +82,14 @@ type Report struct {
 	Results  []StepResult `json:"results"`
 	// Dir is where the artifacts were written ("" when none).
 	Dir string `json:"dir,omitempty"`
-	// Duration is wall time, kept out of result.json so that artifacts are
-	// byte-stable for a seed.
+	// Error is why the scenario could not run to its end (a server that
+	// does not answer, artifacts not writable); its checks are then
+	// incomplete and Passed is false. Run returns it as an error; a
+	// command that goes on with other scenarios records it here.
+	Error string `json:"error,omitempty"`
+	// Started and Duration are wall time, kept out of result.json so that
+	// artifacts are byte-stable for a seed.
+	Started  time.Time     `json:"-"`
 	Duration time.Duration `json:"-"`
 	// ClientLogs holds each computer's whole WindowsUpdate.log, by instance
 	// name; ServerLog the server's SoftwareDistribution.log of the run (""
@@ -178,7 +188,7 @@ func Run(ctx context.Context, sc *Scenario, opts Options) (*Report, error) {
 		}
 	}
 
-	rep := &Report{Scenario: sc.Name, File: sc.File}
+	rep := &Report{Scenario: sc.Name, File: sc.File, Started: started}
 	last := map[*instance]*clientsim.Result{}
 	logStart := map[*instance]int{}
 	for i := range sc.Steps {
@@ -192,6 +202,7 @@ func Run(ctx context.Context, sc *Scenario, opts Options) (*Report, error) {
 		if err != nil {
 			return nil, fmt.Errorf("scenarios: %s: step %d: %w", sc.Name, stepNo, err)
 		}
+		stepStarted, firstCheck := time.Now(), len(rep.Checks)
 		switch {
 		case st.Sync != nil:
 			for _, inst := range insts {
@@ -270,6 +281,12 @@ func Run(ctx context.Context, sc *Scenario, opts Options) (*Report, error) {
 				rep.Checks = append(rep.Checks, checkLog(stepNo, stepName, "(server)", "serverLog", st.ServerLog, serverStep)...)
 			}
 		}
+		if n := len(rep.Checks) - firstCheck; n > 0 {
+			share := time.Since(stepStarted) / time.Duration(n)
+			for j := firstCheck; j < len(rep.Checks); j++ {
+				rep.Checks[j].Duration = share
+			}
+		}
 	}
 	rep.Passed = true
 	for _, c := range rep.Checks {
@@ -345,7 +362,7 @@ func checkClient(ctx context.Context, step int, stepName, client string, e Expec
 	}
 	if e.HResult != "" {
 		want, _ := ParseHResult(e.HResult)
-		observed := res.HResult
+		observed := res.HResult.String()
 		if res.Fault != nil && res.Fault.ErrorCode != "" {
 			observed += " (" + res.Fault.ErrorCode + ")"
 		}

@@ -8,7 +8,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/wsusmock/wsusmock/internal/clock"
+	"github.com/wsusmock/wsusmock/clock"
 )
 
 // Flavour selects the WindowsUpdate.log dialect.

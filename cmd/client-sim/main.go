@@ -7,7 +7,9 @@
 //
 // sync runs one computer's search and exits 1 when the search failed;
 // fleet runs many and prints outcomes by HRESULT and latency percentiles
-// (exit 1 only with --strict and a failed computer). With --seed the
+// and exits 0 whatever they are (a fleet's failed searches are a result to
+// read), or with --strict 1 when any search failed. 2 is a usage or
+// environment error everywhere. With --seed the
 // computers' clocks are virtual (from 2008-06-13 19:59:53.383 UTC, 1 ms per
 // reading), so one seed writes the same WindowsUpdate.log and JSON every
 // time; without it the seed is 1 and the clock is the wall clock.
@@ -15,25 +17,20 @@ package main
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/wsusmock/wsusmock/internal/cli"
 )
+
+const prog = "client-sim"
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args[1:], env{stdout: os.Stdout, stderr: os.Stderr, stderrTerminal: isTerminal(os.Stderr)})
 	stop()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "client-sim:", err)
-		var ec interface{ ExitCode() int }
-		if errors.As(err, &ec) {
-			os.Exit(ec.ExitCode())
-		}
-		os.Exit(1)
-	}
+	os.Exit(cli.Report(prog, err, os.Stderr))
 }
 
 // isTerminal reports whether f is a character device (a terminal), where

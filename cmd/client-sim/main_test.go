@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	clientsim "github.com/wsusmock/wsusmock/client-sim"
+	"github.com/wsusmock/wsusmock/internal/cli"
 	"github.com/wsusmock/wsusmock/internal/clock"
 	"github.com/wsusmock/wsusmock/mockwsus"
 )
@@ -41,16 +43,7 @@ func runCLI(t *testing.T, args ...string) (string, string, error) {
 	return stdout.String(), stderr.String(), err
 }
 
-func exitCode(err error) int {
-	if err == nil {
-		return 0
-	}
-	var ec interface{ ExitCode() int }
-	if errors.As(err, &ec) {
-		return ec.ExitCode()
-	}
-	return 1
-}
+func exitCode(err error) int { return cli.Report(prog, err, io.Discard) }
 
 func TestSync(t *testing.T) {
 	tests := []struct {
@@ -83,7 +76,7 @@ func TestSync(t *testing.T) {
 			if err := json.Unmarshal([]byte(stdout), &res); err != nil {
 				t.Fatalf("stdout is not a JSON result: %v\n%s", err, stdout)
 			}
-			if res.HResult != tt.wantHR || res.Profile != tt.profile {
+			if res.HResult.String() != tt.wantHR || res.Profile != tt.profile {
 				t.Errorf("result %s for %s, want %s", res.HResult, res.Profile, tt.wantHR)
 			}
 			if tt.wantExit != 0 && !strings.Contains(err.Error(), "failed with "+tt.wantHR+" in SyncUpdates") {
@@ -185,17 +178,30 @@ func TestBadInput(t *testing.T) {
 		{"no server", []string{"sync"}, 2, "--server is required"},
 		{"bad flag", []string{"sync", "--frob"}, 2, "flag provided but not defined"},
 		{"bad log format", []string{"sync", "--server", "http://x", "--log-format", "wua7"}, 2, "want classic or wua10"},
-		{"bad URL", []string{"sync", "--server", "wsus01", "--no-self-update"}, 1, "want http://host"},
-		{"unknown profile", []string{"sync", "--server", "http://x", "--profile", "no-such"}, 1, "neither a built-in profile"},
-		{"malformed profile", []string{"sync", "--server", "http://x", "--profile", badProfile}, 1, `bad.yaml:3:10: field "os.major"`},
+		{"bad URL", []string{"sync", "--server", "wsus01", "--no-self-update"}, 2, "want http://host"},
+		{"unknown profile", []string{"sync", "--server", "http://x", "--profile", "no-such"}, 2, "neither a built-in profile"},
+		{"malformed profile", []string{"sync", "--server", "http://x", "--profile", badProfile}, 2, `bad.yaml:3:10: field "os.major"`},
 		{"bad mix", []string{"fleet", "--server", "http://x", "--mix", "xp-sp3=50"}, 2, "adds up to 50%"},
 		{"stdout twice", []string{"sync", "--server", "http://x", "--log", "-", "--json"}, 2, "both write to standard output"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, _, err := runCLI(t, tt.args...)
-			if got := exitCode(err); got != tt.wantExit || err == nil || !strings.Contains(err.Error(), tt.want) {
-				t.Errorf("exit %d, error %v; want exit %d and an error containing %q", got, err, tt.wantExit, tt.want)
+			_, stderr, err := runCLI(t, tt.args...)
+			var msg bytes.Buffer
+			got := cli.Report(prog, err, &msg)
+			printed := stderr + msg.String()
+			if got != tt.wantExit || !strings.Contains(printed, tt.want) {
+				t.Errorf("exit %d, printed %q; want exit %d and a message containing %q", got, printed, tt.wantExit, tt.want)
+			}
+			// One prefix: the program's, never a package's or twice.
+			for _, leak := range []string{"clientsim:", "client-sim: client-sim", ": profile: "} {
+				if strings.Contains(printed, leak) {
+					t.Errorf("message %q contains %q", printed, leak)
+				}
+			}
+			var ue *cli.UsageError
+			if errors.As(err, &ue) && (strings.Count(printed, "\n") != 1 || !strings.Contains(printed, "(run 'client-sim ")) {
+				t.Errorf("usage error printed as %q, want one line with a hint to --help", printed)
 			}
 		})
 	}

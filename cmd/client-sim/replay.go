@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/wsusmock/wsusmock/capture"
+	"github.com/wsusmock/wsusmock/internal/cli"
 )
 
 // replayDifferError is a replay whose answers differ: exit status 1.
@@ -15,27 +16,32 @@ func (e *replayDifferError) Error() string {
 	return fmt.Sprintf("replay: %d exchanges differ, %d failed", e.differs, e.errors)
 }
 
+func (e *replayDifferError) ExitCode() int { return cli.ExitFound }
+
 // runReplay is `client-sim replay DIR --server URL [--against URL2] [--json]`:
 // re-send recorded requests in order, re-threading the live cookie and
 // revision IDs, and compare each answer structurally with the recorded one
 // (or with a second server's).
 func runReplay(ctx context.Context, args []string, e env) error {
-	fs := newFlagSet("replay", e)
+	cmd := cli.NewCommand(prog, "replay", "DIR", "re-send the requests of a capture directory to a server, in order, and diff its answers structurally with the recorded ones (or with a second server's)",
+		"0 every answer matches; 1 answers differ or exchanges failed; 2 usage or environment error")
+	fs := cmd.Flags
 	server := fs.String("server", "", "server to replay against (required)")
 	against := fs.String("against", "", "a second server: replay the same traffic against both and report where they part")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	timeout := fs.Duration("timeout", 30*time.Second, "deadline of each request")
 	clientID := fs.String("client-id", "", "client ID to register as when the capture starts mid-session (default: the capture's, else a fixed one)")
-	var dir string
-	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
-		dir, args = args[0], args[1:]
-	}
-	if err := parseFlags(fs, args); err != nil {
+	pos, err := cmd.Parse(args, e.stdout)
+	if err != nil {
 		return err
 	}
-	if dir == "" || *server == "" {
-		return usagef("usage: client-sim replay DIR --server URL [--against URL2] [--json]")
+	if len(pos) != 1 {
+		return cmd.Usagef("want one capture directory, got %d arguments", len(pos))
 	}
+	if *server == "" {
+		return cmd.Usagef("--server is required")
+	}
+	dir := pos[0]
 	exchanges, err := capture.Read(dir)
 	if err != nil {
 		return err

@@ -4,8 +4,6 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -19,7 +17,10 @@ import (
 	clientsim "github.com/wsusmock/wsusmock/client-sim"
 	"github.com/wsusmock/wsusmock/client-sim/profile"
 	"github.com/wsusmock/wsusmock/client-sim/wulog"
-	"github.com/wsusmock/wsusmock/internal/clock"
+	"github.com/wsusmock/wsusmock/clock"
+	"github.com/wsusmock/wsusmock/internal/cli"
+
+	"github.com/wsusmock/wsusmock/internal/jsonout"
 )
 
 // env is what run needs from the process, so that tests can run it.
@@ -29,14 +30,6 @@ type env struct {
 	stderrTerminal bool
 }
 
-// usageError is a bad command line: exit status 2, as the flag package's.
-type usageError struct{ msg string }
-
-func (e *usageError) Error() string { return e.msg }
-func (e *usageError) ExitCode() int { return 2 }
-
-func usagef(format string, args ...any) error { return &usageError{msg: fmt.Sprintf(format, args...)} }
-
 // searchFailedError is a sync whose search failed: exit status 1.
 type searchFailedError struct{ res *clientsim.Result }
 
@@ -45,7 +38,9 @@ func (e *searchFailedError) Error() string {
 	return fmt.Sprintf("search of %s failed with %s in %s: %s", r.Computer, r.HResult, r.FailedOperation, r.Reason)
 }
 
-// commands lists the subcommands; a later one (replay) slots in here.
+func (e *searchFailedError) ExitCode() int { return cli.ExitFound }
+
+// commands lists the subcommands.
 var commands = []struct {
 	name, summary string
 	run           func(ctx context.Context, args []string, e env) error
@@ -54,6 +49,9 @@ var commands = []struct {
 	{"fleet", "run many computers and summarise outcomes and latencies", runFleet},
 	{"profiles", "list the built-in machine profiles", runProfiles},
 	{"replay", "re-send a recorded capture to a server and diff the answers", runReplay},
+	{"version", "print the module version, commit and Go version", func(ctx context.Context, args []string, e env) error {
+		return cli.RunVersion(ctx, prog, args, e.stdout)
+	}},
 }
 
 func usage() string {
@@ -62,47 +60,42 @@ func usage() string {
 	for _, c := range commands {
 		fmt.Fprintf(&b, "  %-9s %s\n", c.name, c.summary)
 	}
-	b.WriteString("\nRun client-sim COMMAND -h for the flags of a command.")
+	b.WriteString("\n'client-sim help COMMAND' or 'client-sim COMMAND --help' prints a command's flags and exit statuses.\n" +
+		"Exit status: 0 ok; 1 the search failed or the answers differ; 2 usage or environment error.\n")
 	return b.String()
 }
 
 // run runs the command line args (without the program name).
 func run(ctx context.Context, args []string, e env) error {
 	if len(args) == 0 {
-		return usagef("%s", usage())
+		fmt.Fprint(e.stderr, usage())
+		return cli.Exit(cli.ExitUsage)
 	}
-	switch args[0] {
+	name, rest := args[0], args[1:]
+	switch name {
 	case "-h", "-help", "--help", "help":
-		fmt.Fprintln(e.stdout, usage())
-		return nil
+		if len(rest) == 0 || name != "help" {
+			fmt.Fprint(e.stdout, usage())
+			return nil
+		}
+		// help CMD is CMD --help.
+		name, rest = rest[0], []string{"--help"}
 	}
 	for _, c := range commands {
-		if c.name == args[0] {
-			return c.run(ctx, args[1:], e)
+		if c.name == name {
+			return c.run(ctx, rest, e)
 		}
 	}
-	return usagef("unknown command %q\n%s", args[0], usage())
+	return &cli.UsageError{Cmd: prog, Msg: fmt.Sprintf("unknown command %q", name)}
 }
 
-// newFlagSet returns a flag set that reports errors as usage errors
-// instead of exiting.
-func newFlagSet(name string, e env) *flag.FlagSet {
-	fs := flag.NewFlagSet("client-sim "+name, flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
-	return fs
-}
-
-func parseFlags(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return usagef("%v", err)
+// parseFlags parses a command's flags; it takes no positional arguments.
+func parseFlags(c *cli.Command, args []string, e env) error {
+	pos, err := c.Parse(args, e.stdout)
+	if err != nil {
+		return err
 	}
-	if fs.NArg() > 0 {
-		return usagef("%s: unexpected argument %q", fs.Name(), fs.Arg(0))
-	}
-	return nil
+	return c.NoArgs(pos)
 }
 
 // common are the flags sync and fleet share.
@@ -137,21 +130,22 @@ func (c *common) register(fs *flag.FlagSet) {
 }
 
 // check validates the common flags after parsing.
-func (c *common) check(fs *flag.FlagSet) error {
+func (c *common) check(cmd *cli.Command) error {
+	fs := cmd.Flags
 	fs.Visit(func(f *flag.Flag) {
 		if f.Name == "seed" {
 			c.seedGiven = true
 		}
 	})
 	if c.server == "" {
-		return usagef("%s: --server is required (the WSUS URL, e.g. http://wsus01:8530)", fs.Name())
+		return cmd.Usagef("--server is required (the WSUS URL, e.g. http://wsus01:8530)")
 	}
 	fl, err := wulog.Default, error(nil)
 	if c.logFormat != "" {
 		fl, err = wulog.ParseFlavour(c.logFormat)
 	}
 	if err != nil {
-		return usagef("%s: --log-format: %v", fs.Name(), err)
+		return cmd.Usagef("--log-format: %v", err)
 	}
 	c.flavour = fl
 	switch c.clockMode {
@@ -162,21 +156,21 @@ func (c *common) check(fs *flag.FlagSet) error {
 	case "real":
 		c.virtualTime = false
 	default:
-		return usagef("%s: --clock %q: want auto, virtual or real", fs.Name(), c.clockMode)
+		return cmd.Usagef("--clock %q: want auto, virtual or real", c.clockMode)
 	}
 	if c.timeout <= 0 {
-		return usagef("%s: --timeout must be positive", fs.Name())
+		return cmd.Usagef("--timeout must be positive")
 	}
 	if c.caFile != "" || c.insecure {
 		cfg := &tls.Config{InsecureSkipVerify: c.insecure} //nolint:gosec // opt-in for lab servers
 		if c.caFile != "" {
 			pem, err := os.ReadFile(c.caFile)
 			if err != nil {
-				return usagef("%s: --ca-file: %v", fs.Name(), err)
+				return cmd.Usagef("--ca-file: %v", err)
 			}
 			pool := x509.NewCertPool()
 			if !pool.AppendCertsFromPEM(pem) {
-				return usagef("%s: --ca-file %s holds no PEM certificate", fs.Name(), c.caFile)
+				return cmd.Usagef("--ca-file %s holds no PEM certificate", c.caFile)
 			}
 			cfg.RootCAs = pool
 		}
@@ -198,7 +192,9 @@ func (c *common) newClock() clock.Clock {
 }
 
 func runSync(ctx context.Context, args []string, e env) error {
-	fs := newFlagSet("sync", e)
+	cmd := cli.NewCommand(prog, "sync", "", "run one simulated computer's search against a WSUS server and print its result",
+		"0 the search succeeded; 1 it failed (the result says with which HRESULT and why); 2 usage or environment error")
+	fs := cmd.Flags
 	var c common
 	c.register(fs)
 	profileName := fs.String("profile", "xp-sp3", "machine profile: a built-in name (see client-sim profiles) or a YAML file")
@@ -209,14 +205,14 @@ func runSync(ctx context.Context, args []string, e env) error {
 	group := fs.String("target-group", "", "client-side targeting group")
 	categories := fs.String("categories", "", "limit the search to these update categories (GUIDs, comma-separated; win10/win11): StartCategoryScan on servers of protocol 3.2 and later")
 	maxTrips := fs.Int("max-round-trips", clientsim.DefaultMaxRoundTrips, "round trips one search may make")
-	if err := parseFlags(fs, args); err != nil {
-		return helpOK(err)
+	if err := parseFlags(cmd, args, e); err != nil {
+		return err
 	}
-	if err := c.check(fs); err != nil {
+	if err := c.check(cmd); err != nil {
 		return err
 	}
 	if *logPath == "-" && c.json {
-		return usagef("sync: --log - and --json would both write to standard output; give --log a file")
+		return cmd.Usagef("--log - and --json would both write to standard output; give --log a file")
 	}
 	p, err := profile.Resolve(*profileName)
 	if err != nil {
@@ -269,14 +265,6 @@ func runSync(ctx context.Context, args []string, e env) error {
 	return nil
 }
 
-// helpOK turns -h into a clean exit.
-func helpOK(err error) error {
-	if errors.Is(err, flag.ErrHelp) {
-		return nil
-	}
-	return err
-}
-
 func writeResultText(w io.Writer, r *clientsim.Result) {
 	if r.Success {
 		fmt.Fprintf(w, "%s (%s): search succeeded, %d updates found, %d categories, %d round trips\n",
@@ -301,30 +289,33 @@ func writeResultText(w io.Writer, r *clientsim.Result) {
 }
 
 func runFleet(ctx context.Context, args []string, e env) error {
-	fs := newFlagSet("fleet", e)
+	cmd := cli.NewCommand(prog, "fleet", "", "run many simulated computers at once and summarise outcomes by HRESULT and latencies",
+		"0 the fleet ran, whatever its searches' outcomes (failed searches are a result to read, e.g. the Office 2003 share on a buggy server), "+
+			"or with --strict only when every search succeeded; 1 with --strict, a search failed; 2 usage or environment error")
+	fs := cmd.Flags
 	var c common
 	c.register(fs)
 	clients := fs.Int("clients", 10, "number of computers")
 	concurrency := fs.Int("concurrency", 0, "computers searching at once (default min(clients, 16))")
 	mixFlag := fs.String("mix", "xp-sp3=100", "profiles by percentage, e.g. xp-sp3-office2003=30,xp-sp3=70")
 	logDir := fs.String("log-dir", "", "write each computer's WindowsUpdate.log to DIR/<computer>.log")
-	strict := fs.Bool("strict", false, "exit 1 when any computer's search failed")
+	strict := fs.Bool("strict", false, "exit 1 when any computer's search failed (without it fleet exits 0 whatever the outcomes)")
 	quiet := fs.Bool("quiet", false, "no progress on standard error")
-	if err := parseFlags(fs, args); err != nil {
-		return helpOK(err)
+	if err := parseFlags(cmd, args, e); err != nil {
+		return err
 	}
-	if err := c.check(fs); err != nil {
+	if err := c.check(cmd); err != nil {
 		return err
 	}
 	if *clients <= 0 {
-		return usagef("fleet: --clients must be at least 1")
+		return cmd.Usagef("--clients must be at least 1")
 	}
 	if *concurrency < 0 {
-		return usagef("fleet: --concurrency must not be negative")
+		return cmd.Usagef("--concurrency must not be negative")
 	}
 	mix, err := clientsim.ParseMix(*mixFlag)
 	if err != nil {
-		return usagef("fleet: --mix: %v", err)
+		return cmd.Usagef("--mix: %v", err)
 	}
 	cfg := clientsim.FleetConfig{
 		ServerURL: c.server, Clients: *clients, Concurrency: *concurrency, Mix: mix, Seed: c.seed,
@@ -351,16 +342,16 @@ func runFleet(ctx context.Context, args []string, e env) error {
 		return err
 	}
 	if *strict && sum.Failed > 0 {
-		return fmt.Errorf("fleet: %d of %d searches failed (--strict)", sum.Failed, sum.Clients)
+		return cli.Found(fmt.Errorf("fleet: %d of %d searches failed (--strict)", sum.Failed, sum.Clients))
 	}
 	return nil
 }
 
 func runProfiles(_ context.Context, args []string, e env) error {
-	fs := newFlagSet("profiles", e)
-	asJSON := fs.Bool("json", false, "print the profiles as JSON")
-	if err := parseFlags(fs, args); err != nil {
-		return helpOK(err)
+	cmd := cli.NewCommand(prog, "profiles", "", "list the built-in machine profiles", "0, or 2 on a usage error")
+	asJSON := cmd.Flags.Bool("json", false, "print the profiles as JSON")
+	if err := parseFlags(cmd, args, e); err != nil {
+		return err
 	}
 	type row struct {
 		Name         string `json:"name"`
@@ -384,9 +375,7 @@ func runProfiles(_ context.Context, args []string, e env) error {
 	}
 	sort.Slice(rows, func(i, j int) bool { return rows[i].Name < rows[j].Name })
 	if *asJSON {
-		enc := json.NewEncoder(e.stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(rows)
+		return jsonout.Write(e.stdout, &rows)
 	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "NAME\tOS\tARCH\tAGENT\tOFFICE 2003")

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/wsusmock/wsusmock/capture"
+	"github.com/wsusmock/wsusmock/internal/cli"
 	"github.com/wsusmock/wsusmock/mockwsus"
 )
 
@@ -35,8 +36,8 @@ func (r *redactFlags) redaction() capture.Redaction {
 // runProxy is `mockwsus proxy --upstream URL --record DIR`: a reverse proxy
 // in front of a real WSUS that records what passes, unchanged.
 func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("mockwsus proxy", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	c := cli.NewCommand(prog, "proxy", "", "a reverse proxy in front of a real WSUS that records every exchange passing through, unchanged", serveExit)
+	fs := c.Flags
 	upstream := fs.String("upstream", "", "the real WSUS, e.g. http://wsus01:8530 or https://wsus01:8531 (required)")
 	record := fs.String("record", "", "directory to record exchanges in (required)")
 	addr := fs.String("addr", "127.0.0.1:8530", "address to listen on")
@@ -45,15 +46,19 @@ func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	drain := fs.Duration("drain", 10*time.Second, "how long shutdown waits for requests in flight")
 	var red redactFlags
 	red.register(fs)
-	if err := fs.Parse(args); err != nil {
+	pos, err := c.Parse(args, stdout)
+	if err != nil {
+		return err
+	}
+	if err := c.NoArgs(pos); err != nil {
 		return err
 	}
 	if *upstream == "" || *record == "" {
-		return fmt.Errorf("proxy needs --upstream URL and --record DIR")
+		return c.Usagef("--upstream URL and --record DIR are required")
 	}
 	u, err := url.Parse(*upstream)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("--upstream %q is not an http or https URL", *upstream)
+		return c.Usagef("--upstream %q is not an http or https URL", *upstream)
 	}
 	logger := log.New(stderr, "", log.LstdFlags)
 	w, err := capture.NewWriter(*record, capture.WriterOptions{MaxBody: *maxBody, Redact: red.redaction(), Logf: logger.Printf})
@@ -90,18 +95,14 @@ func serveUntilSignal(ctx context.Context, l *mockwsus.Listener, drain time.Dura
 	return err
 }
 
-// replayHandler serves a capture instead of the mock (--replay DIR).
+// replayHandler serves a capture instead of the mock (--replay).
 // Requests of an operation the capture holds (by SOAPAction, or method and
 // path for other requests) are answered from it by capture's matching rule;
 // requests of an operation it does not hold at all are answered by the mock.
 // Real captures often start mid-session (SyncUpdates with a cached cookie):
 // the mock then carries the agent's handshake (GetConfig, GetCookie, ...)
 // and the capture answers the rest.
-func replayHandler(dir string, mock http.Handler) (http.Handler, error) {
-	exchanges, err := capture.Read(dir)
-	if err != nil {
-		return nil, err
-	}
+func replayHandler(exchanges []capture.Exchange, mock http.Handler) http.Handler {
 	replay := capture.NewReplayServer(exchanges)
 	held := map[string]bool{}
 	for _, ex := range exchanges {
@@ -119,7 +120,7 @@ func replayHandler(dir string, mock http.Handler) (http.Handler, error) {
 			return
 		}
 		mock.ServeHTTP(w, r)
-	}), nil
+	})
 }
 
 func replayKey(method, path, action string) string {

@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	clientsim "github.com/wsusmock/wsusmock/client-sim"
 )
 
 // A full disk under --log-dir loses SoftwareDistribution.log records and
@@ -109,7 +111,7 @@ func TestFullDiskIsReportedByTheBinary(t *testing.T) {
 
 			// The Office 2003 computer's sync fails on the buggy server,
 			// which logs the exception: the log's write fails.
-			if res := syncOffice(t, url); res.HResult != "0x8024400E" {
+			if res := syncOffice(t, url); res.HResult != clientsim.HRSoapServer {
 				t.Fatalf("sync: %s, want 0x8024400E", res.HResult)
 			}
 			waitFor(t, "stderr naming both files", 10*time.Second, func() bool {

@@ -30,18 +30,33 @@ import (
 
 	"github.com/wsusmock/wsusmock/adminclient"
 	"github.com/wsusmock/wsusmock/capture"
+	"github.com/wsusmock/wsusmock/internal/cli"
 	"github.com/wsusmock/wsusmock/mockwsus"
 	"github.com/wsusmock/wsusmock/mockwsus/behaviour"
 	"github.com/wsusmock/wsusmock/mockwsus/catalog"
 )
 
+const prog = "mockwsus"
+
 func main() {
-	if err := run(context.Background(), os.Args[1:], os.Stdout, os.Stderr); err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, "mockwsus:", err)
-		}
-		os.Exit(2)
-	}
+	os.Exit(cli.Report(prog, run(context.Background(), os.Args[1:], os.Stdout, os.Stderr), os.Stderr))
+}
+
+// serveExit is the exit statuses of serving (and of proxy).
+const serveExit = "0 stopped by SIGTERM or SIGINT after draining, nothing lost; 2 usage or environment error " +
+	"(a bad flag or version, an address in use, a log directory that cannot be written, " +
+	"or data the server failed to keep while it ran: a log record, a journal line, a recording)"
+
+// subcommands are mockwsus's commands besides serving.
+var subcommands = []struct {
+	name, summary string
+	run           func(ctx context.Context, args []string, stdout, stderr io.Writer) error
+}{
+	{"proxy", "record the traffic of a real WSUS as a reverse proxy in front of it", runProxy},
+	{"har", "import a HAR log as a capture directory, or export one as a HAR log", runHAR},
+	{"version", "print the module version, commit and Go version", func(ctx context.Context, args []string, stdout, _ io.Writer) error {
+		return cli.RunVersion(ctx, prog, args, stdout)
+	}},
 }
 
 // behaviourFlags collects repeated --behaviour name=mode flags.
@@ -87,10 +102,17 @@ type options struct {
 // tlsVersions are the --tls-min-version values.
 var tlsVersions = map[string]uint16{"1.0": tls.VersionTLS10, "1.1": tls.VersionTLS11, "1.2": tls.VersionTLS12, "1.3": tls.VersionTLS13}
 
-func parse(args []string, stderr io.Writer) (*options, error) {
-	o := &options{behaviours: behaviourFlags{}}
-	fs := flag.NewFlagSet("mockwsus", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+// serveCommand is mockwsus itself: the server's flags.
+func serveCommand(o *options) *cli.Command {
+	c := cli.NewCommand(prog, "", "", "serve the WSUS 3.0 SP1 mock: the web services and, on its own listener, the admin API", serveExit)
+	var b strings.Builder
+	b.WriteString("It prints \"listening on URL\" and \"admin on URL\" once both accept requests.\n\ncommands:\n")
+	for _, sc := range subcommands {
+		fmt.Fprintf(&b, "  mockwsus %-8s %s\n", sc.name, sc.summary)
+	}
+	b.WriteString("'mockwsus help COMMAND' or 'mockwsus COMMAND --help' prints a command's flags.")
+	c.Doc = b.String()
+	fs := c.Flags
 	fs.StringVar(&o.addr, "addr", "127.0.0.1:8530", "address of the web services (host:port; port 0 picks a free one)")
 	fs.StringVar(&o.adminAddr, "admin-addr", "127.0.0.1:8539", `address of the admin API ("" disables it)`)
 	fs.StringVar(&o.adminToken, "admin-token", "", "bearer token the admin API requires for every request but GET /healthz (needed off loopback; default: --admin-token-file, else $"+adminclient.TokenEnv+")")
@@ -107,30 +129,47 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 	fs.DurationVar(&o.readHeaderTimeout, "read-header-timeout", mockwsus.DefaultReadHeaderTimeout, "how long a connection may take to send a request's headers (slowloris)")
 	fs.DurationVar(&o.readTimeout, "read-timeout", mockwsus.DefaultReadTimeout, "how long a whole request may take to arrive, body included (408 past it)")
 	fs.DurationVar(&o.idleTimeout, "idle-timeout", mockwsus.DefaultIdleTimeout, "how long a kept-alive connection may wait for its next request")
-	fs.StringVar(&o.version, "version", mockwsus.DefaultVersion, "WSUS version to report (3.1.6001.65 is buggy for kb954960, 3.1.6001.66 fixed; 10.0 and later, e.g. 10.0.26100.1, answer as a modern WSUS)")
+	fs.StringVar(&o.version, "wsus-version", mockwsus.DefaultVersion, "WSUS version to report (3.1.6001.65 is buggy for kb954960, 3.1.6001.66 fixed; 10.0 and later, e.g. 10.0.26100.1, answer as a modern WSUS)")
+	fs.StringVar(&o.version, "version", mockwsus.DefaultVersion, "the same as --wsus-version (kept for existing command lines; `mockwsus version` prints the build's version)")
 	fs.DurationVar(&o.drain, "drain", 10*time.Second, "how long shutdown waits for requests in flight")
 	fs.StringVar(&o.catalogName, "catalog", "", "built-in catalog: default, many-detectoids or synthetic-N (the default plus N updates)")
 	fs.IntVar(&o.journalLimit, "journal-limit", mockwsus.DefaultJournalLimit, "exchanges the journal keeps in memory (older ones stay in --log-dir's journal.jsonl)")
 	fs.StringVar(&o.record, "record", "", "record every exchange served into this directory (one folder per exchange)")
-	fs.StringVar(&o.replay, "replay", "", "answer from this capture directory (operations the capture lacks fall back to the mock)")
+	fs.StringVar(&o.replay, "replay", "", "answer from this capture: a directory as --record writes, or a .har file (operations the capture lacks fall back to the mock)")
 	o.redact.register(fs)
 	o.limits.register(fs)
-	if err := fs.Parse(args); err != nil {
+	return c
+}
+
+func parse(args []string, stdout io.Writer) (*options, error) {
+	o := &options{behaviours: behaviourFlags{}}
+	c := serveCommand(o)
+	pos, err := c.Parse(args, stdout)
+	if err != nil {
 		return nil, err
 	}
-	fs.Visit(func(f *flag.Flag) {
-		if f.Name == "version" {
-			o.versionSet = true
+	if len(pos) > 0 {
+		return nil, c.Usagef("unexpected argument %q (mockwsus takes flags, or a command: proxy, version, help)", pos[0])
+	}
+	versions := 0
+	c.Flags.Visit(func(f *flag.Flag) {
+		if f.Name == "version" || f.Name == "wsus-version" {
+			versions++
 		}
 	})
-	if fs.NArg() > 0 {
-		return nil, fmt.Errorf("unexpected arguments %q (flags only)", fs.Args())
+	o.versionSet = versions > 0
+	if versions > 1 {
+		return nil, c.Usagef("give --wsus-version or --version, not both")
+	}
+	// The check PUT /version makes: a bad version is refused at start.
+	if err := mockwsus.CheckVersion(o.version); err != nil {
+		return nil, c.Usagef("--wsus-version: %s", cli.Clean(err.Error()))
 	}
 	if _, ok := tlsVersions[o.tlsMin]; !ok {
-		return nil, fmt.Errorf("--tls-min-version %q: want 1.0, 1.1, 1.2 or 1.3", o.tlsMin)
+		return nil, c.Usagef("--tls-min-version %q: want 1.0, 1.1, 1.2 or 1.3", o.tlsMin)
 	}
 	if err := o.limits.check(); err != nil {
-		return nil, err
+		return nil, c.Usagef("%v", err)
 	}
 	tok, err := adminclient.Token(o.adminToken, o.adminTokenFile, nil)
 	if err != nil {
@@ -146,10 +185,25 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 // cannot be synced or closed at the end make it fail, so the process exits
 // nonzero; each loss is also on stderr when it happens and on /healthz.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
-	if len(args) > 0 && args[0] == "proxy" {
-		return runProxy(ctx, args[1:], stdout, stderr)
+	// help [CMD] is CMD --help (the server's usage without CMD).
+	if len(args) > 0 && args[0] == "help" {
+		if len(args) > 1 {
+			args = []string{args[1], "--help"}
+		} else {
+			args = []string{"--help"}
+		}
 	}
-	o, err := parse(args, stderr)
+	if len(args) > 0 {
+		for _, sc := range subcommands {
+			if sc.name == args[0] {
+				return sc.run(ctx, args[1:], stdout, stderr)
+			}
+		}
+		if !strings.HasPrefix(args[0], "-") {
+			return &cli.UsageError{Cmd: prog, Msg: fmt.Sprintf("unknown command %q (commands: proxy, har, version, help; the server takes flags only)", args[0])}
+		}
+	}
+	o, err := parse(args, stdout)
 	if err != nil {
 		return err
 	}
@@ -238,10 +292,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	}
 	var l *mockwsus.Listener
 	if o.replay != "" {
-		h, err := replayHandler(o.replay, srv)
+		exchanges, cleanup, err := readCapture(o.replay)
 		if err != nil {
 			return err
 		}
+		defer cleanup()
+		h := replayHandler(exchanges, srv)
 		l, err = mockwsus.ListenHandler(h, srv.AdminHandler(mockwsus.AdminOptions{Token: o.adminToken}), lopts)
 		if err != nil {
 			return err

@@ -89,7 +89,7 @@ func TestRecordThenReplay(t *testing.T) {
 	if err := stop(); err != nil {
 		t.Fatal(err)
 	}
-	if res.HResult != "0x8024400E" {
+	if res.HResult != clientsim.HRSoapServer {
 		t.Fatalf("buggy server: %s", res.HResult)
 	}
 	entries, _ := os.ReadDir(dir)
@@ -105,7 +105,7 @@ func TestRecordThenReplay(t *testing.T) {
 	if err := stop(); err != nil {
 		t.Fatal(err)
 	}
-	if again.HResult != "0x8024400E" || again.Fault == nil || again.Fault.ID != res.Fault.ID {
+	if again.HResult != clientsim.HRSoapServer || again.Fault == nil || again.Fault.ID != res.Fault.ID {
 		t.Errorf("replayed server answered %s %+v, want the recorded fault %s", again.HResult, again.Fault, res.Fault.ID)
 	}
 }

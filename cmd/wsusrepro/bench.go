@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -11,12 +9,15 @@ import (
 
 	"github.com/wsusmock/wsusmock/adminclient"
 	"github.com/wsusmock/wsusmock/bench"
+	"github.com/wsusmock/wsusmock/internal/cli"
+	"github.com/wsusmock/wsusmock/internal/jsonout"
 )
 
 // runBench is `wsusrepro bench`: the load command (see package bench).
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
-	fs := flag.NewFlagSet("wsusrepro bench", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	c := cli.NewCommand(prog, "bench", "", "load a server with simulated computers: first and delta syncs, latency percentiles, CPU, RSS, allocations",
+		"0 every session succeeded; 1 some sessions failed (the report says which HRESULTs); 2 usage or environment error")
+	fs := c.Flags
 	var cfg bench.Config
 	fs.IntVar(&cfg.Clients, "clients", 1000, "simulated computers")
 	fs.IntVar(&cfg.Concurrency, "concurrency", 64, "computers syncing at once")
@@ -36,7 +37,11 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) (err
 	fs.DurationVar(&cfg.SoakSample, "soak-sample", bench.DefaultSoakSample, "how often --soak samples the server's heap after GC (/debug/memory)")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of this process (the simulated computers, and the server unless --spawn or --server) to this file, for go tool pprof")
-	if _, err := parseInterleaved(fs, args); err != nil {
+	pos, err := c.Parse(args, stdout)
+	if err != nil {
+		return err
+	}
+	if err := c.NoArgs(pos); err != nil {
 		return err
 	}
 	token, err := adminclient.Token(*adminToken, *adminTokenFile, nil)
@@ -63,11 +68,21 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) (err
 		return err
 	}
 	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(rep)
+		err = jsonout.Write(stdout, rep)
+	} else {
+		rep.WriteText(stdout)
 	}
-	rep.WriteText(stdout)
+	if err != nil {
+		return err
+	}
+	failed, sessions := 0, 0
+	for _, p := range rep.Phases {
+		failed += p.Failed
+		sessions += p.Sessions
+	}
+	if failed > 0 {
+		return cli.Found(fmt.Errorf("bench: %d of %d sessions failed", failed, sessions))
+	}
 	return nil
 }
 

@@ -1,102 +1,81 @@
 // Command wsusrepro reproduces WSUS faults from scenarios and proves fixes.
 //
-//	wsusrepro run [SCENARIO|FILE...] [--out DIR] [--server URL --admin URL [--admin-token T | --admin-token-file F]]
+//	wsusrepro run [SCENARIO|FILE...] [--out DIR] [--server URL --admin URL [--admin-token T | --admin-token-file F]] [--json]
 //	wsusrepro list
 //	wsusrepro check FILE...
 //	wsusrepro detect [--json] PATH...
 //	wsusrepro corpus --out DIR [--seed N] [--seed-dir DIR | --no-advisory]
 //	wsusrepro score --detector 'COMMAND {case}' [--corpus DIR] [--junit FILE]
+//	wsusrepro bench --clients N ...
+//	wsusrepro version [--json]
 //
 // With no scenario, run carries out kb954960, kb954960-hotfix and
 // kb954960-workaround: the fault reproduced, then cured by the fix and by the
-// workaround. It exits 0 only if every expectation held.
+// workaround. It exits 0 only if every expectation held. Every command
+// follows internal/cli's convention: --help, one-line usage errors, exit
+// status 0 ok, 1 found or failed its checks, 2 usage or environment error.
 package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
-	"syscall"
+	"strings"
+
+	"github.com/wsusmock/wsusmock/internal/cli"
 )
 
-// exitError carries an exit status without an error message of its own
-// (the command already printed why).
-type exitError int
+const prog = "wsusrepro"
 
-func (e exitError) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
+func main() { cli.Main(prog, run) }
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	stop()
-	var code exitError
-	switch {
-	case err == nil:
-	case errors.As(err, &code):
-		os.Exit(int(code))
-	case errors.Is(err, flag.ErrHelp):
-		os.Exit(2)
-	default:
-		fmt.Fprintln(os.Stderr, "wsusrepro:", err)
-		os.Exit(2)
-	}
+// commands are wsusrepro's commands, in the order the usage lists them.
+var commands = []struct {
+	name, summary string
+	run           func(ctx context.Context, args []string, stdout, stderr io.Writer) error
+}{
+	{"run", "run scenarios (default: the three KB954960 proofs) and check their expectations", runScenarios},
+	{"list", "list the built-in scenarios", listScenarios},
+	{"check", "validate scenario files without running them", checkScenarios},
+	{"detect", "find KB954960 in WindowsUpdate.log / SoftwareDistribution.log files", detectLogs},
+	{"corpus", "make a labelled corpus of logs from real runs", makeCorpus},
+	{"score", "score a detector command on a corpus", scoreDetector},
+	{"bench", "load a server: first and delta syncs, latencies, CPU, memory", runBench},
+	{"version", "print the module version, commit and Go version", func(ctx context.Context, args []string, stdout, _ io.Writer) error {
+		return cli.RunVersion(ctx, prog, args, stdout)
+	}},
 }
 
-const usage = `usage:
-  wsusrepro run [SCENARIO|FILE...] [--out DIR] [--server URL [--admin URL [--admin-token T | --admin-token-file F]]]
-  wsusrepro list
-  wsusrepro check FILE...
-  wsusrepro detect [--json] PATH...     (exit 0 confirmed/probable, 3 possible, 1 none, 2 nothing read)
-  wsusrepro corpus --out DIR [--seed N] [--seed-dir DIR | --no-advisory]
-  wsusrepro score --detector 'COMMAND {case}' [--corpus DIR] [--junit FILE]
-  wsusrepro bench --clients N [--concurrency C] [--delta N] [--catalog NAME] [--spawn PATH | --server URL [--admin URL [--admin-token T | --admin-token-file F]]] [--soak D [--soak-sample D]]
-`
+func usage() string {
+	var b strings.Builder
+	b.WriteString("usage: wsusrepro COMMAND [flags] [args]\n\ncommands:\n")
+	for _, c := range commands {
+		fmt.Fprintf(&b, "  %-8s %s\n", c.name, c.summary)
+	}
+	b.WriteString("\n'wsusrepro help COMMAND' or 'wsusrepro COMMAND --help' prints a command's flags and exit statuses.\n" +
+		"Exit status: 0 ok; 1 the run found what it was asked to find or failed its checks; 2 usage or environment error.\n")
+	return b.String()
+}
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
-		return exitError(2)
+		fmt.Fprint(stderr, usage())
+		return cli.Exit(cli.ExitUsage)
 	}
-	cmd, rest := args[0], args[1:]
-	switch cmd {
-	case "run":
-		return runScenarios(ctx, rest, stdout, stderr)
-	case "list":
-		return listScenarios(rest, stdout, stderr)
-	case "check":
-		return checkScenarios(rest, stdout, stderr)
-	case "detect":
-		return detectLogs(ctx, rest, stdout, stderr)
-	case "corpus":
-		return makeCorpus(ctx, rest, stdout, stderr)
-	case "score":
-		return scoreDetector(ctx, rest, stdout, stderr)
-	case "bench":
-		return runBench(ctx, rest, stdout, stderr)
-	case "help", "-h", "--help":
-		fmt.Fprint(stdout, usage)
-		return nil
-	}
-	fmt.Fprintf(stderr, "wsusrepro: unknown command %q\n%s", cmd, usage)
-	return exitError(2)
-}
-
-// parseInterleaved parses flags that may come before, between or after
-// positional arguments (flag stops at the first positional one).
-func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, err
+	name, rest := args[0], args[1:]
+	switch name {
+	case "help", "-h", "-help", "--help":
+		if len(rest) == 0 || name != "help" {
+			fmt.Fprint(stdout, usage())
+			return nil
 		}
-		if fs.NArg() == 0 {
-			return pos, nil
-		}
-		pos = append(pos, fs.Arg(0))
-		args = fs.Args()[1:]
+		// help CMD is CMD --help.
+		name, rest = rest[0], []string{"--help"}
 	}
+	for _, c := range commands {
+		if c.name == name {
+			return c.run(ctx, rest, stdout, stderr)
+		}
+	}
+	return &cli.UsageError{Cmd: prog, Msg: fmt.Sprintf("unknown command %q", name)}
 }

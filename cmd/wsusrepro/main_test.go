@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,6 +12,7 @@ import (
 	"time"
 
 	"github.com/wsusmock/wsusmock/detect"
+	"github.com/wsusmock/wsusmock/internal/cli"
 	"github.com/wsusmock/wsusmock/internal/shared"
 )
 
@@ -22,16 +22,7 @@ func runCmd(t *testing.T, args ...string) (string, int) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	err := run(ctx, args, &out, &errb)
-	code := 0
-	var ee exitError
-	switch {
-	case err == nil:
-	case errors.As(err, &ee):
-		code = int(ee)
-	default:
-		code = 2
-		errb.WriteString(err.Error())
-	}
+	code := cli.Report(prog, err, &errb)
 	return out.String() + errb.String(), code
 }
 
@@ -153,7 +144,7 @@ func TestDetectHelp(t *testing.T) {
 	if strings.Count(out, "usage:") != 1 {
 		t.Errorf("help printed %d times:\n%s", strings.Count(out, "usage:"), out)
 	}
-	if out, code := runCmd(t, "detect", "--bogus", "x"); code != 2 || !strings.Contains(out, "not defined: -bogus") || !strings.Contains(out, "usage: wsusrepro detect") {
+	if out, code := runCmd(t, "detect", "--bogus", "x"); code != 2 || !strings.Contains(out, "not defined: -bogus") || !strings.Contains(out, "(run 'wsusrepro detect --help')") {
 		t.Errorf("bad flag: exit %d\n%s", code, out)
 	}
 }

@@ -41,7 +41,7 @@ func (AppPoolDown) InterceptHTTP(m Mode, method, path string) error {
 	if m != Buggy {
 		return nil
 	}
-	return &HTTPError{Status: http.StatusServiceUnavailable, Body: `<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 4.01//EN""http://www.w3.org/TR/html4/strict.dtd">` + "\r\n" +
+	return &HTTPError{Behaviour: AppPoolDownName, Status: http.StatusServiceUnavailable, Body: `<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 4.01//EN""http://www.w3.org/TR/html4/strict.dtd">` + "\r\n" +
 		`<HTML><HEAD><TITLE>Service Unavailable</TITLE>` + "\r\n" +
 		`<META HTTP-EQUIV="Content-Type" Content="text/html; charset=us-ascii"></HEAD>` + "\r\n" +
 		`<BODY><h2>Service Unavailable</h2>` + "\r\n" +

@@ -43,8 +43,9 @@ func (AuthInternalError) Intercept(m Mode, service, op string) error {
 		return nil
 	}
 	return &Exception{
-		Type:    "System.IndexOutOfRangeException",
-		Message: "Index was outside the bounds of the array.",
+		Behaviour: AuthInternalErrorName,
+		Type:      "System.IndexOutOfRangeException",
+		Message:   "Index was outside the bounds of the array.",
 		Stack: []string{
 			"Microsoft.UpdateServices.Internal.SimpleAuth..ctor()",
 			"Microsoft.UpdateServices.Internal.SimpleAuthImplementation.GetAuthorizationCookie(String clientId, String targetGroupName, String dnsName)",

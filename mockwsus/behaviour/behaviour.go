@@ -92,6 +92,9 @@ type Exception struct {
 	FaultMessage string
 	// Client says whether the fault code is Client rather than Server.
 	Client bool
+	// Behaviour names the behaviour that threw it, for the server's fault
+	// counts (metrics); "" for the server's own exceptions.
+	Behaviour string
 }
 
 func (e *Exception) Error() string {
@@ -206,6 +209,9 @@ type RequestInterceptor interface {
 type HTTPError struct {
 	Status int
 	Body   string
+	// Behaviour names the behaviour that answered it ("" for the
+	// server's own errors).
+	Behaviour string
 }
 
 func (e *HTTPError) Error() string {

@@ -91,8 +91,9 @@ func (h hashtable) Get(rev int32) (catalog.Deployment, bool) {
 // the .NET 2.0 resource string.
 func DuplicateKey(rev int32) *Exception {
 	return &Exception{
-		Type:    "System.ArgumentException",
-		Message: fmt.Sprintf("Item has already been added. Key in dictionary: '%d'  Key being added: '%d'", rev, rev),
+		Behaviour: KB954960Name,
+		Type:      "System.ArgumentException",
+		Message:   fmt.Sprintf("Item has already been added. Key in dictionary: '%d'  Key being added: '%d'", rev, rev),
 		Stack: []string{
 			"System.Collections.Hashtable.Insert(Object key, Object nvalue, Boolean add)",
 			"System.Collections.Hashtable.Add(Object key, Object value)",

@@ -44,8 +44,9 @@ func (SQLTimeout) Intercept(m Mode, service, op string) error {
 		return nil
 	}
 	return &Exception{
-		Type:    "System.Data.SqlClient.SqlException",
-		Message: "Timeout expired.  The timeout period elapsed prior to completion of the operation or the server is not responding.",
+		Behaviour: SQLTimeoutName,
+		Type:      "System.Data.SqlClient.SqlException",
+		Message:   "Timeout expired.  The timeout period elapsed prior to completion of the operation or the server is not responding.",
 		Stack: []string{
 			"System.Data.SqlClient.SqlConnection.OnError(SqlException exception, Boolean breakConnection)",
 			"System.Data.SqlClient.TdsParser.ThrowExceptionAndWarning(TdsParserStateObject stateObj)",

@@ -7,7 +7,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/wsusmock/wsusmock/internal/clock"
+	"github.com/wsusmock/wsusmock/clock"
 )
 
 // Level is the severity column.
