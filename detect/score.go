@@ -443,7 +443,7 @@ var errCannotStart = errors.New("detect: the shell could not run the detector co
 // found) or 3 (possible). Output that looks like JSON but is not a valid
 // answer, and any other exit status, are errors.
 func runCommand(ctx context.Context, command, dir string) (v Verdict, stderrTail string, err error) {
-	line := strings.ReplaceAll(command, CasePlaceholder, ShellQuote(dir))
+	line := strings.ReplaceAll(command, CasePlaceholder, shellQuote(dir))
 	cmd := exec.CommandContext(ctx, "sh", "-c", line)
 	stdout := &capBuffer{max: maxDetectorOutput}
 	stderr := &capBuffer{max: 4 << 10, tail: true}
@@ -567,10 +567,10 @@ func clip(b []byte) string {
 	return string(b)
 }
 
-// ShellQuote quotes s for a POSIX shell: s in single quotes, each single
+// shellQuote quotes s for a POSIX shell: s in single quotes, each single
 // quote inside it closing the quotes, escaped with a backslash, and
 // reopening them.
-func ShellQuote(s string) string {
+func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
