@@ -119,7 +119,7 @@ func (l *Label) UnmarshalJSON(b []byte) error {
 		if err := json.Unmarshal(raw, &v); err != nil {
 			return fmt.Errorf(`"verdict": %w`, err)
 		}
-		if l.Verdict, ok = ParseVerdict(v); !ok {
+		if l.Verdict, ok = knownVerdict(v); !ok {
 			return fmt.Errorf(`"verdict": %q is not confirmed, probable, possible or none`, v)
 		}
 	}
@@ -379,7 +379,7 @@ func runCase(ctx context.Context, cfg ScoreConfig, timeout time.Duration, name s
 	if cfg.Detector != nil {
 		v, err = runDetector(cctx, cfg.Detector, dir)
 		if err == nil {
-			if _, ok := ParseVerdict(string(v)); !ok {
+			if _, ok := knownVerdict(string(v)); !ok {
 				err = fmt.Errorf("detect: detector returned the verdict %q", v)
 			}
 		}
@@ -512,7 +512,7 @@ func parseVerdict(out []byte) (v Verdict, found bool, bad string) {
 			if json.Unmarshal(raw, &s) != nil {
 				return "", false, fmt.Sprintf(`"verdict" is %s, not a string`, clip(raw))
 			}
-			v, ok := ParseVerdict(s)
+			v, ok := knownVerdict(s)
 			if !ok {
 				return "", false, fmt.Sprintf(`"verdict" %q is not confirmed, probable, possible or none`, s)
 			}
