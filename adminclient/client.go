@@ -116,6 +116,7 @@ type Error struct {
 	Message      string
 }
 
+// Error names the request, the status and the server's message.
 func (e *Error) Error() string {
 	return fmt.Sprintf("adminclient: %s %s: %d %s: %s", e.Method, e.Path, e.Status, http.StatusText(e.Status), e.Message)
 }

@@ -561,7 +561,7 @@ func Read(dir string) ([]Exchange, error) {
 		if !e.IsDir() {
 			continue
 		}
-		ex, err := ReadExchange(filepath.Join(dir, e.Name()))
+		ex, err := readExchange(filepath.Join(dir, e.Name()))
 		if err != nil {
 			return nil, err
 		}
@@ -597,11 +597,11 @@ func frame(e *Exchange) int64 {
 	return n
 }
 
-// ReadExchange reads one exchange folder. Every error names the folder and
+// readExchange reads one exchange folder. Every error names the folder and
 // the file. A body file may be absent only when meta.json's bodies field
 // says why, and response.headers only when meta.json records an error and
 // no status (the client got no response).
-func ReadExchange(folder string) (Exchange, error) {
+func readExchange(folder string) (Exchange, error) {
 	ex := Exchange{Name: filepath.Base(folder)}
 	fail := func(file string, format string, args ...any) error {
 		return fmt.Errorf("capture: %s: %s", filepath.Join(folder, file), fmt.Sprintf(format, args...))

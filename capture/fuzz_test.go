@@ -115,7 +115,7 @@ func FuzzReadExchange(f *testing.F) {
 		write(FileRequestHeaders, reqHead)
 		write(FileResponseHeaders, respHead)
 		write(FileRequestBody, body)
-		ex, err := ReadExchange(folder)
+		ex, err := readExchange(folder)
 		if err != nil {
 			if !strings.Contains(err.Error(), folder) {
 				t.Fatalf("error %q does not name the folder", err)
@@ -130,7 +130,7 @@ func FuzzReadExchange(f *testing.F) {
 		if err != nil {
 			return // e.g. a duration JSON cannot carry
 		}
-		back, err := ReadExchange(filepath.Join(dir, "again", written.Name))
+		back, err := readExchange(filepath.Join(dir, "again", written.Name))
 		if err != nil {
 			t.Fatalf("an exchange written from one read does not read back: %v", err)
 		}

@@ -51,8 +51,8 @@ func (v Verdict) rank() int {
 // Firm reports a verdict that counts as detected: confirmed or probable.
 func (v Verdict) Firm() bool { return v == VerdictConfirmed || v == VerdictProbable }
 
-// ParseVerdict returns the verdict named s, and false for an unknown name.
-func ParseVerdict(s string) (Verdict, bool) {
+// knownVerdict returns the verdict named s, and false for an unknown name.
+func knownVerdict(s string) (Verdict, bool) {
 	switch v := Verdict(s); v {
 	case VerdictConfirmed, VerdictProbable, VerdictPossible, VerdictNone:
 		return v, true

@@ -119,7 +119,7 @@ func (l *Label) UnmarshalJSON(b []byte) error {
 		if err := json.Unmarshal(raw, &v); err != nil {
 			return fmt.Errorf(`"verdict": %w`, err)
 		}
-		if l.Verdict, ok = ParseVerdict(v); !ok {
+		if l.Verdict, ok = knownVerdict(v); !ok {
 			return fmt.Errorf(`"verdict": %q is not confirmed, probable, possible or none`, v)
 		}
 	}
@@ -379,7 +379,7 @@ func runCase(ctx context.Context, cfg ScoreConfig, timeout time.Duration, name s
 	if cfg.Detector != nil {
 		v, err = runDetector(cctx, cfg.Detector, dir)
 		if err == nil {
-			if _, ok := ParseVerdict(string(v)); !ok {
+			if _, ok := knownVerdict(string(v)); !ok {
 				err = fmt.Errorf("detect: detector returned the verdict %q", v)
 			}
 		}
@@ -443,7 +443,7 @@ var errCannotStart = errors.New("detect: the shell could not run the detector co
 // found) or 3 (possible). Output that looks like JSON but is not a valid
 // answer, and any other exit status, are errors.
 func runCommand(ctx context.Context, command, dir string) (v Verdict, stderrTail string, err error) {
-	line := strings.ReplaceAll(command, CasePlaceholder, ShellQuote(dir))
+	line := strings.ReplaceAll(command, CasePlaceholder, shellQuote(dir))
 	cmd := exec.CommandContext(ctx, "sh", "-c", line)
 	stdout := &capBuffer{max: maxDetectorOutput}
 	stderr := &capBuffer{max: 4 << 10, tail: true}
@@ -512,7 +512,7 @@ func parseVerdict(out []byte) (v Verdict, found bool, bad string) {
 			if json.Unmarshal(raw, &s) != nil {
 				return "", false, fmt.Sprintf(`"verdict" is %s, not a string`, clip(raw))
 			}
-			v, ok := ParseVerdict(s)
+			v, ok := knownVerdict(s)
 			if !ok {
 				return "", false, fmt.Sprintf(`"verdict" %q is not confirmed, probable, possible or none`, s)
 			}
@@ -567,10 +567,10 @@ func clip(b []byte) string {
 	return string(b)
 }
 
-// ShellQuote quotes s for a POSIX shell: s in single quotes, each single
+// shellQuote quotes s for a POSIX shell: s in single quotes, each single
 // quote inside it closing the quotes, escaped with a backslash, and
 // reopening them.
-func ShellQuote(s string) string {
+func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 

@@ -263,8 +263,8 @@ func catalogFor(name string) (func(uint64) (*catalog.Catalog, error), error) {
 
 var hresultPattern = regexp.MustCompile(`^(?i)(0x[0-9a-f]{1,8}|s_ok|0)$`)
 
-// ParseHResult reads an expectation's HRESULT.
-func ParseHResult(s string) (uint32, error) {
+// parseHResult reads an expectation's HRESULT.
+func parseHResult(s string) (uint32, error) {
 	s = strings.TrimSpace(s)
 	if !hresultPattern.MatchString(s) {
 		return 0, fmt.Errorf("hresult %q is not 0x followed by hex digits, or S_OK", s)
@@ -460,7 +460,7 @@ func (sc *Scenario) validate() error {
 				}
 			}
 			if e.HResult != "" {
-				if _, err := ParseHResult(e.HResult); err != nil {
+				if _, err := parseHResult(e.HResult); err != nil {
 					return sc.fail(epath+".hresult", "%v", err)
 				}
 			}
@@ -468,7 +468,7 @@ func (sc *Scenario) validate() error {
 				if e.HResult == "" {
 					return sc.fail(epath+".faultIdMatchesServer", "faultIdMatchesServer needs an hresult expectation of a fault (e.g. 0x8024400E)")
 				}
-				if hr, _ := ParseHResult(e.HResult); hr == 0 {
+				if hr, _ := parseHResult(e.HResult); hr == 0 {
 					return sc.fail(epath+".faultIdMatchesServer", "a successful sync has no fault ID to match")
 				}
 			}

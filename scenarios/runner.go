@@ -361,7 +361,7 @@ func checkClient(ctx context.Context, step int, stepName, client string, e Expec
 		return out, nil
 	}
 	if e.HResult != "" {
-		want, _ := ParseHResult(e.HResult)
+		want, _ := parseHResult(e.HResult)
 		observed := res.HResult.String()
 		if res.Fault != nil && res.Fault.ErrorCode != "" {
 			observed += " (" + res.Fault.ErrorCode + ")"
@@ -488,10 +488,10 @@ func checkLog(step int, stepName, client, what string, l *LogExpect, text string
 	return out
 }
 
-// LocalServerHost is the name the agents of an in-process run use for the
+// localServerHost is the name the agents of an in-process run use for the
 // server. Its dialer maps it to the loopback listener, so logs and journals
 // carry the same URL on every run instead of an ephemeral port.
-const LocalServerHost = "wsus01.lab.local:8530"
+const localServerHost = "wsus01.lab.local:8530"
 
 // localTarget is mockwsus in process on a loopback port.
 type localTarget struct {
@@ -541,7 +541,7 @@ func startLocal(sc *Scenario, clk clock.Clock) (*localTarget, error) {
 	var d net.Dialer
 	tr := &http.Transport{
 		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-			if addr == LocalServerHost {
+			if addr == localServerHost {
 				addr = real
 			}
 			return d.DialContext(ctx, network, addr)
@@ -552,7 +552,7 @@ func startLocal(sc *Scenario, clk clock.Clock) (*localTarget, error) {
 	return t, nil
 }
 
-func (t *localTarget) url() string              { return "http://" + LocalServerHost }
+func (t *localTarget) url() string              { return "http://" + localServerHost }
 func (t *localTarget) httpClient() *http.Client { return t.hc }
 func (t *localTarget) setMode(_ context.Context, name string, m behaviour.Mode, group string) error {
 	return t.srv.SetMode(name, m, group)

@@ -13,18 +13,18 @@ import (
 // Office 2003 facts the KB954960 reproduction turns on. The detectoid the
 // server sends for "Office 2003" is
 // Or(m.MsiProductInstalled ProductCode=Office2003ProductCode,
-// b.RegKeyExists HKEY_LOCAL_MACHINE Office2003InstallRootKey).
+// b.RegKeyExists HKEY_LOCAL_MACHINE office2003InstallRootKey).
 const (
 	// Office2003ProductCode is Office Professional Edition 2003, en-US.
 	Office2003ProductCode = "{90110409-6000-11D3-8CFE-0150048383C9}"
-	// Office2003InstallRootKey is the subkey under HKEY_LOCAL_MACHINE.
-	Office2003InstallRootKey = `SOFTWARE\Microsoft\Office\11.0\Common\InstallRoot`
+	// office2003InstallRootKey is the subkey under HKEY_LOCAL_MACHINE.
+	office2003InstallRootKey = `SOFTWARE\Microsoft\Office\11.0\Common\InstallRoot`
 	office2003Dir            = `C:\Program Files\Microsoft Office\OFFICE11\`
 )
 
-// AgentVersionXPSP3 is the Windows Update Agent 3.0 build of the XP SP3 /
+// agentVersionXPSP3 is the Windows Update Agent 3.0 build of the XP SP3 /
 // WSUS 3.0 SP1 era (mid 2008).
-const AgentVersionXPSP3 = "7.2.6001.788"
+const agentVersionXPSP3 = "7.2.6001.788"
 
 const (
 	hklm          = "HKEY_LOCAL_MACHINE"
@@ -61,8 +61,8 @@ func systemFiles(system32, kernelVersion string) map[string]string {
 	return map[string]string{
 		system32 + `\ntoskrnl.exe`: kernelVersion,
 		system32 + `\kernel32.dll`: kernelVersion,
-		system32 + `\wuaueng.dll`:  AgentVersionXPSP3,
-		system32 + `\wuapi.dll`:    AgentVersionXPSP3,
+		system32 + `\wuaueng.dll`:  agentVersionXPSP3,
+		system32 + `\wuapi.dll`:    agentVersionXPSP3,
 	}
 }
 
@@ -74,7 +74,7 @@ func xpSP3() *Profile {
 		ProcessorArchitecture: updatexml.ArchX86,
 		Locale:                "en-US",
 		OSLocale:              1033,
-		AgentVersion:          AgentVersionXPSP3,
+		AgentVersion:          agentVersionXPSP3,
 		Manufacturer:          "Dell Inc.",
 		Model:                 "OptiPlex 755",
 		BIOSVersion:           "DELL   - 15",
@@ -89,7 +89,7 @@ func xpSP3Office2003() *Profile {
 	p := xpSP3()
 	p.Name = "xp-sp3-office2003"
 	p.MSIProducts = []string{Office2003ProductCode}
-	p.Registry[hklm+`\`+Office2003InstallRootKey] = map[string]updatexml.RegValue{"Path": sz(office2003Dir)}
+	p.Registry[hklm+`\`+office2003InstallRootKey] = map[string]updatexml.RegValue{"Path": sz(office2003Dir)}
 	p.Registry[hklm+`\SOFTWARE\Microsoft\Office\11.0\Word\InstallRoot`] = map[string]updatexml.RegValue{"Path": sz(office2003Dir)}
 	p.Registry[hklm+`\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\`+Office2003ProductCode] = map[string]updatexml.RegValue{
 		"DisplayName":    sz("Microsoft Office Professional Edition 2003"),
@@ -110,7 +110,7 @@ func server2003SP2() *Profile {
 		ProcessorArchitecture: updatexml.ArchX86,
 		Locale:                "en-US",
 		OSLocale:              1033,
-		AgentVersion:          AgentVersionXPSP3,
+		AgentVersion:          agentVersionXPSP3,
 		Manufacturer:          "HP",
 		Model:                 "ProLiant DL380 G5",
 		BIOSVersion:           "HP     - 2",
@@ -129,7 +129,7 @@ func vistaSP1() *Profile {
 		ProcessorArchitecture: updatexml.ArchX86,
 		Locale:                "en-US",
 		OSLocale:              1033,
-		AgentVersion:          AgentVersionXPSP3,
+		AgentVersion:          agentVersionXPSP3,
 		Manufacturer:          "Lenovo",
 		Model:                 "ThinkPad T61",
 		BIOSVersion:           "LENOVO - 2260",
@@ -151,7 +151,7 @@ func server2008() *Profile {
 		ProcessorArchitecture: updatexml.ArchAMD64,
 		Locale:                "en-US",
 		OSLocale:              1033,
-		AgentVersion:          AgentVersionXPSP3,
+		AgentVersion:          agentVersionXPSP3,
 		Manufacturer:          "HP",
 		Model:                 "ProLiant DL380 G5",
 		BIOSVersion:           "HP     - 2",
@@ -195,20 +195,20 @@ func Builtin(name string) (*Profile, error) {
 
 // Windows Update Agent facts of the WUA 10 built-ins.
 const (
-	// UserAgentWin11 and ClientProtocolWin11 are what the native Windows 11
+	// userAgentWin11 and clientProtocolWin11 are what the native Windows 11
 	// agent of the captures sends (../shared/captures/wsus2025-native/flow,
 	// every request.headers: "Windows-Update-Agent/1507.2601.30012.0
 	// Client-Protocol/2.90"). The capture's machine is 25H2, which is 24H2
 	// (build 26100) plus an enablement package: one servicing branch, one
 	// Windows Update client (the captured DeviceAttributes say
 	// LCUVer=10.0.26100.x), so 24H2 sends the same.
-	UserAgentWin11      = "1507.2601.30012.0"
-	ClientProtocolWin11 = "2.90"
-	// UserAgentWin10 and ClientProtocolWin10 are those of a real Windows 10
+	userAgentWin11      = "1507.2601.30012.0"
+	clientProtocolWin11 = "2.90"
+	// userAgentWin10 and clientProtocolWin10 are those of a real Windows 10
 	// agent's SyncUpdates request (GoSecure/pywsus issue #10, 2021; protocol
 	// notes S16): "Windows-Update-Agent/10.0.10011.16384 Client-Protocol/2.32".
-	UserAgentWin10      = "10.0.10011.16384"
-	ClientProtocolWin10 = "2.32"
+	userAgentWin10      = "10.0.10011.16384"
+	clientProtocolWin10 = "2.32"
 )
 
 // wua10Devices are the devices a simulated Windows 10/11 PC reports in the
@@ -293,7 +293,7 @@ func wua10Machine(name, build, revision, description, product string) *Profile {
 func win10() *Profile {
 	p := wua10Machine("win10", "19045", "5737", "Windows 10 Pro 22H2", "Windows 10 Pro")
 	p.AgentVersion = "10.0.19041.5737"
-	p.Agent = wua10Agent(UserAgentWin10, ClientProtocolWin10, "10.0.19045.5737", "Client.OS.rs2.amd64")
+	p.Agent = wua10Agent(userAgentWin10, clientProtocolWin10, "10.0.19045.5737", "Client.OS.rs2.amd64")
 	// The Windows 10 request of the protocol notes (S16) says
 	// Accept-Encoding: xpress.
 	p.AcceptXpress = true
@@ -305,7 +305,7 @@ func win10() *Profile {
 func win11() *Profile {
 	p := wua10Machine("win11", "26100", "8037", "Windows 11 Pro 24H2", "Windows 11 Pro")
 	p.AgentVersion = "10.0.26100.8037"
-	p.Agent = wua10Agent(UserAgentWin11, ClientProtocolWin11, "10.0.26100.8037", "Client.OS.rs2.amd64")
+	p.Agent = wua10Agent(userAgentWin11, clientProtocolWin11, "10.0.26100.8037", "Client.OS.rs2.amd64")
 	// Every captured request says Accept-Encoding: xpress.
 	p.AcceptXpress = true
 	return p

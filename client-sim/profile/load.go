@@ -270,10 +270,10 @@ func (p *Profile) validate() error {
 	case p.OS.ProductType < 1 || p.OS.ProductType > 3:
 		return fmt.Errorf("os.productType: must be 1 (workstation), 2 (domain controller) or 3 (server), got %d", p.OS.ProductType)
 	case len(strings.Split(p.AgentVersion, ".")) != 4:
-		return fmt.Errorf("agentVersion: want four parts like %s, got %q", AgentVersionXPSP3, p.AgentVersion)
+		return fmt.Errorf("agentVersion: want four parts like %s, got %q", agentVersionXPSP3, p.AgentVersion)
 	}
 	if _, err := updatexml.CompareVersions(p.AgentVersion, p.AgentVersion); err != nil {
-		return fmt.Errorf("agentVersion: want four numbers like %s, got %q", AgentVersionXPSP3, p.AgentVersion)
+		return fmt.Errorf("agentVersion: want four numbers like %s, got %q", agentVersionXPSP3, p.AgentVersion)
 	}
 	return nil
 }

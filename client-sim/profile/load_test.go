@@ -99,7 +99,7 @@ msiProducts: ['{90110409-6000-11D3-8CFE-0150048383C9}']
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.Name != "xp-sp3-plus-office" || p.OS.Major != 5 || p.OS.SPMajor != 3 || p.AgentVersion != AgentVersionXPSP3 ||
+	if p.Name != "xp-sp3-plus-office" || p.OS.Major != 5 || p.OS.SPMajor != 3 || p.AgentVersion != agentVersionXPSP3 ||
 		p.OS.Description != "Windows XP Professional SP3 (lab)" {
 		t.Fatalf("base not applied: %+v", p)
 	}

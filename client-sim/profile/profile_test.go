@@ -14,7 +14,7 @@ import (
 var (
 	office2003Detectoid = updatexml.Or(
 		updatexml.MsiProductInstalled(Office2003ProductCode),
-		updatexml.RegKeyExists("HKEY_LOCAL_MACHINE", Office2003InstallRootKey),
+		updatexml.RegKeyExists("HKEY_LOCAL_MACHINE", office2003InstallRootKey),
 	)
 	windowsXPDetectoid = updatexml.WindowsVersion(updatexml.EqualTo, 5, 1, updatexml.ProductType(1))
 )
@@ -86,20 +86,20 @@ func TestMachineLookups(t *testing.T) {
 		rule *updatexml.Rule
 		want bool
 	}{
-		{"hklm abbreviation", updatexml.RegKeyExists("HKLM", Office2003InstallRootKey), true},
-		{"key case", updatexml.RegKeyExists("hkey_local_machine", strings.ToLower(Office2003InstallRootKey)), true},
+		{"hklm abbreviation", updatexml.RegKeyExists("HKLM", office2003InstallRootKey), true},
+		{"key case", updatexml.RegKeyExists("hkey_local_machine", strings.ToLower(office2003InstallRootKey)), true},
 		{"parent key", updatexml.RegKeyExists("HKEY_LOCAL_MACHINE", `SOFTWARE\Microsoft\Office`), true},
 		{"bare hive", updatexml.RegKeyExists("HKEY_LOCAL_MACHINE", ""), true},
 		{"sibling prefix is not parent", updatexml.RegKeyExists("HKEY_LOCAL_MACHINE", `SOFTWARE\Microsoft\Off`), false},
-		{"other hive", updatexml.RegKeyExists("HKEY_CURRENT_USER", Office2003InstallRootKey), false},
-		{"path value", updatexml.RegSz("HKEY_LOCAL_MACHINE", Office2003InstallRootKey, "path", updatexml.EndsWith, `OFFICE11\`), true},
+		{"other hive", updatexml.RegKeyExists("HKEY_CURRENT_USER", office2003InstallRootKey), false},
+		{"path value", updatexml.RegSz("HKEY_LOCAL_MACHINE", office2003InstallRootKey, "path", updatexml.EndsWith, `OFFICE11\`), true},
 		{"service start", updatexml.RegDword("HKEY_LOCAL_MACHINE", `SYSTEM\CurrentControlSet\Services\wuauserv`, "Start", updatexml.EqualTo, 2), true},
 		{"csd version", updatexml.RegSz("HKEY_LOCAL_MACHINE", `SOFTWARE\Microsoft\Windows NT\CurrentVersion`, "CSDVersion", updatexml.EqualTo, "Service Pack 3"), true},
 		{"winword version", updatexml.FileVersion(`Microsoft Office\OFFICE11\WINWORD.EXE`, updatexml.EqualTo, "11.0.8173.0",
 			updatexml.Csidl(updatexml.CSIDLProgramFiles)), true},
 		{"word via install root", updatexml.Leaf(updatexml.NameFileVersionPrependRegSz, updatexml.Attr{Name: "Path", Value: "winword.exe"},
 			updatexml.Attr{Name: "Comparison", Value: "GreaterThan"}, updatexml.Attr{Name: "Version", Value: "11.0.5604.0"},
-			updatexml.Attr{Name: "Key", Value: "HKEY_LOCAL_MACHINE"}, updatexml.Attr{Name: "Subkey", Value: Office2003InstallRootKey},
+			updatexml.Attr{Name: "Key", Value: "HKEY_LOCAL_MACHINE"}, updatexml.Attr{Name: "Subkey", Value: office2003InstallRootKey},
 			updatexml.Attr{Name: "Value", Value: "Path"}), true},
 		{"outlook exists", updatexml.FileExists(`C:\Program Files\Microsoft Office\OFFICE11\OUTLOOK.EXE`), true},
 		{"kernel sp3", updatexml.FileVersion("ntoskrnl.exe", updatexml.GreaterThanOrEqualTo, "5.1.2600.5512", updatexml.Csidl(updatexml.CSIDLSystem)), true},
@@ -165,10 +165,10 @@ func TestBuiltins(t *testing.T) {
 func TestBuiltinIsACopy(t *testing.T) {
 	p := mustBuiltin(t, "xp-sp3")
 	p.MSIProducts = append(p.MSIProducts, Office2003ProductCode)
-	p.Registry[`HKEY_LOCAL_MACHINE\`+Office2003InstallRootKey] = nil
+	p.Registry[`HKEY_LOCAL_MACHINE\`+office2003InstallRootKey] = nil
 	p.Files[`C:\x`] = "1.0"
 	q := mustBuiltin(t, "xp-sp3")
-	if len(q.MSIProducts) != 0 || q.FileExists(`C:\x`) || q.RegistryKeyExists("HKLM", Office2003InstallRootKey) {
+	if len(q.MSIProducts) != 0 || q.FileExists(`C:\x`) || q.RegistryKeyExists("HKLM", office2003InstallRootKey) {
 		t.Fatal("modifying a built-in changed the next copy")
 	}
 	c := q.Clone()
@@ -214,7 +214,7 @@ func TestResolve(t *testing.T) {
 // captured agent's Client-Protocol; a file based on one keeps its agent,
 // and Clone copies the devices deeply.
 func TestWUA10BuiltinsAndBase(t *testing.T) {
-	for name, proto := range map[string]string{"win10": ClientProtocolWin10, "win11": ClientProtocolWin11} {
+	for name, proto := range map[string]string{"win10": clientProtocolWin10, "win11": clientProtocolWin11} {
 		p := mustBuiltin(t, name)
 		if p.Agent.Generation != WUA10 || p.Agent.ClientProtocol != proto || len(p.Agent.Devices) == 0 {
 			t.Errorf("%s: agent %+v", name, p.Agent)
@@ -230,7 +230,7 @@ func TestWUA10BuiltinsAndBase(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.Agent.Generation != WUA10 || p.Agent.UserAgentVersion != UserAgentWin11 || p.Name != "lab-pc" {
+	if p.Agent.Generation != WUA10 || p.Agent.UserAgentVersion != userAgentWin11 || p.Name != "lab-pc" {
 		t.Errorf("base: win11 gave agent %+v, name %s", p.Agent, p.Name)
 	}
 }

@@ -77,9 +77,9 @@ var errorCodes = []string{
 	"FileDigestsMissing",
 }
 
-// ErrorCodeIndex returns WUA 7's number for a WSUS ErrorCode name
+// errorCodeIndex returns WUA 7's number for a WSUS ErrorCode name
 // ("InternalServerError" gives 5) and whether the name is known.
-func ErrorCodeIndex(name string) (int, bool) {
+func errorCodeIndex(name string) (int, bool) {
 	for i, n := range errorCodes {
 		if n == name {
 			return i + 1, true
@@ -148,7 +148,7 @@ func (f Flavour) FaultHResult(soapErrorCode int) uint32 {
 // with the given faultcode (prefix ignored), faultstring and detail fields.
 func NewFaultInfo(f Flavour, faultCode, faultString, errorCode, message, method, id string) FaultInfo {
 	code := SoapErrorCodeOf(faultCode)
-	n, _ := ErrorCodeIndex(errorCode)
+	n, _ := errorCodeIndex(errorCode)
 	return FaultInfo{
 		HResult:         f.FaultHResult(code),
 		SoapClientError: SoapClientSoapFault,

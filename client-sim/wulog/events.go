@@ -179,7 +179,7 @@ func (w *Writer) SimpleTargetingCookie(clientID, targetGroup, dnsName, authURL s
 func (w *Writer) SOAPFault(method string, f FaultInfo, httpStatus int) {
 	n := f.ErrorCodeNumber
 	if n == 0 {
-		n, _ = ErrorCodeIndex(f.ErrorCode)
+		n, _ = errorCodeIndex(f.ErrorCode)
 	}
 	w.block(func(b *block) {
 		if b.w.flavour == WUA10 {

@@ -57,9 +57,9 @@ func ParseFlavour(s string) (Flavour, error) {
 	return 0, fmt.Errorf("%w %q (want classic or wua10)", ErrUnknownFlavour, s)
 }
 
-// LineEnding ends every line: WindowsUpdate.log is a Windows text file (see
+// lineEnding ends every line: WindowsUpdate.log is a Windows text file (see
 // the package documentation for why CRLF).
-const LineEnding = "\r\n"
+const lineEnding = "\r\n"
 
 // WSUSServiceID is the ServiceID WUA logs for a managed (WSUS) search.
 const WSUSServiceID = "{3DA21691-E39D-4DA6-8A4B-B43877BCB1B7}"
@@ -204,5 +204,5 @@ func appendLine(dst []byte, f Flavour, t time.Time, pid, tid uint32, component, 
 			t.Year(), int(t.Month()), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond()/1e6,
 			pid, tid, component, text)
 	}
-	return append(dst, LineEnding...)
+	return append(dst, lineEnding...)
 }

@@ -61,7 +61,7 @@ func Generate(ctx context.Context, dir string, opts Options) ([]Case, error) {
 	if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 {
 		return nil, fmt.Errorf("corpus: %s is not empty: give a new directory", dir)
 	}
-	cases, err := Build(ctx, opts)
+	cases, err := build(ctx, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -174,10 +174,10 @@ steps:
     expect: {office: {hresult: S_OK}, office-wua10: {hresult: S_OK}}
 `
 
-// Lookalikes are the built-in look-alike scenarios, each with clients
+// lookalikes are the built-in look-alike scenarios, each with clients
 // "xp-office" (classic) and "xp-office-wua10", or "xp-plain" and
 // "xp-plain-wua10" for max-installed-prerequisites.
-var Lookalikes = []string{
+var lookalikes = []string{
 	"lookalike-app-pool-down",
 	"lookalike-auth-internal-error",
 	"lookalike-endless-truncation",
@@ -185,8 +185,8 @@ var Lookalikes = []string{
 	"lookalike-sql-timeout",
 }
 
-// Build runs the scenarios and returns the cases, sorted by name.
-func Build(ctx context.Context, opts Options) ([]Case, error) {
+// build runs the scenarios and returns the cases, sorted by name.
+func build(ctx context.Context, opts Options) ([]Case, error) {
 	seed := opts.Seed
 	if seed == 0 {
 		seed = 1
@@ -246,7 +246,7 @@ func Build(ctx context.Context, opts Options) ([]Case, error) {
 	add("neg-workaround-client", false, "classic", "Office 2003 computer after the workaround (Office 2003 SP1 declined)", map[string]string{wu: wa.client("office")})
 	add("neg-workaround-both", false, "wua10 client and server", "", map[string]string{wu: wa.client("office-wua10"), sd: wa.rep.ServerLog})
 
-	for _, name := range Lookalikes {
+	for _, name := range lookalikes {
 		r, err := runBuiltin(ctx, name, seed)
 		if err != nil {
 			return nil, err
@@ -270,7 +270,7 @@ func Build(ctx context.Context, opts Options) ([]Case, error) {
 	}
 	if !opts.NoAdvisory {
 		dir := cmp.Or(opts.SeedDir, shared.SeedDir())
-		a, err := LoadAdvisory(dir)
+		a, err := loadAdvisory(dir)
 		if err != nil {
 			return nil, fmt.Errorf("%w (the advisory's excerpts are read at corpus time, never stored in the repository: give the folder holding it with --seed-dir, or leave its variants out with --no-advisory)", err)
 		}

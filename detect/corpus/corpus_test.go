@@ -12,11 +12,11 @@ import (
 )
 
 func TestBuildIsLabelledAndDeterministic(t *testing.T) {
-	a, err := Build(context.Background(), Options{Seed: 3, NoAdvisory: true})
+	a, err := build(context.Background(), Options{Seed: 3, NoAdvisory: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := Build(context.Background(), Options{Seed: 3, NoAdvisory: true})
+	b, err := build(context.Background(), Options{Seed: 3, NoAdvisory: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +55,7 @@ func TestBuildIsLabelledAndDeterministic(t *testing.T) {
 			t.Errorf("no case of variant %q", v)
 		}
 	}
-	for _, l := range Lookalikes {
+	for _, l := range lookalikes {
 		short := strings.TrimPrefix(l, "lookalike-")
 		found := false
 		for _, c := range a {

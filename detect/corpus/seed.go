@@ -14,22 +14,22 @@ import (
 	"github.com/wsusmock/wsusmock/internal/shared"
 )
 
-// Advisory is the advisory's two log excerpts as published, read from the
+// advisory is the advisory's two log excerpts as published, read from the
 // seed folder at corpus time; the repository holds no copy of them.
-type Advisory struct {
+type advisory struct {
 	Path string
 	// Client and Server are the fenced excerpts exactly as published.
 	Client, Server string
 }
 
-// LoadAdvisory finds the advisory in dir (*.txt and *.md files) and cuts
+// loadAdvisory finds the advisory in dir (*.txt and *.md files) and cuts
 // out its two fenced log excerpts, with the one loader the tests use too.
-func LoadAdvisory(dir string) (*Advisory, error) {
+func loadAdvisory(dir string) (*advisory, error) {
 	a, err := shared.ReadAdvisory(dir)
 	if err != nil {
 		return nil, fmt.Errorf("corpus: %w", err)
 	}
-	return &Advisory{Path: a.Path, Client: a.Client, Server: a.Server}, nil
+	return &advisory{Path: a.Path, Client: a.Client, Server: a.Server}, nil
 }
 
 // entry is one line of an excerpt, split into its columns.
@@ -345,7 +345,7 @@ func cut(es []entry, s string) []entry {
 // form of the client excerpt, the server excerpt and both, the excerpts
 // cut short and in fragments, and look-alikes made from them by the edits
 // that turn KB954960 into another fault, in the same forms.
-func seedCases(a *Advisory) ([]Case, error) {
+func seedCases(a *advisory) ([]Case, error) {
 	client, err := parseExcerpt(a.Client, false)
 	if err != nil {
 		return nil, err

@@ -27,7 +27,7 @@ const advisoryFaultID = "c0a7445f-b989-43fa-ac20-11f8ca65fa8c"
 // from them in the same forms: each must get exactly the verdict its label
 // gives, positives the advisory's fault ID where they show it.
 func TestAdvisoryForms(t *testing.T) {
-	a, err := LoadAdvisory(seedDir(t))
+	a, err := loadAdvisory(seedDir(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +94,7 @@ func TestCorpusWithoutAdvisory(t *testing.T) {
 		t.Errorf("err = %v, want one naming the folder and --seed-dir", err)
 	}
 	os.WriteFile(filepath.Join(empty, "other.txt"), []byte("954960 but no excerpts"), 0o644)
-	if _, err := LoadAdvisory(empty); err == nil {
+	if _, err := loadAdvisory(empty); err == nil {
 		t.Error("an advisory without excerpts was accepted")
 	}
 }

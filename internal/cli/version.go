@@ -29,8 +29,8 @@ type BuildInfo struct {
 	Platform   string `json:"platform"`
 }
 
-// ReadBuildInfo reads the running binary's build information.
-func ReadBuildInfo(prog string) BuildInfo {
+// readBuildInfo reads the running binary's build information.
+func readBuildInfo(prog string) BuildInfo {
 	b := BuildInfo{Program: prog, Version: "(unknown)", GoVersion: runtime.Version(), Platform: runtime.GOOS + "/" + runtime.GOARCH}
 	info, ok := debug.ReadBuildInfo()
 	if !ok {
@@ -71,14 +71,14 @@ func (b BuildInfo) WriteText(w io.Writer) error {
 	return err
 }
 
-// VersionCommand is `PROG version [--json]`.
-func VersionCommand(prog string) *Command {
+// versionCommand is `PROG version [--json]`.
+func versionCommand(prog string) *Command {
 	return NewCommand(prog, "version", "", "print the module version, the commit it was built from and the Go version", "0, or 2 on a usage error")
 }
 
 // RunVersion runs `PROG version [--json]`.
 func RunVersion(_ context.Context, prog string, args []string, stdout io.Writer) error {
-	c := VersionCommand(prog)
+	c := versionCommand(prog)
 	asJSON := c.Flags.Bool("json", false, "print the information as JSON")
 	pos, err := c.Parse(args, stdout)
 	if err != nil {
@@ -87,7 +87,7 @@ func RunVersion(_ context.Context, prog string, args []string, stdout io.Writer)
 	if err := c.NoArgs(pos); err != nil {
 		return err
 	}
-	b := ReadBuildInfo(prog)
+	b := readBuildInfo(prog)
 	if *asJSON {
 		return jsonout.Write(stdout, &b)
 	}

@@ -9,8 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
-
-	"github.com/beevik/etree"
 )
 
 // Update reports whether golden files are being rewritten.
@@ -35,34 +33,5 @@ func Assert(t testing.TB, path string, got []byte) {
 	}
 	if !bytes.Equal(got, want) {
 		t.Errorf("output differs from %s (run with UPDATE_GOLDEN=1 to accept the new output)\n--- got ---\n%s\n--- want ---\n%s", path, got, want)
-	}
-}
-
-// IndentXML returns doc re-indented with attributes sorted, so a golden XML
-// file is readable and a diff points at the element that changed. The bytes
-// compared are still the exact serialisation modulo white space between
-// elements.
-func IndentXML(t testing.TB, doc []byte) []byte {
-	t.Helper()
-	d := etree.NewDocument()
-	if err := d.ReadFromBytes(doc); err != nil {
-		t.Fatalf("golden: not XML: %v\n%s", err, doc)
-	}
-	sortAttrs(d.Root())
-	d.Indent(2)
-	out, err := d.WriteToBytes()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
-func sortAttrs(e *etree.Element) {
-	if e == nil {
-		return
-	}
-	e.SortAttrs()
-	for _, c := range e.ChildElements() {
-		sortAttrs(c)
 	}
 }

@@ -97,6 +97,7 @@ type Exception struct {
 	Behaviour string
 }
 
+// Error renders the exception as "behaviour: TYPE: MESSAGE".
 func (e *Exception) Error() string {
 	return fmt.Sprintf("behaviour: %s: %s", e.Type, e.Message)
 }
@@ -214,6 +215,7 @@ type HTTPError struct {
 	Behaviour string
 }
 
+// Error renders the answer as "behaviour: HTTP STATUS".
 func (e *HTTPError) Error() string {
 	return fmt.Sprintf("behaviour: HTTP %d", e.Status)
 }

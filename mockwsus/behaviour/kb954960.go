@@ -75,7 +75,7 @@ type hashtable map[int32]catalog.Deployment
 
 func (h hashtable) Add(rev int32, d catalog.Deployment) error {
 	if _, dup := h[rev]; dup {
-		return DuplicateKey(rev)
+		return duplicateKey(rev)
 	}
 	h[rev] = d
 	return nil
@@ -86,10 +86,10 @@ func (h hashtable) Get(rev int32) (catalog.Deployment, bool) {
 	return d, ok
 }
 
-// DuplicateKey is the exception Hashtable.Add throws inside GetSyncInfo, with
+// duplicateKey is the exception Hashtable.Add throws inside GetSyncInfo, with
 // the advisory's stack. Note the two spaces before "Key being added", as in
 // the .NET 2.0 resource string.
-func DuplicateKey(rev int32) *Exception {
+func duplicateKey(rev int32) *Exception {
 	return &Exception{
 		Behaviour: KB954960Name,
 		Type:      "System.ArgumentException",

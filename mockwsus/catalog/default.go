@@ -16,16 +16,17 @@ const (
 	RevOffice2003SP1 int32 = 8862
 )
 
-// Office 2003 detection facts shared with the agent's built-in profiles
-// (docs/architecture.md).
+// Office 2003 detection facts. client-sim/profile's built-ins hold the same
+// values (client-sim never imports mockwsus), and the KB954960 reproduction
+// depends on them agreeing (docs/architecture.md).
 const (
-	Office2003ProProductCode = "{90110409-6000-11D3-8CFE-0150048383C9}"
-	Office2003InstallRootKey = `SOFTWARE\Microsoft\Office\11.0\Common\InstallRoot`
+	office2003ProProductCode = "{90110409-6000-11D3-8CFE-0150048383C9}"
+	office2003InstallRootKey = `SOFTWARE\Microsoft\Office\11.0\Common\InstallRoot`
 )
 
-// DefaultGroups are the target groups of the default catalog besides All
+// defaultGroups are the target groups of the default catalog besides All
 // Computers and Unassigned Computers.
-var DefaultGroups = []string{"Workstations", "Servers"}
+var defaultGroups = []string{"Workstations", "Servers"}
 
 // Default builds the built-in catalog: a WSUS 3.0 SP1 server in June 2008
 // with Windows XP, Server 2003, Vista, Server 2008 and Office 2003 updates,
@@ -38,7 +39,7 @@ var DefaultGroups = []string{"Workstations", "Servers"}
 // so that logs and scenarios can name them.
 func Default(seed uint64) (*Catalog, error) {
 	b := &builder{c: New(), src: ids.Derive(seed, "catalog"), t0: time.Date(2008, 5, 1, 0, 0, 0, 0, time.UTC)}
-	for _, g := range DefaultGroups {
+	for _, g := range defaultGroups {
 		if err := b.c.AddGroup(Group{ID: b.src.GUID(), Name: g}); err != nil {
 			return nil, err
 		}
@@ -65,8 +66,8 @@ func Default(seed uint64) (*Catalog, error) {
 	detVista := b.detectoid(1004, "Windows Vista", x.WindowsVersion(x.EqualTo, 6, 0, x.ProductType(1)))
 	det2008 := b.detectoid(1005, "Windows Server 2008", x.And(x.WindowsVersion(x.EqualTo, 6, 0), x.Not(x.WindowsVersion(x.EqualTo, 6, 0, x.ProductType(1)))))
 	detOffice2003 := b.detectoid(1020, "Office 2003", x.Or(
-		x.MsiProductInstalled(Office2003ProProductCode),
-		x.RegKeyExists(hklm, Office2003InstallRootKey),
+		x.MsiProductInstalled(office2003ProProductCode),
+		x.RegKeyExists(hklm, office2003InstallRootKey),
 	))
 
 	sys := func(file, version string) *x.Rule {

@@ -8,10 +8,10 @@ const (
 	SourceCreateException = "SoapUtilities.CreateException"
 )
 
-// DuplicateKeyMessage is .NET 2.0's ArgumentException text for a Hashtable
+// duplicateKeyMessage is .NET 2.0's ArgumentException text for a Hashtable
 // key added twice (resource Argument_AddingDuplicate__): note the TWO spaces
 // before "Key being added", which the advisory's rendering collapsed.
-const DuplicateKeyMessage = "Item has already been added. Key in dictionary: '%s'  Key being added: '%s'"
+const duplicateKeyMessage = "Item has already been added. Key in dictionary: '%s'  Key being added: '%s'"
 
 // SQLTimeoutMessage is the SqlException text of a command timeout in .NET
 // 2.0 (two spaces after "expired."), for a SyncUpdates that times out in the
@@ -86,8 +86,8 @@ func Stack(parts ...[]string) []string {
 	return out
 }
 
-// DuplicateKeyStack is the full stack of the KB954960 exception.
-func DuplicateKeyStack() []string {
+// duplicateKeyStack is the full stack of the KB954960 exception.
+func duplicateKeyStack() []string {
 	return Stack(HashtableAddFrames, SyncUpdatesFrames, ASMXFrames)
 }
 
@@ -96,10 +96,10 @@ func DuplicateKeyStack() []string {
 //
 //	System.ArgumentException: Item has already been added. Key in dictionary: '8862'  Key being added: '8862'
 //
-// followed by DuplicateKeyStack [P the advisory, except the ASP.NET frames].
+// followed by duplicateKeyStack [P the advisory, except the ASP.NET frames].
 func (w *Writer) DuplicateKeyException(thread int, key string) {
 	w.Exception(thread, SourceSyncUpdates, "System.ArgumentException",
-		fmt.Sprintf(DuplicateKeyMessage, key, key), DuplicateKeyStack())
+		fmt.Sprintf(duplicateKeyMessage, key, key), duplicateKeyStack())
 }
 
 // ThrowException writes the Warning WSUS logs when it turns an error into a

@@ -20,11 +20,11 @@ const (
 	Error   Level = "Error"
 )
 
-// LineEnding ends every line (the file is written by .NET on Windows).
-const LineEnding = "\r\n"
+// lineEnding ends every line (the file is written by .NET on Windows).
+const lineEnding = "\r\n"
 
-// Process is the process name of the web services' lines (IIS worker).
-const Process = "w3wp"
+// w3wp is the process name of the web services' lines (IIS worker).
+const w3wp = "w3wp"
 
 // Writer writes SoftwareDistribution.log records. It is safe for concurrent
 // use; each record is one Write call.
@@ -42,7 +42,7 @@ type Writer struct {
 // New returns a Writer that writes to w with times from clk, as process
 // w3wp (the ClientWebService and SimpleAuth web services).
 func New(w io.Writer, clk clock.Clock) *Writer {
-	return &Writer{out: w, clk: clk, process: Process}
+	return &Writer{out: w, clk: clk, process: w3wp}
 }
 
 // Err returns the first error the destination returned, if any. After an
@@ -97,7 +97,7 @@ func (w *Writer) Log(level Level, thread int, source, message string) {
 	b = appendTime(b, t)
 	b = fmt.Appendf(b, "\t%s\t%s.%d\t%s\t", level, w.process, thread, source)
 	b = appendCRLF(b, message)
-	b = append(b, LineEnding...)
+	b = append(b, lineEnding...)
 	w.buf = b
 	if _, err := w.out.Write(b); err != nil {
 		w.err = fmt.Errorf("sdlog: write: %w", err)
@@ -117,12 +117,12 @@ func (w *Writer) loseLocked() {
 // .NET's Exception.ToString() renders it: "<exceptionType>: <message>" then
 // one "   at <frame>" line per stack frame (frames given without "at").
 func (w *Writer) Exception(thread int, source, exceptionType, message string, stack []string) {
-	w.Log(Error, thread, source, ExceptionText(exceptionType, message, stack))
+	w.Log(Error, thread, source, exceptionText(exceptionType, message, stack))
 }
 
-// ExceptionText renders an exception as .NET 2.0's Exception.ToString()
+// exceptionText renders an exception as .NET 2.0's Exception.ToString()
 // does, with LF line breaks (Log turns them into CRLF).
-func ExceptionText(exceptionType, message string, stack []string) string {
+func exceptionText(exceptionType, message string, stack []string) string {
 	var sb strings.Builder
 	sb.WriteString(exceptionType)
 	if message != "" {
@@ -150,9 +150,9 @@ func appendCRLF(b []byte, s string) []byte {
 			if i+1 < len(s) && s[i+1] == '\n' {
 				continue
 			}
-			b = append(b, LineEnding...)
+			b = append(b, lineEnding...)
 		case '\n':
-			b = append(b, LineEnding...)
+			b = append(b, lineEnding...)
 		default:
 			b = append(b, c)
 		}

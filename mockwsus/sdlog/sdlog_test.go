@@ -123,7 +123,7 @@ func TestConcurrentRecordsAreWholeWrites(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	frames := len(sdlog.DuplicateKeyStack())
+	frames := len(sdlog.Stack(sdlog.HashtableAddFrames, sdlog.SyncUpdatesFrames, sdlog.ASMXFrames))
 	if len(cw.writes) != workers*rounds {
 		t.Fatalf("got %d writes, want %d", len(cw.writes), workers*rounds)
 	}
