@@ -137,7 +137,8 @@ type Request struct {
 // SOAPAction header (quoted or not); for SOAP 1.2 from the action parameter of
 // Content-Type or else a WS-Addressing Action header. The envelope's
 // namespace must agree with the content type; an absent Content-Type is taken
-// as SOAP 1.1.
+// as SOAP 1.1. The body is read into a pooled buffer: a caller done with the
+// request (its answer written) may give it back with Release.
 //
 // The errors wrap ErrMethod, ErrContentType, ErrTooLarge, ErrTimeout,
 // ErrEmptyBody, ErrMalformed, ErrVersionMismatch or ErrNoAction. ReadRequest reads the
