@@ -23,7 +23,7 @@
 //
 // Usage (from a go:generate line, after gowsdl):
 //
-//	go run wsusmock/internal/wsdlfix -wsdl ../wsdl/ClientWebService.wsdl clientws_gen.go
+//	go run github.com/wsusmock/wsusmock/internal/wsdlfix -wsdl ../wsdl/ClientWebService.wsdl clientws_gen.go
 package main
 
 import (

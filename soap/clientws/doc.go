@@ -13,5 +13,5 @@
 package clientws
 
 //go:generate go tool gowsdl -d .. -p clientws -o clientws_gen.go ../wsdl/ClientWebService.wsdl
-//go:generate go run wsusmock/internal/wsdlfix -wsdl ../wsdl/ClientWebService.wsdl clientws_gen.go
+//go:generate go run github.com/wsusmock/wsusmock/internal/wsdlfix -wsdl ../wsdl/ClientWebService.wsdl clientws_gen.go
 //go:generate go run ../../internal/streamgen -pkg clientws

@@ -9,5 +9,5 @@
 package reporting
 
 //go:generate go tool gowsdl -d .. -p reporting -o reporting_gen.go ../wsdl/ReportingWebService.wsdl
-//go:generate go run wsusmock/internal/wsdlfix -wsdl ../wsdl/ReportingWebService.wsdl reporting_gen.go
+//go:generate go run github.com/wsusmock/wsusmock/internal/wsdlfix -wsdl ../wsdl/ReportingWebService.wsdl reporting_gen.go
 //go:generate go run ../../internal/streamgen -pkg reporting

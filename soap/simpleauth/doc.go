@@ -9,5 +9,5 @@
 package simpleauth
 
 //go:generate go tool gowsdl -d .. -p simpleauth -o simpleauth_gen.go ../wsdl/SimpleAuthWebService.wsdl
-//go:generate go run wsusmock/internal/wsdlfix -wsdl ../wsdl/SimpleAuthWebService.wsdl simpleauth_gen.go
+//go:generate go run github.com/wsusmock/wsusmock/internal/wsdlfix -wsdl ../wsdl/SimpleAuthWebService.wsdl simpleauth_gen.go
 //go:generate go run ../../internal/streamgen -pkg simpleauth
