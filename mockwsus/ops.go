@@ -270,7 +270,7 @@ func (s *Server) registerComputer(c *call) (any, error) {
 
 func (s *Server) syncUpdates(c *call) (any, error) {
 	var req clientws.SyncUpdates
-	if err := c.req.Decode(&req); err != nil {
+	if err := c.req.DecodeInterned(&req, s.requestStrings); err != nil {
 		return nil, err
 	}
 	d, err := s.openCookie(c, cookieBytes(req.Cookie))

@@ -38,6 +38,7 @@ import (
 	"github.com/wsusmock/wsusmock/soap/clientws"
 	"github.com/wsusmock/wsusmock/soap/reporting"
 	"github.com/wsusmock/wsusmock/soap/simpleauth"
+	"github.com/wsusmock/wsusmock/soap/xmlstream"
 )
 
 // Server versions the mock knows, by what they are.
@@ -192,7 +193,17 @@ type Server struct {
 	// modern is whether the reported version is a modern WSUS (10.0 and
 	// later), kept beside version for the per-request header choice.
 	modern atomic.Bool
+	// requestStrings shares the texts of SyncUpdates requests among them:
+	// a driver scan sends hundreds of hardware IDs, driver classes and
+	// providers, the same for every computer of a model, which the server
+	// never reads but strict decoding materialises. Bounded; once full it
+	// only looks up.
+	requestStrings *xmlstream.Interner
 }
+
+// maxRequestStrings bounds what requestStrings keeps: the distinct
+// device strings of a few thousand hardware models.
+const maxRequestStrings = 4 << 20
 
 // computer is a registered client; kept small (issue: 2 KB per computer).
 type computer struct {
@@ -262,7 +273,8 @@ func New(cfg Config) (*Server, error) {
 	if w == nil {
 		w = io.Discard
 	}
-	s := &Server{cfg: cfg, clk: cfg.Clock, journal: newJournal(cfg.JournalLimit), serverLog: newLogTail(cfg.ServerLogLimit)}
+	s := &Server{cfg: cfg, clk: cfg.Clock, journal: newJournal(cfg.JournalLimit), serverLog: newLogTail(cfg.ServerLogLimit),
+		requestStrings: &xmlstream.Interner{MinLen: 1, MaxBytes: maxRequestStrings}}
 	s.sdl = sdlog.New(teeWriter{mem: s.serverLog, w: w}, cfg.Clock)
 	s.metrics = newServerMetrics(s)
 	s.sdl.OnError(func(err error, lost int) { s.fail(sourceSDLog, err, lost) })

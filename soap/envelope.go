@@ -526,7 +526,16 @@ func finish(dec *xml.Decoder) error {
 // decodes the operation afresh (into v as encoding/xml does: slices are
 // appended to).
 func (r *Request) Decode(v any) error {
-	if r.decodeStream(v) {
+	return r.DecodeInterned(v, nil)
+}
+
+// DecodeInterned is Decode, with the texts that the fast path reads shared
+// through in (nil: none): a server gives it the requests whose strings
+// recur from computer to computer (a driver scan's hardware IDs), so that
+// a string seen before costs a lookup instead of an allocation. The value,
+// and every check and error, are Decode's.
+func (r *Request) DecodeInterned(v any, in *xmlstream.Interner) error {
+	if r.decodeStream(v, in) {
 		return nil
 	}
 	dec, start := r.dec, r.start
@@ -702,8 +711,7 @@ func SetRequestHeaders(h http.Header, v Version, action string) {
 // ErrFaultSyntax.
 func ParseResponse(data []byte, out any) error {
 	if req, _, ok := sniffStream(data); ok {
-		req.stream.SetInterner(answerStrings)
-		if req.Operation != faultName(req.Version) && out != nil && req.decodeStream(out) {
+		if req.Operation != faultName(req.Version) && out != nil && req.decodeStream(out, answerStrings) {
 			return nil
 		}
 		req.release()

@@ -90,6 +90,10 @@ func (d DateTime) MarshalText() ([]byte, error) {
 // UnmarshalText reads any xs:dateTime (see ParseDateTime). Empty text gives the zero
 // time, because empty elements do occur on the wire.
 func (d *DateTime) UnmarshalText(text []byte) error {
+	if t, ok := parseDateTimeUTC(text); ok {
+		d.Time = t
+		return nil
+	}
 	t, err := ParseDateTime(string(text))
 	if err != nil {
 		return err
@@ -113,6 +117,39 @@ func ParseDateTime(s string) (time.Time, error) {
 		}
 	}
 	return time.Time{}, fmt.Errorf("clientws: invalid xs:dateTime %q", s)
+}
+
+// parseDateTimeUTC reads the form every agent sends, YYYY-MM-DDThh:mm:ss
+// with or without a Z (a driver scan carries one per device), without
+// converting the text to a string or going through time.Parse. It gives
+// what ParseDateTime gives; anything else, including an out-of-range
+// field, is not ok and left to ParseDateTime and its error.
+func parseDateTimeUTC[S string | []byte](b S) (time.Time, bool) {
+	if len(b) == 20 && b[19] == 'Z' {
+		b = b[:19]
+	}
+	if len(b) != 19 || b[4] != '-' || b[7] != '-' || b[10] != 'T' || b[13] != ':' || b[16] != ':' {
+		return time.Time{}, false
+	}
+	var f [6]int
+	for i, span := range [6][2]int{{0, 4}, {5, 7}, {8, 10}, {11, 13}, {14, 16}, {17, 19}} {
+		for j := span[0]; j < span[1]; j++ {
+			c := b[j]
+			if c < '0' || c > '9' {
+				return time.Time{}, false
+			}
+			f[i] = f[i]*10 + int(c-'0')
+		}
+	}
+	year, month, day, hour, minute, sec := f[0], time.Month(f[1]), f[2], f[3], f[4], f[5]
+	if month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || sec > 59 {
+		return time.Time{}, false
+	}
+	t := time.Date(year, month, day, hour, minute, sec, 0, time.UTC)
+	if t.Day() != day { // past the month's end: time.Parse refuses it
+		return time.Time{}, false
+	}
+	return t, true
 }
 
 // NamespaceXSI is the XML Schema instance namespace of xsi:nil.

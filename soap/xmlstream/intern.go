@@ -1,6 +1,9 @@
 package xmlstream
 
-import "sync"
+import (
+	"sync"
+	"sync/atomic"
+)
 
 // Interner shares the strings of long texts that recur: the update
 // fragments a server sends to every computer of a fleet. A text already
@@ -18,6 +21,9 @@ type Interner struct {
 	mu    sync.RWMutex
 	m     map[string]string
 	bytes int
+	// full is set once a text did not fit: from then on the interner only
+	// looks up, and a text not seen before costs no exclusive lock.
+	full atomic.Bool
 }
 
 func (in *Interner) lookup(raw []byte) (string, bool) {
@@ -28,16 +34,24 @@ func (in *Interner) lookup(raw []byte) (string, bool) {
 }
 
 func (in *Interner) store(raw []byte, s string) {
+	if in.full.Load() {
+		return
+	}
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	if in.bytes+len(raw)+len(s) > in.MaxBytes {
+		in.full.Store(true)
 		return
 	}
 	if in.m == nil {
 		in.m = map[string]string{}
 	}
 	if _, ok := in.m[string(raw)]; !ok {
-		in.m[string(raw)] = s
+		key := s
+		if s != string(raw) {
+			key = string(raw) // escaped: the key is the raw form
+		}
+		in.m[key] = s
 		in.bytes += len(raw) + len(s)
 	}
 }
