@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"reflect"
 	"testing"
 	"time"
 	"unsafe"
 
+	"github.com/wsusmock/wsusmock/internal/shared"
 	"github.com/wsusmock/wsusmock/soap"
 	"github.com/wsusmock/wsusmock/soap/clientws"
 	"github.com/wsusmock/wsusmock/soap/xmlstream"
@@ -36,7 +39,7 @@ func driverScan() *clientws.SyncUpdates {
 	}
 }
 
-func decodeInterned(t *testing.T, body []byte, in *xmlstream.Interner) *clientws.SyncUpdates {
+func decodeInterned(t testing.TB, body []byte, in *xmlstream.Interner) *clientws.SyncUpdates {
 	t.Helper()
 	r := httptest.NewRequest(http.MethodPost, "/ClientWebService/client.asmx", bytes.NewReader(body))
 	soap.SetRequestHeaders(r.Header, soap.SOAP11, clientws.ActionSyncUpdates)
@@ -103,5 +106,32 @@ func TestDecodeInternedSharesStrings(t *testing.T) {
 	a, b := decodeInterned(t, body, nil), decodeInterned(t, body, nil)
 	if same(a.Parameters.SystemSpec.Device[0].InstalledDriver.Provider, b.Parameters.SystemSpec.Device[0].InstalledDriver.Provider) {
 		t.Error("without an interner two requests share a string")
+	}
+}
+
+// BenchmarkDecodeDriverScan decodes the captured driver pass (flow/000014:
+// 51 KB, 75 devices with their hardware IDs) as the server does, with
+// Decode and with DecodeInterned (warm, as in a fleet):
+//
+//	go test -run '^$' -bench DecodeDriverScan -benchmem ./soap/
+func BenchmarkDecodeDriverScan(b *testing.B) {
+	body, err := os.ReadFile(filepath.Join(shared.FlowDir(b), "000014", "request.body"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, bc := range []struct {
+		name string
+		in   *xmlstream.Interner
+	}{{"Decode", nil}, {"DecodeInterned", &xmlstream.Interner{MinLen: 1, MaxBytes: 4 << 20}}} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.SetBytes(int64(len(body)))
+			b.ReportAllocs()
+			for b.Loop() {
+				got := decodeInterned(b, body, bc.in)
+				if n := len(got.Parameters.SystemSpec.Device); n != 75 {
+					b.Fatalf("decoded %d devices, want the capture's 75", n)
+				}
+			}
+		})
 	}
 }
