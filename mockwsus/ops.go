@@ -341,20 +341,26 @@ func (s *Server) syncUpdates(c *call) (any, error) {
 }
 
 func updateInfos(offers []offer, frags *fragmentCache) []*updateInfo {
-	out := make([]*updateInfo, 0, len(offers))
-	for _, o := range offers {
-		out = append(out, &updateInfo{
+	// One allocation for the infos and one for their deployments, not two
+	// per update: a page lives only until it is written.
+	out := make([]*updateInfo, len(offers))
+	infos := make([]updateInfo, len(offers))
+	deps := make([]clientws.Deployment, len(offers))
+	for i, o := range offers {
+		deps[i] = wireDeployment(o.Deployment)
+		infos[i] = updateInfo{
 			ID:         o.Update.RevisionID,
-			Deployment: wireDeployment(o.Deployment),
+			Deployment: &deps[i],
 			IsLeaf:     o.Update.IsLeaf(),
 			Xml:        frags.coreOf(o.Update),
-		})
+		}
+		out[i] = &infos[i]
 	}
 	return out
 }
 
-func wireDeployment(d catalog.Deployment) *clientws.Deployment {
-	w := &clientws.Deployment{
+func wireDeployment(d catalog.Deployment) clientws.Deployment {
+	w := clientws.Deployment{
 		ID:                   d.ID,
 		Action:               clientws.DeploymentAction(d.Action),
 		IsAssigned:           d.IsAssigned,
@@ -560,7 +566,8 @@ func (s *Server) refreshCache(c *call) (any, error) {
 			}
 		}
 		if best != nil {
-			r.Deployment = wireDeployment(*best)
+			dep := wireDeployment(*best)
+			r.Deployment = &dep
 		}
 		out.RefreshCacheResult = append(out.RefreshCacheResult, r)
 	}
