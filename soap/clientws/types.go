@@ -1,6 +1,7 @@
 package clientws
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/xml"
 	"fmt"
@@ -53,6 +54,22 @@ func (b Base64Binary) MarshalText() ([]byte, error) {
 // UnmarshalText decodes standard base64. XML Schema allows whitespace inside
 // base64Binary, so it is removed first.
 func (b *Base64Binary) UnmarshalText(text []byte) error {
+	// Without white space (every cookie on the wire) the text is decoded as
+	// it is, without the two copies below; an error goes the long way,
+	// which words it.
+	if bytes.IndexAny(text, " \t\r\n") < 0 {
+		out := make([]byte, base64.StdEncoding.DecodedLen(len(text)))
+		if n, err := base64.StdEncoding.Decode(out, text); err == nil {
+			*b = out[:n]
+			return nil
+		}
+	}
+	return b.unmarshalSpaced(text)
+}
+
+// unmarshalSpaced is UnmarshalText for any text: white space removed, then
+// decoded.
+func (b *Base64Binary) unmarshalSpaced(text []byte) error {
 	s := strings.Map(func(r rune) rune {
 		switch r {
 		case ' ', '\t', '\r', '\n':

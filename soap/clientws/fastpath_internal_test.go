@@ -1,6 +1,8 @@
 package clientws
 
 import (
+	"bytes"
+	"encoding/base64"
 	"fmt"
 	"math/rand/v2"
 	"testing"
@@ -55,5 +57,37 @@ func TestDateTimeFastPathIsParseDateTime(t *testing.T) {
 	}
 	if fast < 1000 {
 		t.Fatalf("only %d inputs took the fast path: the test no longer exercises it", fast)
+	}
+}
+
+// TestBase64FastPathIsSpacedPath: UnmarshalText's path for text without
+// white space gives exactly what the white-space-removing path gives (the
+// bytes, a non-nil empty value for empty text, the error's words) on valid,
+// padded, corrupted and spaced inputs.
+func TestBase64FastPathIsSpacedPath(t *testing.T) {
+	rng := rand.New(rand.NewPCG(17, 4))
+	inputs := []string{"", "=", "==", "QQ", "QQ=", "QQ==", "QUJD", "QUJD\n", " QUJD", "QU JD", "QUJD====", "Q\x80==", "QUJ\xff"}
+	const alphabet = "ABCxyz019+/= \t\r\n-_\x80é"
+	for range 20000 {
+		raw := make([]byte, rng.IntN(40))
+		for i := range raw {
+			raw[i] = byte(rng.IntN(256))
+		}
+		b := []byte(base64.StdEncoding.EncodeToString(raw))
+		if len(b) > 0 && rng.IntN(2) == 0 {
+			b[rng.IntN(len(b))] = alphabet[rng.IntN(len(alphabet))]
+		}
+		inputs = append(inputs, string(b))
+	}
+	for _, in := range inputs {
+		var fast, slow Base64Binary
+		errFast := fast.UnmarshalText([]byte(in))
+		errSlow := slow.unmarshalSpaced([]byte(in))
+		if fmt.Sprint(errFast) != fmt.Sprint(errSlow) {
+			t.Fatalf("%q: error %v, the spaced path's %v", in, errFast, errSlow)
+		}
+		if !bytes.Equal(fast, slow) || (fast == nil) != (slow == nil) {
+			t.Fatalf("%q: %x (nil %v), the spaced path's %x (nil %v)", in, fast, fast == nil, slow, slow == nil)
+		}
 	}
 }
