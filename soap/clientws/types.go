@@ -57,7 +57,7 @@ func (b *Base64Binary) UnmarshalText(text []byte) error {
 	// Without white space (every cookie on the wire) the text is decoded as
 	// it is, without the two copies below; an error goes the long way,
 	// which words it.
-	if bytes.IndexAny(text, " \t\r\n") < 0 {
+	if !bytes.ContainsAny(text, " \t\r\n") {
 		out := make([]byte, base64.StdEncoding.DecodedLen(len(text)))
 		if n, err := base64.StdEncoding.Decode(out, text); err == nil {
 			*b = out[:n]
