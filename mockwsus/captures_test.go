@@ -119,6 +119,11 @@ func TestRealCaptures(t *testing.T) {
 			if got := len(h.srv.Journal().Events()); got != events {
 				t.Errorf("%d reporting events acknowledged, the captures carry %d", got, events)
 			}
+			// The driver pass's hardware IDs and driver strings are shared
+			// among SyncUpdates requests, not allocated per request.
+			if n := h.srv.RequestStringsKept(); n < 100 {
+				t.Errorf("the server shares %d SyncUpdates texts after the driver pass; want its hardware IDs (hundreds)", n)
+			}
 		})
 	}
 }

@@ -44,3 +44,7 @@ func SyncUpdatesAnswer(cat *catalog.Catalog, n int, dep *clientws.Deployment, co
 
 // AppendAnswer is appendAnswer (wirewrite.go), for the encoding benchmark.
 func AppendAnswer(dst []byte, resp any) ([]byte, bool) { return appendAnswer(dst, resp) }
+
+// RequestStringsKept is the number of SyncUpdates texts the server shares
+// among requests (requestStrings).
+func (s *Server) RequestStringsKept() int { return s.requestStrings.Len() }

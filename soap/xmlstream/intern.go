@@ -58,3 +58,10 @@ func (in *Interner) store(raw []byte, s string) {
 
 // SetInterner makes TextString share long texts through in (nil: never).
 func (d *Decoder) SetInterner(in *Interner) { d.intern = in }
+
+// Len is the number of texts the interner keeps.
+func (in *Interner) Len() int {
+	in.mu.RLock()
+	defer in.mu.RUnlock()
+	return len(in.m)
+}
