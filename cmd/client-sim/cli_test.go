@@ -1,24 +1,19 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/wsusmock/wsusmock/internal/cli"
 )
 
+// runSplit is runArgs with the error reported as main reports it: stdout,
+// stderr with the report, and the exit status.
 func runSplit(args ...string) (string, string, int) {
-	var out, errb bytes.Buffer
-	// A deadline, so a command line that stops being refused cannot hang
-	// the package.
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	err := run(ctx, args, env{stdout: &out, stderr: &errb})
-	code := cli.Report(prog, err, &errb)
-	return out.String(), errb.String(), code
+	stdout, stderr, err := runArgs(args...)
+	var report strings.Builder
+	code := cli.Report(prog, err, &report)
+	return stdout, stderr + report.String(), code
 }
 
 // TestCLIConvention: every command's --help, -h and `help CMD` print its

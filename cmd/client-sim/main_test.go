@@ -36,6 +36,12 @@ func startMock(t *testing.T, version string) string {
 // runCLI runs the command line and returns stdout, stderr and the error.
 func runCLI(t *testing.T, args ...string) (string, string, error) {
 	t.Helper()
+	return runArgs(args...)
+}
+
+// runArgs runs the command line under a deadline, so a command line that
+// stops being refused cannot hang the package.
+func runArgs(args ...string) (string, string, error) {
 	var stdout, stderr bytes.Buffer
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()

@@ -2,28 +2,22 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/wsusmock/wsusmock/detect"
-	"github.com/wsusmock/wsusmock/internal/cli"
 	"github.com/wsusmock/wsusmock/internal/shared"
 )
 
+// runCmd is runSplit with stdout and stderr together.
 func runCmd(t *testing.T, args ...string) (string, int) {
 	t.Helper()
-	var out, errb bytes.Buffer
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	err := run(ctx, args, &out, &errb)
-	code := cli.Report(prog, err, &errb)
-	return out.String() + errb.String(), code
+	out, errs, code := runSplit(args...)
+	return out + errs, code
 }
 
 func TestListAndCheck(t *testing.T) {
