@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bufio"
-	"context"
 	"io"
 	"net/http"
 	"os"
@@ -18,30 +16,8 @@ import (
 // process exits nonzero.
 func TestLostRecordingIsReported(t *testing.T) {
 	rec := filepath.Join(t.TempDir(), "capture")
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	pr, pw := io.Pipe()
 	var stderr lockedBuffer
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"--addr", "127.0.0.1:0", "--admin-addr", "127.0.0.1:0", "--record", rec}, pw, &stderr)
-		pw.Close()
-	}()
-	var url, admin string
-	sc := bufio.NewScanner(pr)
-	for sc.Scan() && (url == "" || admin == "") {
-		if u, ok := strings.CutPrefix(sc.Text(), "listening on "); ok {
-			url = u
-		}
-		if u, ok := strings.CutPrefix(sc.Text(), "admin on "); ok {
-			admin = u
-		}
-	}
-	go io.Copy(io.Discard, pr)
-	if url == "" || admin == "" {
-		cancel()
-		t.Fatalf("mockwsus did not start: %v", <-done)
-	}
+	url, admin, stop := startBothTo(t, &stderr, "--addr", "127.0.0.1:0", "--admin-addr", "127.0.0.1:0", "--record", rec)
 	if err := os.RemoveAll(rec); err != nil {
 		t.Fatal(err)
 	}
@@ -66,8 +42,7 @@ func TestLostRecordingIsReported(t *testing.T) {
 	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(string(body), "recording: capture: exchange 000001") {
 		t.Errorf("/healthz: HTTP %d %q, want 503 naming the recording", resp.StatusCode, body)
 	}
-	cancel()
-	if err := <-done; err == nil || !strings.Contains(err.Error(), "recording: capture: exchange 000001") {
+	if err := stop(); err == nil || !strings.Contains(err.Error(), "recording: capture: exchange 000001") {
 		t.Errorf("run: %v, want an error naming the lost recording", err)
 	}
 }

@@ -22,11 +22,17 @@ import (
 // startBoth runs the command like start, returning both URLs.
 func startBoth(t *testing.T, args ...string) (url, admin string, stop func() error) {
 	t.Helper()
+	return startBothTo(t, io.Discard, args...)
+}
+
+// startBothTo is startBoth with the command's stderr written to stderr.
+func startBothTo(t *testing.T, stderr io.Writer, args ...string) (url, admin string, stop func() error) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, args, pw, io.Discard)
+		done <- run(ctx, args, pw, stderr)
 		pw.Close()
 	}()
 	sc := bufio.NewScanner(pr)
