@@ -8,7 +8,6 @@ import (
 	"reflect"
 	"strconv"
 	"testing"
-	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/wsusmock/wsusmock/detect"
@@ -113,24 +112,7 @@ func FuzzFormInvariance(f *testing.F) {
 			return s
 		}
 		want := summary(data)
-		u16 := func(be bool) []byte {
-			var b bytes.Buffer
-			if be {
-				b.WriteString("\xFE\xFF")
-			} else {
-				b.WriteString("\xFF\xFE")
-			}
-			for _, u := range utf16.Encode([]rune(string(data))) {
-				if be {
-					b.WriteByte(byte(u >> 8))
-					b.WriteByte(byte(u))
-				} else {
-					b.WriteByte(byte(u))
-					b.WriteByte(byte(u >> 8))
-				}
-			}
-			return b.Bytes()
-		}
+		u16 := func(be bool) []byte { return []byte(utf16WithBOM(string(data), be)) }
 		for name, in := range map[string][]byte{
 			"utf-16le": u16(false), "utf-16be": u16(true),
 			"utf-8 bom": append([]byte("\xEF\xBB\xBF"), data...),

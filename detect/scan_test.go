@@ -56,12 +56,25 @@ func TestSniff(t *testing.T) {
 
 // utf16le encodes s as UTF-16LE with a byte order mark, as PowerShell 5's
 // Out-File writes it.
-func utf16le(s string) string {
+func utf16le(s string) string { return utf16WithBOM(s, false) }
+
+// utf16WithBOM encodes s as UTF-16, big-endian if be, after its byte order
+// mark.
+func utf16WithBOM(s string, be bool) string {
 	var b bytes.Buffer
-	b.WriteString("\xFF\xFE")
+	if be {
+		b.WriteString("\xFE\xFF")
+	} else {
+		b.WriteString("\xFF\xFE")
+	}
 	for _, u := range utf16.Encode([]rune(s)) {
-		b.WriteByte(byte(u))
-		b.WriteByte(byte(u >> 8))
+		if be {
+			b.WriteByte(byte(u >> 8))
+			b.WriteByte(byte(u))
+		} else {
+			b.WriteByte(byte(u))
+			b.WriteByte(byte(u >> 8))
+		}
 	}
 	return b.String()
 }
