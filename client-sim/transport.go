@@ -18,6 +18,7 @@ import (
 	"syscall"
 
 	"github.com/wsusmock/wsusmock/client-sim/wulog"
+	"github.com/wsusmock/wsusmock/internal/h1client"
 	"github.com/wsusmock/wsusmock/soap"
 	"github.com/wsusmock/wsusmock/xpress"
 )
@@ -185,9 +186,12 @@ func closedByPeer(err error) bool {
 		strings.Contains(err.Error(), "server closed idle connection")
 }
 
-// resend is req again, with its body rewound, for a new connection.
+// resend is req again, with its body rewound, for a new connection: the
+// agent's own transport has just closed its idle ones (closeIdle), and a
+// transport shared by many agents (h1client's, in `wsusrepro bench`) is
+// asked for a new one, as WinHTTP resends on a new connection.
 func resend(req *http.Request) (*http.Request, error) {
-	r := req.Clone(req.Context())
+	r := req.Clone(h1client.WithNewConnection(req.Context()))
 	if req.Body != nil && req.Body != http.NoBody {
 		if req.GetBody == nil {
 			return nil, errors.New("clientsim: request body cannot be sent again")

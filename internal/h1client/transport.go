@@ -103,6 +103,19 @@ var (
 	defaultDialer = &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}
 )
 
+// newConnKey marks a context made by WithNewConnection.
+type newConnKey struct{}
+
+// WithNewConnection returns a context whose requests are sent on a new
+// connection, never an idle one. A caller resending after a stale
+// keep-alive connection (client-sim, as WinHTTP does) uses it so that the
+// resend cannot meet another connection the server has closed, without
+// closing the idle connections other goroutines share. Other
+// RoundTrippers ignore it.
+func WithNewConnection(ctx context.Context) context.Context {
+	return context.WithValue(ctx, newConnKey{}, true)
+}
+
 // connKey names the connections that can serve a request.
 type connKey struct {
 	https bool
@@ -161,7 +174,11 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if trace != nil && trace.GetConn != nil {
 		trace.GetConn(key.addr)
 	}
-	c, idleFor := t.getIdle(key)
+	var c *conn
+	var idleFor time.Duration
+	if ctx.Value(newConnKey{}) == nil {
+		c, idleFor = t.getIdle(key)
+	}
 	if c == nil {
 		if c, err = t.dial(ctx, key, trace); err != nil {
 			closeBody(req)

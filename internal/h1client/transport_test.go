@@ -849,3 +849,31 @@ func captureRequest(t *testing.T, l net.Listener, rt http.RoundTripper, mk func(
 	}
 	return nil
 }
+
+// TestWithNewConnection: a request whose context asks for a new connection
+// does not take the idle one (which stays pooled for others).
+func TestWithNewConnection(t *testing.T) {
+	srv, conns, _ := countingServer(t, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") }, false)
+	rt := &Transport{}
+	defer rt.CloseIdleConnections()
+	if _, _, _, err := get(t, rt, srv.URL); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), testDeadline)
+	defer cancel()
+	tr := &traced{}
+	req, _ := http.NewRequestWithContext(httptrace.WithClientTrace(WithNewConnection(ctx), tr.trace()), "GET", srv.URL, nil)
+	resp, err := rt.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if tr.reused || conns.Load() != 2 {
+		t.Errorf("Reused %v, %d connections: want a new connection", tr.reused, conns.Load())
+	}
+	// Both are pooled now; a plain request reuses one.
+	if _, _, tr, err := get(t, rt, srv.URL); err != nil || !tr.reused {
+		t.Errorf("plain request: %v, reused %v", err, tr.reused)
+	}
+}
