@@ -531,20 +531,21 @@ func TestStaleDropsOlderIdle(t *testing.T) {
 func TestDeadline(t *testing.T) {
 	tests := []struct {
 		name string
-		h    http.HandlerFunc
+		h    func(w http.ResponseWriter, r *http.Request, end <-chan struct{})
 	}{
-		{name: "no answer", h: func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }},
-		{name: "body stalls", h: func(w http.ResponseWriter, r *http.Request) {
+		{name: "no answer", h: func(w http.ResponseWriter, r *http.Request, end <-chan struct{}) { hold(r, end) }},
+		{name: "body stalls", h: func(w http.ResponseWriter, r *http.Request, end <-chan struct{}) {
 			w.Header().Set("Content-Length", "100")
 			io.WriteString(w, "part")
 			w.(http.Flusher).Flush()
-			<-r.Context().Done()
+			hold(r, end)
 		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			// The handlers end when the client closes the connection.
-			srv, _, _ := countingServer(t, tt.h, false)
+			end := make(chan struct{})
+			srv, _, _ := countingServer(t, func(w http.ResponseWriter, r *http.Request) { tt.h(w, r, end) }, false)
+			t.Cleanup(func() { close(end) }) // before the server's Close
 			hc := &http.Client{Transport: &Transport{}}
 			ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 			defer cancel()
@@ -572,15 +573,27 @@ func TestDeadline(t *testing.T) {
 	}
 }
 
+// hold keeps a handler until the client closes the connection or the test
+// ends (end), whichever comes first, so that a failing test cannot block
+// in the server's Close.
+func hold(r *http.Request, end <-chan struct{}) {
+	select {
+	case <-r.Context().Done():
+	case <-end:
+	}
+}
+
 // TestCancel: cancelling the request's context while it waits for an
 // answer ends it at once with the context's error, which is what
 // client-sim's transportError checks first.
 func TestCancel(t *testing.T) {
 	arrived := make(chan struct{}, 1)
+	end := make(chan struct{})
 	srv, _, _ := countingServer(t, func(w http.ResponseWriter, r *http.Request) {
 		arrived <- struct{}{}
-		<-r.Context().Done() // the client closes the connection
+		hold(r, end)
 	}, false)
+	t.Cleanup(func() { close(end) }) // before the server's Close
 	ctx, cancel := context.WithCancel(context.Background())
 	req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL, nil)
 	done := make(chan error, 1)
@@ -848,6 +861,32 @@ func captureRequest(t *testing.T, l net.Listener, rt http.RoundTripper, mk func(
 		t.Fatal("no request captured")
 	}
 	return nil
+}
+
+// TestRequestClose: a request that asked for Connection: close does not
+// leave its connection in the pool, even when the server's answer keeps
+// it alive.
+func TestRequestClose(t *testing.T) {
+	srv := newRawServer(t, answer("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", false))
+	rt := &Transport{}
+	defer rt.CloseIdleConnections()
+	ctx, cancel := context.WithTimeout(context.Background(), testDeadline)
+	defer cancel()
+	tr := &traced{}
+	req, _ := http.NewRequestWithContext(httptrace.WithClientTrace(ctx, tr.trace()), "GET", srv.url, nil)
+	req.Close = true
+	resp, err := rt.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if len(tr.putIdle) != 1 || tr.putIdle[0] == nil {
+		t.Errorf("PutIdleConn %v, want one error", tr.putIdle)
+	}
+	if _, _, tr, err := get(t, rt, srv.url); err != nil || tr.reused {
+		t.Errorf("next request: %v, reused %v; want a new connection", err, tr.reused)
+	}
 }
 
 // TestWithNewConnection: a request whose context asks for a new connection
