@@ -131,6 +131,7 @@ type conn struct {
 	tlsState  *tls.ConnectionState
 	idleSince time.Time // when it was last put in the pool
 	reused    bool
+	strs      map[string]string // readFast's interned header names and status lines
 }
 
 // headerLimit counts what is read while an answer's headers are parsed
@@ -252,6 +253,10 @@ func (t *Transport) exchange(c *conn, req *http.Request, trace *httptrace.Client
 	}
 	if trace != nil && trace.GotFirstResponseByte != nil {
 		trace.GotFirstResponseByte()
+	}
+	if resp := c.readFast(req); resp != nil {
+		c.lim.n = math.MaxInt64
+		return resp, true, nil
 	}
 	for n1xx := 0; ; n1xx++ {
 		resp, err := http.ReadResponse(c.br, req)
