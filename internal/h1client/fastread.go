@@ -26,7 +26,7 @@ func (c *conn) readFast(req *http.Request) *http.Response {
 	if end < 0 {
 		return nil
 	}
-	block := buf[:end+2] // every line with its CRLF
+	block := buf[:end+2]               // every line with its CRLF
 	nl := bytes.IndexByte(block, '\n') // found: the block ends with CRLF
 	if nl < 1 || block[nl-1] != '\r' {
 		return nil
