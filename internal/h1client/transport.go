@@ -225,22 +225,16 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 // whether any byte of an answer came.
 func (t *Transport) exchange(c *conn, req *http.Request, trace *httptrace.ClientTrace) (resp *http.Response, answered bool, err error) {
 	w := t.writer(c.nc)
-	// Request.Write is what net/http's Transport writes (without a proxy),
-	// and closes the request's body.
+	// Request.Write is what net/http's Transport writes (without a proxy):
+	// it closes the request's body and calls the trace's WroteHeaderField,
+	// WroteHeaders and WroteRequest itself, before the flush, as net/http's
+	// Transport does (a failed flush then shows in the error only).
 	err = req.Write(w)
 	if err == nil {
 		err = w.Flush()
 	}
 	w.Reset(nil)
 	t.writers.Put(w)
-	if trace != nil {
-		if err == nil && trace.WroteHeaders != nil {
-			trace.WroteHeaders()
-		}
-		if trace.WroteRequest != nil {
-			trace.WroteRequest(httptrace.WroteRequestInfo{Err: err})
-		}
-	}
 	if err != nil {
 		return nil, false, &Error{Op: "write request", Err: err}
 	}
