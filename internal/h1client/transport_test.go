@@ -124,6 +124,7 @@ type traced struct {
 	getConn                          string
 	wroteHeaders, tlsStart, tlsDone  bool
 	got100                           bool
+	nHeaders, nWrote                 int // calls of WroteHeaders and WroteRequest
 }
 
 func (tr *traced) trace() *httptrace.ClientTrace {
@@ -134,10 +135,11 @@ func (tr *traced) trace() *httptrace.ClientTrace {
 			tr.gotConn, tr.reused = true, i.Reused
 			tr.mu.Unlock()
 		},
-		WroteHeaders: func() { tr.mu.Lock(); tr.wroteHeaders = true; tr.mu.Unlock() },
+		WroteHeaders: func() { tr.mu.Lock(); tr.wroteHeaders = true; tr.nHeaders++; tr.mu.Unlock() },
 		WroteRequest: func(i httptrace.WroteRequestInfo) {
 			tr.mu.Lock()
 			tr.wrote, tr.writeErr = true, i.Err
+			tr.nWrote++
 			tr.mu.Unlock()
 		},
 		GotFirstResponseByte: func() { tr.mu.Lock(); tr.answered = true; tr.mu.Unlock() },
@@ -216,6 +218,9 @@ func TestAnswerFraming(t *testing.T) {
 				}
 				if !tr.gotConn || !tr.wrote || tr.writeErr != nil || !tr.answered || !tr.wroteHeaders {
 					t.Errorf("request %d: trace %+v: GotConn, WroteHeaders, WroteRequest or GotFirstResponseByte missing", i+1, tr)
+				}
+				if tr.nHeaders != 1 || tr.nWrote != 1 {
+					t.Errorf("request %d: WroteHeaders called %d times, WroteRequest %d times; want once each, as net/http", i+1, tr.nHeaders, tr.nWrote)
 				}
 				if fmt.Sprint(tr.interim) != fmt.Sprint(tt.want1xx) {
 					t.Errorf("request %d: interim answers %v, want %v", i+1, tr.interim, tt.want1xx)
