@@ -229,7 +229,11 @@ func (t *Transport) exchange(c *conn, req *http.Request, trace *httptrace.Client
 	// it closes the request's body and calls the trace's WroteHeaderField,
 	// WroteHeaders and WroteRequest itself, before the flush, as net/http's
 	// Transport does (a failed flush then shows in the error only).
-	err = req.Write(w)
+	// writeFast does the same for a load's usual requests, cheaper.
+	var fast bool
+	if fast, err = writeFast(w, req, trace); !fast {
+		err = req.Write(w)
+	}
 	if err == nil {
 		err = w.Flush()
 	}
