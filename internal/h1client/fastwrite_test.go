@@ -12,8 +12,8 @@ import (
 )
 
 // FuzzWriteFast: for any request the transport accepts, writeFast either
-// declines without writing or writes exactly Request.Write's bytes, calls
-// the same hooks and closes the body.
+// declines without writing or writes exactly Request.Write's bytes and
+// calls the same hooks.
 func FuzzWriteFast(f *testing.F) {
 	f.Add("POST", "http://127.0.0.1:8530/ClientWebService/client.asmx", "", "Cache-Control: no-cache\nPragma: no-cache\nUser-Agent: Windows-Update-Agent/7.6 Client-Protocol/1.20\nContent-Type: text/xml; charset=utf-8\nSOAPAction: \"http://x/SyncUpdates\"", []byte("<s:Envelope/>"), uint8(0))
 	f.Add("GET", "http://127.0.0.1/selfupdate/wuident.cab?x=1&y=%20", "", "User-Agent: WUA", []byte(nil), uint8(1))
@@ -23,7 +23,9 @@ func FuzzWriteFast(f *testing.F) {
 	f.Add("DELETE", "http://h/p", "", "user-agent: lower\nHost: other", []byte("x"), uint8(3))
 	f.Add("POST", "http://h/p", "", "Connection: close", []byte("x"), uint8(4))
 	f.Fuzz(func(t *testing.T, method, rawURL, host, headers string, body []byte, kind uint8) {
-		mk := func() (*http.Request, *closeRecorder) {
+		// The bodies are NewRequest's own (the fast path takes only bodies
+		// known to be in memory, whose Close does nothing).
+		mk := func() *http.Request {
 			var rd io.Reader
 			switch kind % 5 {
 			case 0:
@@ -39,7 +41,7 @@ func FuzzWriteFast(f *testing.F) {
 			}
 			req, err := http.NewRequest(method, rawURL, rd)
 			if err != nil {
-				return nil, nil
+				return nil
 			}
 			req.Host = host
 			for line := range strings.SplitSeq(headers, "\n") {
@@ -47,21 +49,16 @@ func FuzzWriteFast(f *testing.F) {
 					req.Header[k] = append(req.Header[k], v)
 				}
 			}
-			var cr *closeRecorder
-			if req.Body != nil && req.Body != http.NoBody {
-				cr = &closeRecorder{Reader: req.Body}
-				req.Body = cr
-			}
-			return req, cr
+			return req
 		}
-		want, _ := mk()
+		want := mk()
 		if want == nil {
 			return
 		}
 		if _, err := check(want); err != nil {
 			return
 		}
-		got, gotBody := mk()
+		got := mk()
 		var wantCalls, gotCalls []string
 		record := func(calls *[]string) *httptrace.ClientTrace {
 			return &httptrace.ClientTrace{
@@ -85,9 +82,6 @@ func FuzzWriteFast(f *testing.F) {
 		}
 		if !bytes.Equal(gb.Bytes(), wb.Bytes()) || errString(gerr) != errString(werr) || strings.Join(gotCalls, ",") != strings.Join(wantCalls, ",") {
 			t.Fatalf("writeFast %q, %v, hooks %v\nRequest.Write %q, %v, hooks %v", gb.Bytes(), gerr, gotCalls, wb.Bytes(), werr, wantCalls)
-		}
-		if gotBody != nil && !gotBody.closed.Load() {
-			t.Fatal("the body was not closed")
 		}
 	})
 }
