@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptrace"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -22,12 +23,15 @@ func FuzzWriteFast(f *testing.F) {
 	f.Add("POST", "http://h/p", "", "", []byte(nil), uint8(1))
 	f.Add("DELETE", "http://h/p", "", "user-agent: lower\nHost: other", []byte("x"), uint8(3))
 	f.Add("POST", "http://h/p", "", "Connection: close", []byte("x"), uint8(4))
+	f.Add("POST", "http://h/p", "", "", []byte("streamed"), uint8(5))
+	f.Add("POST", "http://h/p", "", "", []byte("short"), uint8(6))
+	f.Add("POST", "http://h/p", "", "", []byte("long"), uint8(7))
 	f.Fuzz(func(t *testing.T, method, rawURL, host, headers string, body []byte, kind uint8) {
 		// The bodies are NewRequest's own (the fast path takes only bodies
 		// known to be in memory, whose Close does nothing).
 		mk := func() *http.Request {
 			var rd io.Reader
-			switch kind % 5 {
+			switch kind % 8 {
 			case 0:
 				rd = bytes.NewReader(body)
 			case 1:
@@ -36,12 +40,22 @@ func FuzzWriteFast(f *testing.F) {
 				rd = strings.NewReader(string(body))
 			case 3:
 				rd = bytes.NewBuffer(bytes.Clone(body))
-			case 4:
+			case 4, 5:
 				rd = io.MultiReader(bytes.NewReader(body)) // not known in memory
+			case 6, 7:
+				rd = bytes.NewReader(body)
 			}
 			req, err := http.NewRequest(method, rawURL, rd)
 			if err != nil {
 				return nil
+			}
+			switch kind % 8 {
+			case 5: // of known length, but not in memory: its headers are flushed first
+				req.ContentLength = int64(len(body))
+			case 6: // shorter than its length
+				req.ContentLength = int64(len(body)) + 1
+			case 7: // longer than its length
+				req.ContentLength = int64(len(body)) - 1
 			}
 			req.Host = host
 			for line := range strings.SplitSeq(headers, "\n") {
@@ -68,7 +82,10 @@ func FuzzWriteFast(f *testing.F) {
 		}
 		want = want.WithContext(httptrace.WithClientTrace(context.Background(), record(&wantCalls)))
 		got = got.WithContext(httptrace.WithClientTrace(context.Background(), record(&gotCalls)))
-		var wb, gb bytes.Buffer
+		// The writes reaching the connection, not only their bytes: a
+		// request whose headers Request.Write flushes first goes out in
+		// two writes.
+		var wb, gb writeLog
 		ww, gw := bufio.NewWriter(&wb), bufio.NewWriter(&gb)
 		werr := want.Write(ww)
 		ww.Flush()
@@ -80,11 +97,29 @@ func FuzzWriteFast(f *testing.F) {
 			}
 			return
 		}
+		if !slices.Equal(gb.sizes, wb.sizes) {
+			t.Fatalf("writes of %v bytes, Request.Write's %v", gb.sizes, wb.sizes)
+		}
 		if !bytes.Equal(gb.Bytes(), wb.Bytes()) || errString(gerr) != errString(werr) || strings.Join(gotCalls, ",") != strings.Join(wantCalls, ",") {
 			t.Fatalf("writeFast %q, %v, hooks %v\nRequest.Write %q, %v, hooks %v", gb.Bytes(), gerr, gotCalls, wb.Bytes(), werr, wantCalls)
 		}
 	})
 }
+
+// writeLog keeps what is written and the size of each write (a plain
+// io.Writer: no ReadFrom for bufio to go around it with).
+type writeLog struct {
+	buf   bytes.Buffer
+	sizes []int
+}
+
+func (w *writeLog) Write(p []byte) (int, error) {
+	w.sizes = append(w.sizes, len(p))
+	return w.buf.Write(p)
+}
+
+func (w *writeLog) Bytes() []byte { return w.buf.Bytes() }
+func (w *writeLog) Len() int      { return w.buf.Len() }
 
 func errString(err error) string {
 	if err == nil {
