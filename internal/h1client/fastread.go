@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"net/http"
+	"slices"
 )
 
 // readFast reads, from the bytes c.br already holds, an answer of the one
@@ -72,9 +73,19 @@ func (c *conn) readFast(req *http.Request) *http.Response {
 		if colon < 1 {
 			return nil
 		}
-		key, ok := c.canonicalKey(l[:colon])
-		if !ok {
-			return nil
+		var key string
+		if i < len(c.lastKeys) && c.lastKeys[i].raw == string(l[:colon]) {
+			// A server sends its headers in the same order each time: the
+			// name at this place in its last answer, without a lookup.
+			key = c.lastKeys[i].key
+		} else {
+			var ok bool
+			if key, ok = c.canonicalKey(l[:colon]); !ok {
+				return nil
+			}
+			if i < 64 {
+				c.lastKeys = append(c.lastKeys[:min(i, len(c.lastKeys))], rawKey{raw: string(l[:colon]), key: key})
+			}
 		}
 		switch key {
 		case "Transfer-Encoding", "Connection", "Trailer", "Pragma":
@@ -115,8 +126,8 @@ func (c *conn) readFast(req *http.Request) *http.Response {
 	for i := range n {
 		f := fields[i]
 		v := raw[f.start:f.end]
-		if vv := h[f.key]; vv != nil {
-			h[f.key] = append(vv, v)
+		if slices.ContainsFunc(fields[:i], func(g field) bool { return g.key == f.key }) {
+			h[f.key] = append(h[f.key], v) // a repeated name, rare
 			continue
 		}
 		vals[i] = v
@@ -182,6 +193,9 @@ func (c *conn) intern(b []byte) string {
 	}
 	return s
 }
+
+// rawKey is a header name as a server spelt it and its canonical form.
+type rawKey struct{ raw, key string }
 
 // fixedBody is a Content-Length body, read as net/http reads one: the
 // last bytes come with io.EOF, and a connection that ends early gives

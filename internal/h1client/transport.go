@@ -132,6 +132,7 @@ type conn struct {
 	idleSince time.Time // when it was last put in the pool
 	reused    bool
 	strs      map[string]string // readFast's interned header names and status lines
+	lastKeys  []rawKey          // readFast: the header names of the last answer, in order
 }
 
 // headerLimit counts what is read while an answer's headers are parsed
