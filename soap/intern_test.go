@@ -49,7 +49,7 @@ func decodeInterned(t testing.TB, body []byte, in *xmlstream.Interner) *clientws
 	}
 	defer req.Release()
 	var got clientws.SyncUpdates
-	decode := func() error { return req.DecodeInterned(&got, in) }
+	decode := func() error { return req.DecodeWith(&got, soap.DecodeOptions{Strings: in}) }
 	if in == nil {
 		decode = func() error { return req.Decode(&got) }
 	}
@@ -59,11 +59,11 @@ func decodeInterned(t testing.TB, body []byte, in *xmlstream.Interner) *clientws
 	return &got
 }
 
-// TestDecodeInternedSharesStrings: DecodeInterned gives Decode's value, and
+// TestDecodeWithSharesStrings: DecodeWith gives Decode's value, and
 // a second request's strings are the first's (the same bytes in memory),
 // escaped texts included; an interner that is full still decodes the same
 // value and keeps what it held.
-func TestDecodeInternedSharesStrings(t *testing.T) {
+func TestDecodeWithSharesStrings(t *testing.T) {
 	body, err := soap.EncodeRequest(soap.SOAP11, driverScan())
 	if err != nil {
 		t.Fatal(err)
@@ -111,7 +111,7 @@ func TestDecodeInternedSharesStrings(t *testing.T) {
 
 // BenchmarkDecodeDriverScan decodes the captured driver pass (flow/000014:
 // 51 KB, 75 devices with their hardware IDs) as the server does, with
-// Decode and with DecodeInterned (warm, as in a fleet):
+// Decode and with DecodeWith (warm, as in a fleet):
 //
 //	go test -run '^$' -bench DecodeDriverScan -benchmem ./soap/
 func BenchmarkDecodeDriverScan(b *testing.B) {
@@ -122,7 +122,7 @@ func BenchmarkDecodeDriverScan(b *testing.B) {
 	for _, bc := range []struct {
 		name string
 		in   *xmlstream.Interner
-	}{{"Decode", nil}, {"DecodeInterned", &xmlstream.Interner{MinLen: 1, MaxBytes: 4 << 20}}} {
+	}{{"Decode", nil}, {"DecodeWith", &xmlstream.Interner{MinLen: 1, MaxBytes: 4 << 20}}} {
 		b.Run(bc.name, func(b *testing.B) {
 			b.SetBytes(int64(len(body)))
 			b.ReportAllocs()
