@@ -124,6 +124,11 @@ func TestRealCaptures(t *testing.T) {
 			if n := h.srv.RequestStringsKept(); n < 100 {
 				t.Errorf("the server shares %d SyncUpdates texts after the driver pass; want its hardware IDs (hundreds)", n)
 			}
+			// and its SystemSpec, checked, is remembered: the next scan's
+			// is passed over after a byte comparison.
+			if n := h.srv.SystemSpecsChecked(); n != 1 {
+				t.Errorf("the server remembers %d checked SystemSpecs after the one driver pass; want 1", n)
+			}
 		})
 	}
 }

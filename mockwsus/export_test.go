@@ -48,3 +48,7 @@ func AppendAnswer(dst []byte, resp any) ([]byte, bool) { return appendAnswer(dst
 // RequestStringsKept is the number of SyncUpdates texts the server shares
 // among requests (requestStrings).
 func (s *Server) RequestStringsKept() int { return s.requestStrings.Len() }
+
+// SystemSpecsChecked is the number of SystemSpecs the server remembers as
+// checked (checkedSpecs).
+func (s *Server) SystemSpecsChecked() int { return s.checkedSpecs.Len() }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/wsusmock/wsusmock/mockwsus/behaviour"
 	"github.com/wsusmock/wsusmock/mockwsus/catalog"
+	"github.com/wsusmock/wsusmock/soap"
 	"github.com/wsusmock/wsusmock/soap/clientws"
 	"github.com/wsusmock/wsusmock/soap/reporting"
 	"github.com/wsusmock/wsusmock/soap/simpleauth"
@@ -270,7 +271,7 @@ func (s *Server) registerComputer(c *call) (any, error) {
 
 func (s *Server) syncUpdates(c *call) (any, error) {
 	var req clientws.SyncUpdates
-	if err := c.req.DecodeInterned(&req, s.requestStrings); err != nil {
+	if err := c.req.DecodeWith(&req, soap.DecodeOptions{Strings: s.requestStrings, Checked: s.checkedSpecs}); err != nil {
 		return nil, err
 	}
 	d, err := s.openCookie(c, cookieBytes(req.Cookie))

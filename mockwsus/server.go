@@ -195,15 +195,25 @@ type Server struct {
 	modern atomic.Bool
 	// requestStrings shares the texts of SyncUpdates requests among them:
 	// a driver scan sends hundreds of hardware IDs, driver classes and
-	// providers, the same for every computer of a model, which the server
-	// never reads but strict decoding materialises. Bounded; once full it
-	// only looks up.
+	// providers, the same for every computer of a model. Bounded; once full
+	// it only looks up.
 	requestStrings *xmlstream.Interner
+	// checkedSpecs remembers the driver scans' SystemSpecs that passed the
+	// strict checks. The server never reads a SystemSpec (it matches no
+	// drivers by hardware ID), and a computer sends the same one on every
+	// scan, as do the computers of a model with the same drivers: one seen
+	// before is passed over after a byte comparison (soap.DecodeOptions).
+	// Bounded; once full it only looks up.
+	checkedSpecs *xmlstream.Checked
 }
 
 // maxRequestStrings bounds what requestStrings keeps: the distinct
 // device strings of a few thousand hardware models.
 const maxRequestStrings = 4 << 20
+
+// maxCheckedSpecs bounds what checkedSpecs keeps: a few hundred distinct
+// SystemSpecs of 20 to 60 KB.
+const maxCheckedSpecs = 16 << 20
 
 // computer is a registered client; kept small (issue: 2 KB per computer).
 type computer struct {
@@ -274,7 +284,8 @@ func New(cfg Config) (*Server, error) {
 		w = io.Discard
 	}
 	s := &Server{cfg: cfg, clk: cfg.Clock, journal: newJournal(cfg.JournalLimit), serverLog: newLogTail(cfg.ServerLogLimit),
-		requestStrings: &xmlstream.Interner{MinLen: 1, MaxBytes: maxRequestStrings}}
+		requestStrings: &xmlstream.Interner{MinLen: 1, MaxBytes: maxRequestStrings},
+		checkedSpecs:   &xmlstream.Checked{MaxBytes: maxCheckedSpecs}}
 	s.sdl = sdlog.New(teeWriter{mem: s.serverLog, w: w}, cfg.Clock)
 	s.metrics = newServerMetrics(s)
 	s.sdl.OnError(func(err error, lost int) { s.fail(sourceSDLog, err, lost) })

@@ -539,16 +539,30 @@ func finish(dec *xml.Decoder) error {
 // decodes the operation afresh (into v as encoding/xml does: slices are
 // appended to).
 func (r *Request) Decode(v any) error {
-	return r.DecodeInterned(v, nil)
+	return r.DecodeWith(v, DecodeOptions{})
 }
 
-// DecodeInterned is Decode, with the texts that the fast path reads shared
-// through in (nil: none): a server gives it the requests whose strings
-// recur from computer to computer (a driver scan's hardware IDs), so that
-// a string seen before costs a lookup instead of an allocation. The value,
-// and every check and error, are Decode's.
-func (r *Request) DecodeInterned(v any, in *xmlstream.Interner) error {
-	if r.decodeStream(v, in) {
+// DecodeOptions is what a server's decoding of many requests shares among
+// them.
+type DecodeOptions struct {
+	// Strings shares the texts that the fast path reads (nil: none): a
+	// server gives it the requests whose strings recur from computer to
+	// computer, so that a string seen before costs a lookup instead of an
+	// allocation.
+	Strings *xmlstream.Interner
+	// Checked (nil: none) makes the fast path check the fields the server
+	// does not read (the generated decoders' discarded fields: a driver
+	// scan's SystemSpec) as strictly as ever and not keep them; a content
+	// seen before is passed over after a byte comparison. A request that
+	// goes the slow way (encoding/xml) may still have them set: a caller
+	// that sets Checked must not read them.
+	Checked *xmlstream.Checked
+}
+
+// DecodeWith is Decode with what opts shares. Every check and error is
+// Decode's, and so is the value, but for the fields Checked discards.
+func (r *Request) DecodeWith(v any, opts DecodeOptions) error {
+	if r.decodeStream(v, opts) {
 		return nil
 	}
 	dec, start := r.dec, r.start
@@ -724,7 +738,7 @@ func SetRequestHeaders(h http.Header, v Version, action string) {
 // ErrFaultSyntax.
 func ParseResponse(data []byte, out any) error {
 	if req, _, ok := sniffStream(data); ok {
-		if req.Operation != faultName(req.Version) && out != nil && req.decodeStream(out, answerStrings) {
+		if req.Operation != faultName(req.Version) && out != nil && req.decodeStream(out, DecodeOptions{Strings: answerStrings}) {
 			return nil
 		}
 		req.release()

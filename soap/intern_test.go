@@ -41,6 +41,16 @@ func driverScan() *clientws.SyncUpdates {
 
 func decodeInterned(t testing.TB, body []byte, in *xmlstream.Interner) *clientws.SyncUpdates {
 	t.Helper()
+	if in == nil {
+		return decodeWith(t, body, nil)
+	}
+	return decodeWith(t, body, &soap.DecodeOptions{Strings: in})
+}
+
+// decodeWith decodes body as a SyncUpdates request with opts (nil:
+// Decode).
+func decodeWith(t testing.TB, body []byte, opts *soap.DecodeOptions) *clientws.SyncUpdates {
+	t.Helper()
 	r := httptest.NewRequest(http.MethodPost, "/ClientWebService/client.asmx", bytes.NewReader(body))
 	soap.SetRequestHeaders(r.Header, soap.SOAP11, clientws.ActionSyncUpdates)
 	req, err := soap.ReadRequest(r, 0)
@@ -49,21 +59,22 @@ func decodeInterned(t testing.TB, body []byte, in *xmlstream.Interner) *clientws
 	}
 	defer req.Release()
 	var got clientws.SyncUpdates
-	decode := func() error { return req.DecodeInterned(&got, in) }
-	if in == nil {
-		decode = func() error { return req.Decode(&got) }
+	if opts == nil {
+		err = req.Decode(&got)
+	} else {
+		err = req.DecodeWith(&got, *opts)
 	}
-	if err := decode(); err != nil {
+	if err != nil {
 		t.Fatal(err)
 	}
 	return &got
 }
 
-// TestDecodeInternedSharesStrings: DecodeInterned gives Decode's value, and
+// TestDecodeWithSharesStrings: DecodeWith with Strings gives Decode's value, and
 // a second request's strings are the first's (the same bytes in memory),
 // escaped texts included; an interner that is full still decodes the same
 // value and keeps what it held.
-func TestDecodeInternedSharesStrings(t *testing.T) {
+func TestDecodeWithSharesStrings(t *testing.T) {
 	body, err := soap.EncodeRequest(soap.SOAP11, driverScan())
 	if err != nil {
 		t.Fatal(err)
@@ -110,8 +121,9 @@ func TestDecodeInternedSharesStrings(t *testing.T) {
 }
 
 // BenchmarkDecodeDriverScan decodes the captured driver pass (flow/000014:
-// 51 KB, 75 devices with their hardware IDs) as the server does, with
-// Decode and with DecodeInterned (warm, as in a fleet):
+// 51 KB, 75 devices with their hardware IDs) with Decode, with Strings (as
+// the server did before Checked), and as the server does, with Strings and
+// Checked (warm, as in a fleet: the SystemSpec seen before):
 //
 //	go test -run '^$' -bench DecodeDriverScan -benchmem ./soap/
 func BenchmarkDecodeDriverScan(b *testing.B) {
@@ -119,17 +131,27 @@ func BenchmarkDecodeDriverScan(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	strs := &xmlstream.Interner{MinLen: 1, MaxBytes: 4 << 20}
 	for _, bc := range []struct {
-		name string
-		in   *xmlstream.Interner
-	}{{"Decode", nil}, {"DecodeInterned", &xmlstream.Interner{MinLen: 1, MaxBytes: 4 << 20}}} {
+		name    string
+		opts    *soap.DecodeOptions
+		devices int
+	}{
+		{"Decode", nil, 75},
+		{"Strings", &soap.DecodeOptions{Strings: strs}, 75},
+		{"StringsChecked", &soap.DecodeOptions{Strings: strs, Checked: &xmlstream.Checked{MaxBytes: 4 << 20}}, 0},
+	} {
 		b.Run(bc.name, func(b *testing.B) {
 			b.SetBytes(int64(len(body)))
 			b.ReportAllocs()
 			for b.Loop() {
-				got := decodeInterned(b, body, bc.in)
-				if n := len(got.Parameters.SystemSpec.Device); n != 75 {
-					b.Fatalf("decoded %d devices, want the capture's 75", n)
+				got := decodeWith(b, body, bc.opts)
+				n := 0
+				if got.Parameters.SystemSpec != nil {
+					n = len(got.Parameters.SystemSpec.Device)
+				}
+				if n != bc.devices || len(got.Parameters.InstalledNonLeafUpdateIDs.Int) == 0 {
+					b.Fatalf("decoded %d devices (want %d) and %d installed IDs", n, bc.devices, len(got.Parameters.InstalledNonLeafUpdateIDs.Int))
 				}
 			}
 		})

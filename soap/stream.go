@@ -166,15 +166,16 @@ var answerStrings = &xmlstream.Interner{MinLen: 256, MaxBytes: 64 << 20}
 
 // decodeStream decodes the operation on the fast path; false means v is
 // as it was and the slow path must decode.
-func (r *Request) decodeStream(v any, in *xmlstream.Interner) bool {
+func (r *Request) decodeStream(v any, opts DecodeOptions) bool {
 	d := r.stream
 	if d == nil {
 		return false
 	}
 	r.stream = nil
 	defer streamPool.Put(d)
-	d.SetInterner(in)
-	defer d.SetInterner(nil)
+	d.SetInterner(opts.Strings)
+	d.SetChecked(opts.Checked)
+	defer func() { d.SetInterner(nil); d.SetChecked(nil) }()
 	sd, ok := v.(StreamDecoder)
 	if !ok {
 		return false

@@ -1922,6 +1922,12 @@ func (v *SyncUpdateParameters) DecodeStreamContent(d *xmlstream.Decoder) error {
 				return err
 			}
 		case "SystemSpec":
+			if d.Discarding() {
+				if err := d.SkipChecked("SyncUpdateParameters.SystemSpec", checkSyncUpdateParametersSystemSpec); err != nil {
+					return err
+				}
+				continue
+			}
 			if v.SystemSpec == nil {
 				v.SystemSpec = new(ArrayOfDevice)
 			}
@@ -4694,4 +4700,17 @@ func (v *ExtensionDriver) appendXMLContent(dst []byte, err *error) []byte {
 		dst = append(dst, "</MatchingComputerHWID>"...)
 	}
 	return dst
+}
+
+// checkSyncUpdateParametersSystemSpec reads a SystemSpec element's content for SkipChecked:
+// with every check of SyncUpdateParameters.SystemSpec's decoding, the value dropped.
+func checkSyncUpdateParametersSystemSpec(d *xmlstream.Decoder) error {
+	var v SyncUpdateParameters
+	if v.SystemSpec == nil {
+		v.SystemSpec = new(ArrayOfDevice)
+	}
+	if err := (*v.SystemSpec).DecodeStreamContent(d); err != nil {
+		return err
+	}
+	return nil
 }

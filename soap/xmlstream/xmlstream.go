@@ -60,6 +60,12 @@ type Decoder struct {
 	// once to its final length rather than by doubling.
 	ints   []int32
 	intern *Interner
+	// checked remembers the contents of discarded fields (SetChecked);
+	// lastEnd is where the last end tag began, and endPattern the "</name"
+	// SkipChecked looks for.
+	checked    *Checked
+	lastEnd    int
+	endPattern []byte
 }
 
 // NewDecoder returns a decoder of data (after an optional UTF-8 byte order
@@ -74,7 +80,7 @@ func NewDecoder(data []byte) *Decoder {
 func (d *Decoder) Reset(data []byte) {
 	d.data, d.pos, d.empty = data, 0, false
 	d.stack, d.attrs, d.ns, d.scratch = d.stack[:0], d.attrs[:0], d.ns[:0], d.scratch[:0]
-	d.intern = nil
+	d.intern, d.checked = nil, nil
 }
 
 // Depth is the number of open elements.
@@ -398,6 +404,7 @@ func (d *Decoder) endTag() error {
 	if len(d.stack) == 0 {
 		return ErrUnsupported
 	}
+	d.lastEnd = d.pos
 	d.pos += 2
 	qname, _, _, err := d.name()
 	if err != nil {
