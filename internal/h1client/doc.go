@@ -15,9 +15,13 @@
 // when the answer's body has been read to its end.
 //
 // What goes on the wire is what net/http's Transport sends with
-// DisableCompression set (the same request bytes, tested against it), and
-// the answer is read by net/http's own parser (Content-Length, chunked,
-// close-delimited, 1xx interim answers skipped). The httptrace hooks a
+// DisableCompression set (the same request bytes, tested against it):
+// Request.Write's, or for a load's usual requests (known length, in
+// memory) the same bytes written by hand (FuzzWriteFast). Answers are read
+// by net/http's own parser (Content-Length, chunked, close-delimited, 1xx
+// interim answers skipped), or for the usual shape (HTTP/1.1, one
+// Content-Length, plain headers) parsed from the read buffer into exactly
+// the same Response (FuzzReadFast). The httptrace hooks a
 // caller uses to detect a stale keep-alive connection (GetConn, GotConn,
 // WroteHeaders, WroteRequest, GotFirstResponseByte, Got1xxResponse,
 // PutIdleConn, TLS handshake; DNS and connect come from the dialer) keep
@@ -30,7 +34,7 @@
 // host (the caller bounds its concurrency), and retries of its own (a
 // request that fails on a keep-alive connection the server had closed is
 // reported, stale-detectable through the trace, for the caller to resend,
-// as client-sim does). Requests it cannot serve get an error, never a hang.
+// as client-sim does, on a new connection: WithNewConnection). Requests it cannot serve get an error, never a hang.
 // It is meant for load tools talking to servers they trust, not as a
 // general replacement for net/http's Transport.
 package h1client
