@@ -19,6 +19,7 @@ import (
 	clientsim "github.com/wsusmock/wsusmock/client-sim"
 	"github.com/wsusmock/wsusmock/client-sim/profile"
 	"github.com/wsusmock/wsusmock/internal/clock"
+	"github.com/wsusmock/wsusmock/internal/h1client"
 	"github.com/wsusmock/wsusmock/mockwsus"
 	"github.com/wsusmock/wsusmock/soap"
 	"github.com/wsusmock/wsusmock/soap/clientws"
@@ -342,6 +343,78 @@ func TestInteropIndependentFleet(t *testing.T) {
 			t.Fatalf("%s found %+v, want revision %d", r.Computer, r.Updates, fxUpdateRev)
 		}
 	}
+}
+
+// TestInteropLeanTransport: the independent server's done-when, a fleet
+// and a dead server, with the lean transport `wsusrepro bench` shares among
+// its agents (h1client) instead of each agent's own net/http transport. The
+// stale keep-alive resend works through h1client's trace hooks, and on a
+// shared pool the resend goes out on a new connection.
+func TestInteropLeanTransport(t *testing.T) {
+	t.Run("independent server", func(t *testing.T) {
+		f := independent()
+		url := f.start(t)
+		rt := &h1client.Transport{}
+		defer rt.CloseIdleConnections()
+		hc := &http.Client{Transport: rt}
+		for run := range 10 {
+			var log bytes.Buffer
+			cfg := fixtureConfig(url, "win11", 0)
+			cfg.Log, cfg.HTTPClient = &log, hc
+			res, err := clientsim.Run(context.Background(), cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !res.Success || len(res.Updates) != 1 || res.Updates[0].RevisionID != fxUpdateRev {
+				t.Fatalf("run %d: %s (%s), updates %+v; want S_OK with revision %d\n%s", run+1, res.HResult, res.Reason, res.Updates, fxUpdateRev, log.String())
+			}
+		}
+		if total, answered := f.received(), f.served.Load(); total <= answered {
+			t.Errorf("the fixture received %d requests and answered %d: no request was dropped, the test proves nothing", total, answered)
+		}
+	})
+	t.Run("fleet sharing one transport", func(t *testing.T) {
+		// Many threads, so that connections idle in the shared pool block
+		// nobody; every connection is dropped at its third request.
+		f := &fixture{plugIns: []string{"Anonymous"}, dropAfter: 2}
+		url := f.start(t)
+		rt := &h1client.Transport{MaxIdlePerHost: 32}
+		defer rt.CloseIdleConnections()
+		sum, err := clientsim.RunFleet(context.Background(), clientsim.FleetConfig{
+			ServerURL: url, Clients: 50, Concurrency: 16, Mix: []clientsim.MixEntry{{Profile: "win11", Percent: 100}},
+			Seed: 1, CallTimeout: 10 * time.Second, HTTPClient: &http.Client{Transport: rt},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sum.Succeeded != 50 {
+			t.Fatalf("%d of 50 succeeded: %+v", sum.Succeeded, sum.Outcomes)
+		}
+		if total, answered := f.received(), f.served.Load(); total <= answered {
+			t.Errorf("the fixture received %d requests and answered %d: no request was dropped, the test proves nothing", total, answered)
+		}
+	})
+	t.Run("dead server", func(t *testing.T) {
+		url := (&fixture{plugIns: []string{"Anonymous"}, dropAfter: 2, dropAlways: true}).start(t)
+		rt := &h1client.Transport{}
+		defer rt.CloseIdleConnections()
+		cfg := fixtureConfig(url, "win11", 0)
+		cfg.HTTPClient = &http.Client{Transport: rt}
+		res, err := clientsim.Run(context.Background(), cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.HResult != clientsim.HRConnectionError {
+			t.Errorf("search ended %s (%s), want %s", res.HResult, res.Reason, clientsim.HRConnectionError)
+		}
+	})
+}
+
+// received is how many requests the fixture received, answered or not.
+func (f *fixture) received() int64 {
+	total := int64(0)
+	f.requests.Range(func(_, v any) bool { total += v.(*atomic.Int64).Load(); return true })
+	return total
 }
 
 // TestInteropOutcomes runs each profile generation against each

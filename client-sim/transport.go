@@ -18,6 +18,7 @@ import (
 	"syscall"
 
 	"github.com/wsusmock/wsusmock/client-sim/wulog"
+	"github.com/wsusmock/wsusmock/internal/h1client"
 	"github.com/wsusmock/wsusmock/soap"
 	"github.com/wsusmock/wsusmock/xpress"
 )
@@ -108,7 +109,12 @@ func newHTTPClient(base *http.Client, maxRedirects int) (*http.Client, *http.Tra
 // connection reset after the request was written, a timeout, or anything
 // after the first answer byte is not resent and keeps its HRESULT. The
 // resend is WinHTTP's, below the agent: it is one round trip.
-func (s *session) exchange(ctx context.Context, op string, req *http.Request) (*http.Response, []byte, *exchangeError) {
+//
+// The answer is read into a pooled buffer, returned as pooled: data is it,
+// or its xpress decoding. A caller done with data (decoded: values copy
+// what they keep) gives pooled back with soap.PutBody; one that keeps data
+// leaves pooled to the collector.
+func (s *session) exchange(ctx context.Context, op string, req *http.Request) (resp *http.Response, data, pooled []byte, xerr *exchangeError) {
 	s.res.RoundTrips++
 	start := s.stopwatch.Now()
 	resp, data, err := s.send(req)
@@ -120,9 +126,12 @@ func (s *session) exchange(ctx context.Context, op string, req *http.Request) (*
 		}
 	}
 	if err == nil {
+		pooled = data
 		var derr error
 		if data, derr = decodeContent(resp, data, s.maxBody); derr != nil {
 			err = &sendError{err: derr}
+			soap.PutBody(pooled)
+			pooled = nil
 		}
 	}
 	s.res.latencies = append(s.res.latencies, opLatency{op: op, d: s.stopwatch.Now().Sub(start)})
@@ -134,9 +143,9 @@ func (s *session) exchange(ctx context.Context, op string, req *http.Request) (*
 		e := transportError(ctx, op, err.err)
 		e.status = status
 		s.call(op, status, e.hr.String())
-		return resp, nil, e
+		return resp, nil, nil, e
 	}
-	return resp, data, nil
+	return resp, data, pooled, nil
 }
 
 // sendError is a failed send: the error and whether it is a stale
@@ -185,9 +194,12 @@ func closedByPeer(err error) bool {
 		strings.Contains(err.Error(), "server closed idle connection")
 }
 
-// resend is req again, with its body rewound, for a new connection.
+// resend is req again, with its body rewound, for a new connection: the
+// agent's own transport has just closed its idle ones (closeIdle), and a
+// transport shared by many agents (h1client's, in `wsusrepro bench`) is
+// asked for a new one, as WinHTTP resends on a new connection.
 func resend(req *http.Request) (*http.Request, error) {
-	r := req.Clone(req.Context())
+	r := req.Clone(h1client.WithNewConnection(req.Context()))
 	if req.Body != nil && req.Body != http.NoBody {
 		if req.GetBody == nil {
 			return nil, errors.New("clientsim: request body cannot be sent again")
@@ -234,21 +246,21 @@ var errBadContentEncoding = errors.New("clientsim: the compressed answer does no
 // errBodyTooLarge is readAll's error past the limit.
 var errBodyTooLarge = errors.New("clientsim: response body too large")
 
-// The buffer is sized from the Content-Length (the server's answers carry
-// one) so that a large answer is not copied through each size on the way.
+// readAll reads an answer's body, at most limit bytes, into a pooled
+// buffer (soap.ReadBody; exchange's caller gives it back). The buffer is
+// sized from the Content-Length (the server's answers carry one, bounded
+// here by limit) so that a large answer is not copied through each size on
+// the way.
 func readAll(r io.Reader, hint, limit int64) ([]byte, error) {
-	var buf bytes.Buffer
-	if hint > 0 {
-		buf.Grow(int(min(hint, limit)) + bytes.MinRead)
+	data, err := soap.ReadBody(r, min(hint, limit), limit)
+	if err == nil && int64(len(data)) > limit {
+		err = fmt.Errorf("%w: more than %d bytes", errBodyTooLarge, limit)
 	}
-	n, err := buf.ReadFrom(io.LimitReader(r, limit+1))
 	if err != nil {
+		soap.PutBody(data)
 		return nil, err
 	}
-	if n > limit {
-		return nil, fmt.Errorf("%w: more than %d bytes", errBodyTooLarge, limit)
-	}
-	return buf.Bytes(), nil
+	return data, nil
 }
 
 // transportError maps a failure to send or to read an answer to the
@@ -386,11 +398,16 @@ func (s *session) soapCall(ctx context.Context, op, endpoint, action string, bod
 			h.Set("MS-CV", fmt.Sprintf("%s.1.0.0.2.%d", s.cv, s.cvSeq))
 		}
 	}
-	resp, data, xerr := s.exchange(ctx, op, req)
+	resp, data, pooled, xerr := s.exchange(ctx, op, req)
 	if xerr != nil {
 		return xerr
 	}
-	if e := s.interpret(op, resp, data, out); e != nil {
+	e := s.interpret(op, resp, data, out)
+	// Decoding copied what out keeps, and e holds only strings: the answer's
+	// buffer goes back for another answer (issue 17: the load allocated and
+	// collected one per answer, tens of KB each).
+	soap.PutBody(pooled)
+	if e != nil {
 		if e.fault != nil {
 			s.call(op, resp.StatusCode, "fault "+faultLabel(e.fault))
 		} else {
@@ -500,7 +517,8 @@ func (s *session) getFile(ctx context.Context, op, url string) ([]byte, *exchang
 		return nil, &exchangeError{op: op, hr: HRSoapClientSend, reason: err.Error(), detail: err.Error()}
 	}
 	req.Header.Set("User-Agent", s.userAgent)
-	resp, data, xerr := s.exchange(ctx, op, req)
+	// The file is returned: its buffer is left to the collector.
+	resp, data, _, xerr := s.exchange(ctx, op, req)
 	if xerr != nil {
 		return nil, xerr
 	}

@@ -11,6 +11,7 @@ import (
 
 	clientsim "github.com/wsusmock/wsusmock/client-sim"
 	"github.com/wsusmock/wsusmock/internal/clock"
+	"github.com/wsusmock/wsusmock/internal/h1client"
 	"github.com/wsusmock/wsusmock/soap"
 	"github.com/wsusmock/wsusmock/soap/clientws"
 )
@@ -43,7 +44,6 @@ func getConfigAnswer(t *testing.T) []byte {
 // checks the HRESULT the search ends with and the log line that says why.
 // No test waits longer than its own short call deadline.
 func TestTransportFailures(t *testing.T) {
-	type answer func(t *testing.T, w http.ResponseWriter, r *http.Request)
 	status := func(code int, ct, body string) answer {
 		return func(t *testing.T, w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", ct)
@@ -51,16 +51,7 @@ func TestTransportFailures(t *testing.T) {
 			io.WriteString(w, body)
 		}
 	}
-	tests := []struct {
-		name       string
-		op         string // the operation answered badly ("" means GetConfig)
-		answer     answer
-		url        func(t *testing.T) string // instead of a server
-		selfUpdate bool
-		truncated  bool
-		wantHR     clientsim.HResult
-		wantLog    []string
-	}{
+	tests := []transportCase{
 		{
 			name: "connection refused", url: closedPort,
 			wantHR:  clientsim.HRCannotConnect,
@@ -200,49 +191,81 @@ func TestTransportFailures(t *testing.T) {
 			wantLog: []string{"PT\tWARNING: Exceeded max server round trips: 0x80244010", "WARNING: SyncUpdates_WithRecovery failed.: 0x80244010"},
 		},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var url string
-			var f *fake
-			if tt.url != nil {
-				url = tt.url(t)
-			} else {
-				op := tt.op
-				if op == "" {
-					op = "GetConfig"
-				}
-				f, url = newFake(t, func(w http.ResponseWriter, r *http.Request, got string, n int) bool {
-					if tt.answer != nil && got == op {
-						tt.answer(t, w, r)
-						return true
-					}
-					return false
-				})
-				f.truncated = tt.truncated
-			}
-			var log bytes.Buffer
-			res := sync1(t, clientsim.Config{
-				ServerURL: url, Profile: builtin(t, "xp-sp3"), Seed: 1, SkipSelfUpdate: !tt.selfUpdate,
-				Clock: clock.NewVirtual(clock.DefaultStart, time.Millisecond), Log: &log,
-				CallTimeout: 200 * time.Millisecond,
+	// Each case with the agent's own net/http transport, and with the lean
+	// transport `wsusrepro bench` gives its agents (shared by all of them):
+	// the same HRESULTs and log lines.
+	for _, tr := range []struct {
+		name   string
+		client func() *http.Client
+	}{
+		{name: "net-http", client: func() *http.Client { return nil }},
+		{name: "h1client", client: func() *http.Client { return &http.Client{Transport: &h1client.Transport{}} }},
+	} {
+		for _, tt := range tests {
+			t.Run(tr.name+"/"+tt.name, func(t *testing.T) {
+				tt.run(t, tr.client())
 			})
-			if clientsim.HResult(res.HResultCode) != tt.wantHR || res.Success {
-				t.Errorf("search ended %s (%s), want %s", res.HResult, res.Reason, tt.wantHR)
+		}
+	}
+}
+
+// answer is how a transportCase's server answers.
+type answer func(t *testing.T, w http.ResponseWriter, r *http.Request)
+
+// transportCase is one case of TestTransportFailures.
+type transportCase struct {
+	name       string
+	op         string // the operation answered badly ("" means GetConfig)
+	answer     answer
+	url        func(t *testing.T) string // instead of a server
+	selfUpdate bool
+	truncated  bool
+	wantHR     clientsim.HResult
+	wantLog    []string
+}
+
+// run searches against the case's server with hc (nil: the agent's own
+// transport) and checks the outcome.
+func (tt transportCase) run(t *testing.T, hc *http.Client) {
+	var url string
+	var f *fake
+	if tt.url != nil {
+		url = tt.url(t)
+	} else {
+		op := tt.op
+		if op == "" {
+			op = "GetConfig"
+		}
+		f, url = newFake(t, func(w http.ResponseWriter, r *http.Request, got string, n int) bool {
+			if tt.answer != nil && got == op {
+				tt.answer(t, w, r)
+				return true
 			}
-			if res.Reason == "" || res.FailedOperation == "" {
-				t.Errorf("result does not say why or where it failed: %+v", res)
-			}
-			for _, want := range tt.wantLog {
-				if !strings.Contains(log.String(), want) {
-					t.Errorf("log lacks %q:\n%s", want, log.String())
-				}
-			}
-			if !strings.Contains(log.String(), "WARNING: Exit code = 0x"+strings.TrimPrefix(tt.wantHR.String(), "0x")) {
-				t.Errorf("log does not end the search with %s:\n%s", tt.wantHR, log.String())
-			}
-			if tt.truncated && (res.RoundTrips < clientsim.DefaultMaxRoundTrips || res.RoundTrips > clientsim.DefaultMaxRoundTrips+20) {
-				t.Errorf("%d round trips for an endless Truncated loop, want about %d", res.RoundTrips, clientsim.DefaultMaxRoundTrips)
-			}
+			return false
 		})
+		f.truncated = tt.truncated
+	}
+	var log bytes.Buffer
+	res := sync1(t, clientsim.Config{
+		ServerURL: url, Profile: builtin(t, "xp-sp3"), Seed: 1, SkipSelfUpdate: !tt.selfUpdate,
+		Clock: clock.NewVirtual(clock.DefaultStart, time.Millisecond), Log: &log,
+		CallTimeout: 200 * time.Millisecond, HTTPClient: hc,
+	})
+	if clientsim.HResult(res.HResultCode) != tt.wantHR || res.Success {
+		t.Errorf("search ended %s (%s), want %s", res.HResult, res.Reason, tt.wantHR)
+	}
+	if res.Reason == "" || res.FailedOperation == "" {
+		t.Errorf("result does not say why or where it failed: %+v", res)
+	}
+	for _, want := range tt.wantLog {
+		if !strings.Contains(log.String(), want) {
+			t.Errorf("log lacks %q:\n%s", want, log.String())
+		}
+	}
+	if !strings.Contains(log.String(), "WARNING: Exit code = 0x"+strings.TrimPrefix(tt.wantHR.String(), "0x")) {
+		t.Errorf("log does not end the search with %s:\n%s", tt.wantHR, log.String())
+	}
+	if tt.truncated && (res.RoundTrips < clientsim.DefaultMaxRoundTrips || res.RoundTrips > clientsim.DefaultMaxRoundTrips+20) {
+		t.Errorf("%d round trips for an endless Truncated loop, want about %d", res.RoundTrips, clientsim.DefaultMaxRoundTrips)
 	}
 }

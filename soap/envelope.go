@@ -225,6 +225,19 @@ func readBody(body io.Reader, hint, limit int64) ([]byte, error) {
 	return b.Bytes(), err
 }
 
+// ReadBody reads body into a pooled buffer sized from hint (a
+// Content-Length the caller has bounded), at most limit+1 bytes: a caller
+// compares the length with limit. Give the buffer back with PutBody once
+// nothing reads it (values decoded from it stay valid: decoding copies what
+// it keeps). ReadRequest reads requests with it; the agent reads answers
+// with it (issue 17: the load's allocations).
+func ReadBody(body io.Reader, hint, limit int64) ([]byte, error) {
+	return readBody(body, hint, limit)
+}
+
+// PutBody gives back a buffer of ReadBody, which must not be used after.
+func PutBody(b []byte) { putBody(b) }
+
 // Request bodies are read into pooled buffers: a capture-sized SyncUpdates
 // is 23 to 51 KB, and allocating (and collecting) one per request cost the
 // server more than decoding it (issue 17). ServeHTTP's caller gives the
