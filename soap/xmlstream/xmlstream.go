@@ -20,7 +20,9 @@ package xmlstream
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
+	"math/bits"
 	"unicode/utf8"
 )
 
@@ -757,6 +759,27 @@ func (d *Decoder) TextString() (string, error) {
 	return string(t), nil
 }
 
+// shortDigits reads the decimal digits at the start of w, eight bytes of
+// input in little-endian order: n is their count, 0 to 8 (8: maybe more,
+// which the caller finds when the end tag is not next) and v the value of
+// those n. A few word operations instead of a branch per digit (issue
+// 17: AppendInts was a quarter of the server's SyncUpdates handler); the
+// result is the digit loop's (TestShortDigits).
+func shortDigits(w uint64) (n int, v uint64) {
+	// A byte is a digit when it is ASCII, at least '0' (b+0x50 reaches the
+	// high bit) and at most '9' (b+0x46 does not). Adding to the low seven
+	// bits of each byte carries into no other byte.
+	low := w & 0x7f7f7f7f7f7f7f7f
+	nonDigit := (w | (low + 0x4646464646464646) | ^(low + 0x5050505050505050)) & 0x8080808080808080
+	n = bits.TrailingZeros64(nonDigit) / 8
+	// The digits moved to the top bytes, most significant first, zeros
+	// before them; then pairs, fours and eights of digits combined.
+	w = (w << (64 - 8*n)) & 0x0f0f0f0f0f0f0f0f
+	w = (w * (1 + 10<<8)) >> 8 & 0x00ff00ff00ff00ff
+	w = (w * (1 + 100<<16)) >> 16 & 0x0000ffff0000ffff
+	return n, (w * (1 + 10000<<32)) >> 32
+}
+
 // maxKeptInts: a pooled decoder keeps AppendInts' buffer up to this many
 // values (a real request sends about 1,300 to 4,000), not a hostile one's.
 const maxKeptInts = 1 << 15
@@ -791,9 +814,18 @@ func (d *Decoder) AppendInts(dst []int32) []int32 {
 		}
 		start := i
 		var v int64
-		for i < len(data) && i-start <= 10 && '0' <= data[i] && data[i] <= '9' {
-			v = v*10 + int64(data[i]-'0')
-			i++
+		n, val := 0, uint64(0)
+		if len(data)-i >= 8 {
+			// The usual ID (up to 7 digits) read eight bytes at a time.
+			n, val = shortDigits(binary.LittleEndian.Uint64(data[i:]))
+		}
+		if n > 0 && n < 8 {
+			v, i = int64(val), i+n
+		} else {
+			for i < len(data) && i-start <= 10 && '0' <= data[i] && data[i] <= '9' {
+				v = v*10 + int64(data[i]-'0')
+				i++
+			}
 		}
 		if i == start || i-start > 10 || len(data)-i < 6 || string(data[i:i+6]) != "</int>" {
 			break
