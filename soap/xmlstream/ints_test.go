@@ -110,7 +110,7 @@ func BenchmarkAppendInts(b *testing.B) {
 		if i%5 == 0 {
 			digits = 1 + r.Intn(5)
 		}
-		sb.WriteString("<int>" + strconv.Itoa(int(r.Int63n(9e5)+1e5))[:digits] + "</int>")
+		sb.WriteString("<int>" + strconv.Itoa(int(r.Int63n(9e5) + 1e5))[:digits] + "</int>")
 	}
 	sb.WriteString("</a>")
 	doc := []byte(sb.String())
