@@ -46,7 +46,7 @@ type Agent struct {
 	stopwatch clock.Clock
 	log       *wulog.Writer
 	client    *http.Client
-	transport *http.Transport // the agent's own connections; nil when the caller's RoundTripper is used as is
+	transport idleCloser // the agent's own connections; nil when the caller's RoundTripper is used as is
 	userAgent string
 	// protocolVersion is sent in GetConfig and GetCookie and as the
 	// User-Agent's Client-Protocol.
@@ -114,7 +114,7 @@ func New(cfg Config) (*Agent, error) {
 	default:
 		return nil, fmt.Errorf("clientsim: unknown log format %v (want wulog.Default, wulog.Classic or wulog.WUA10)", cfg.LogFormat)
 	}
-	client, transport := newHTTPClient(cfg.HTTPClient, cfg.MaxRedirects)
+	client, transport := newHTTPClient(cfg.HTTPClient, urls.base, cfg.MaxRedirects)
 	a := &Agent{
 		cfg:       cfg,
 		id:        cfg.identity(),

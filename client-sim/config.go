@@ -93,9 +93,12 @@ type Config struct {
 	// lines; nil means the clock's (UTC for clock.DefaultStart).
 	LogLocation *time.Location
 
-	// HTTPClient sends the requests; nil means a client over a shared
-	// transport. The agent wraps its Transport with its own redirect
-	// limit and never uses its Timeout (CallTimeout applies instead).
+	// HTTPClient sends the requests; nil means the computer's own
+	// connections (h1client's transport, or net/http's when the
+	// environment names a proxy for the server). A Transport that is an
+	// *http.Transport is cloned per computer; any other RoundTripper is
+	// shared as given. The agent wraps it with its own redirect limit and
+	// never uses its Timeout (CallTimeout applies instead).
 	HTTPClient *http.Client
 	// CallTimeout bounds each exchange; 0 means DefaultCallTimeout.
 	CallTimeout time.Duration

@@ -47,42 +47,63 @@ func (e *exchangeError) Error() string {
 // errTooManyRedirects is what CheckRedirect returns past the limit.
 var errTooManyRedirects = errors.New("clientsim: too many redirects")
 
+// idleCloser is the agent's own transport, whose connections it closes
+// as it closes its WinHTTP session.
+type idleCloser interface{ CloseIdleConnections() }
+
 // newTransport is the transport of one simulated computer: its own
-// connection pool, as each computer has its own WinHTTP session and never
-// shares TCP connections with another.
-func newTransport() *http.Transport {
-	t := http.DefaultTransport.(*http.Transport).Clone()
-	// One agent makes one call at a time; WinHTTP keeps a few connections
-	// per server and session.
-	t.MaxIdleConns = 4
-	t.MaxIdleConnsPerHost = 2
-	return t
+// connections, as each computer has its own WinHTTP session and never
+// shares TCP connections with another. It is h1client's, which writes a
+// request and reads its answer in the agent's goroutine, so that a fleet
+// costs less CPU than the server it loads (issue 17: net/http's two
+// goroutines per connection and their handoffs were most of the load's
+// CPU); the bytes on the wire are net/http's (h1client's
+// TestSameBytesAsNetHTTP). h1client knows no proxies: when the
+// environment names one for server, the transport is net/http's.
+func newTransport(server *url.URL) (http.RoundTripper, idleCloser) {
+	return newTransportVia(server, http.ProxyFromEnvironment)
 }
 
-// newHTTPClient returns the agent's client and its own transport: a clone of
-// base's *http.Transport (same dialer, TLS and proxy settings, none of its
-// connections) or a new one when base has none. A base whose Transport is
-// another RoundTripper (a recorder, a test double) is used as given, and
-// the returned transport is nil. The client stops after maxRedirects
-// redirects, as WinHTTP does.
-func newHTTPClient(base *http.Client, maxRedirects int) (*http.Client, *http.Transport) {
+// newTransportVia is newTransport with the proxy settings of proxyFor.
+func newTransportVia(server *url.URL, proxyFor func(*http.Request) (*url.URL, error)) (http.RoundTripper, idleCloser) {
+	if server != nil {
+		if proxy, err := proxyFor(&http.Request{URL: server}); err == nil && proxy == nil {
+			// WinHTTP keeps a few connections per server and session; one
+			// agent makes one call at a time.
+			t := &h1client.Transport{MaxIdlePerHost: 2}
+			return t, t
+		}
+	}
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConns = 4
+	t.MaxIdleConnsPerHost = 2
+	return t, t
+}
+
+// newHTTPClient returns the agent's client and its own transport (nil when
+// the caller's RoundTripper is used as is): newTransport's when base has
+// no Transport; a clone of base's *http.Transport (same dialer, TLS and
+// proxy settings, none of its connections); or base's other RoundTripper
+// (a recorder, a test double, a load's shared transport) as given. The
+// client stops after maxRedirects redirects, as WinHTTP does.
+func newHTTPClient(base *http.Client, server *url.URL, maxRedirects int) (*http.Client, idleCloser) {
 	var rt http.RoundTripper
-	var own *http.Transport
+	var own idleCloser
 	switch {
 	case base == nil || base.Transport == nil:
-		own = newTransport()
+		rt, own = newTransport(server)
 	default:
 		if t, ok := base.Transport.(*http.Transport); ok {
-			own = t.Clone()
+			c := t.Clone()
+			rt, own = c, c
 		} else {
 			rt = base.Transport
 		}
 	}
-	if own != nil {
+	if t, ok := rt.(*http.Transport); ok && own != nil {
 		// WinHTTP offers no gzip: the agent's only Accept-Encoding is its own
-		// (xpress), never net/http's transparent one.
-		own.DisableCompression = true
-		rt = own
+		// (xpress), never net/http's transparent one. (h1client adds none.)
+		t.DisableCompression = true
 	}
 	c := &http.Client{Transport: rt}
 	if base != nil {
@@ -359,7 +380,7 @@ func (s *session) soapCall(ctx context.Context, op, endpoint, action string, bod
 		s.call(op, 0, e.hr.String())
 		return e
 	}
-	payload, err := soap.EncodeRequest(soap.SOAP11, body)
+	payload, err := soap.EncodeRequestPooled(soap.SOAP11, body)
 	if err != nil {
 		// The wire types always marshal; this is a bug of the simulator.
 		return &exchangeError{op: op, hr: HRPTUnexpected, reason: err.Error(), detail: err.Error()}
@@ -400,8 +421,13 @@ func (s *session) soapCall(ctx context.Context, op, endpoint, action string, bod
 	}
 	resp, data, pooled, xerr := s.exchange(ctx, op, req)
 	if xerr != nil {
+		// A failed round trip may still be reading the request: its
+		// buffer is left to the collector.
 		return xerr
 	}
+	// The answer's body was read and closed: nothing reads the request
+	// any more (http.RoundTripper's contract).
+	soap.PutBody(payload)
 	e := s.interpret(op, resp, data, out)
 	// Decoding copied what out keeps, and e holds only strings: the answer's
 	// buffer goes back for another answer (issue 17: the load allocated and

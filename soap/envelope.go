@@ -684,30 +684,56 @@ func WriteResponseFramed(w http.ResponseWriter, v Version, f Framing, body any) 
 // in the framing the Windows Update Agent sends (s prefix, no XML
 // declaration).
 func EncodeRequest(v Version, body any) ([]byte, error) {
+	// Built in a pooled buffer and copied out at its size: one allocation
+	// per request instead of one per doubling.
+	buf := getBody()
+	defer func() { putBody(buf) }()
+	out, err := appendRequest(buf, v, body)
+	if err != nil {
+		return nil, err
+	}
+	buf = out
+	return bytes.Clone(out), nil
+}
+
+// EncodeRequestPooled is EncodeRequest into a pooled buffer, given back
+// with PutBody once nothing reads it: for a request sent through an
+// http.RoundTripper, once its answer's body has been read and closed (the
+// RoundTripper contract lets the caller reuse the request then), and never
+// after a failed round trip, which may still be reading it. The agent
+// sends every request so (issue 17: copying each request out of the
+// encoding buffer was the load's largest allocation by bytes).
+func EncodeRequestPooled(v Version, body any) ([]byte, error) {
+	out, err := appendRequest(getBody(), v, body)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// appendRequest appends the request envelope of version v around body to
+// dst.
+func appendRequest(dst []byte, v Version, body any) ([]byte, error) {
 	if body == nil {
 		return nil, errors.New("soap: encoding a request: no operation")
 	}
-	// Built in a pooled buffer and copied out at its size: one allocation
-	// per request instead of one per doubling.
-	buf := bufPool.Get().(*bytes.Buffer)
-	defer func() {
-		buf.Reset()
-		bufPool.Put(buf)
-	}()
-	buf.WriteString(`<s:Envelope xmlns:s="`)
-	buf.WriteString(v.Namespace())
-	buf.WriteString(`"><s:Body>`)
+	dst = append(dst, `<s:Envelope xmlns:s="`...)
+	dst = append(dst, v.Namespace()...)
+	dst = append(dst, `"><s:Body>`...)
 	if a, ok := body.(XMLAppender); ok {
-		out, err := a.AppendXML(buf.AvailableBuffer())
+		out, err := a.AppendXML(dst)
 		if err != nil {
 			return nil, fmt.Errorf("soap: encoding %T: %w", body, err)
 		}
-		buf.Write(out)
-	} else if err := xml.NewEncoder(buf).Encode(body); err != nil {
-		return nil, fmt.Errorf("soap: encoding %T: %w", body, err)
+		dst = out
+	} else {
+		b := bytes.NewBuffer(dst)
+		if err := xml.NewEncoder(b).Encode(body); err != nil {
+			return nil, fmt.Errorf("soap: encoding %T: %w", body, err)
+		}
+		dst = b.Bytes()
 	}
-	buf.WriteString(`</s:Body></s:Envelope>`)
-	return bytes.Clone(buf.Bytes()), nil
+	return append(dst, `</s:Body></s:Envelope>`...), nil
 }
 
 // SetRequestHeaders sets the headers of a SOAP request of version v for

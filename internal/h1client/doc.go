@@ -34,7 +34,8 @@
 // host (the caller bounds its concurrency), and retries of its own (a
 // request that fails on a keep-alive connection the server had closed is
 // reported, stale-detectable through the trace, for the caller to resend,
-// as client-sim does, on a new connection: WithNewConnection). Requests it cannot serve get an error, never a hang.
-// It is meant for load tools talking to servers they trust, not as a
+// as client-sim does, on a new connection: WithNewConnection). Requests it
+// cannot serve get an error, never a hang. It is meant for simulated agents
+// and load tools (client-sim's computers, wsusrepro bench), not as a
 // general replacement for net/http's Transport.
 package h1client
