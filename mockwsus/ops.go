@@ -271,7 +271,7 @@ func (s *Server) registerComputer(c *call) (any, error) {
 
 func (s *Server) syncUpdates(c *call) (any, error) {
 	var req clientws.SyncUpdates
-	if err := c.req.DecodeWith(&req, soap.DecodeOptions{Strings: s.requestStrings, Checked: s.checkedSpecs}); err != nil {
+	if err := c.req.DecodeWith(&req, soap.DecodeOptions{Strings: s.requestStrings, Checked: s.checkedSpecs, Ints: &s.revisionIDs}); err != nil {
 		return nil, err
 	}
 	d, err := s.openCookie(c, cookieBytes(req.Cookie))
@@ -311,6 +311,10 @@ func (s *Server) syncUpdates(c *call) (any, error) {
 		})
 		return err
 	})
+	// getSyncInfo copied what it keeps of the IDs (sorted, and the
+	// catalog's key of the installed set): their arrays go back.
+	s.revisionIDs.Put(installed)
+	s.revisionIDs.Put(cached)
 	if err != nil {
 		return nil, err
 	}

@@ -205,6 +205,10 @@ type Server struct {
 	// before is passed over after a byte comparison (soap.DecodeOptions).
 	// Bounded; once full it only looks up.
 	checkedSpecs *xmlstream.Checked
+	// revisionIDs lends the arrays of a SyncUpdates request's installed
+	// and cached revision IDs (about 1,400 per request), given back once
+	// GetSyncInfo has answered.
+	revisionIDs xmlstream.IntPool
 }
 
 // maxRequestStrings bounds what requestStrings keeps: the distinct

@@ -557,6 +557,10 @@ type DecodeOptions struct {
 	// goes the slow way (encoding/xml) may still have them set: a caller
 	// that sets Checked must not read them.
 	Checked *xmlstream.Checked
+	// Ints (nil: none) lends the arrays of the int arrays decoded on the
+	// fast path; the caller gives them back with Ints.Put once it has read
+	// them, and must not use them after.
+	Ints *xmlstream.IntPool
 }
 
 // DecodeWith is Decode with what opts shares. Every check and error is

@@ -175,7 +175,8 @@ func (r *Request) decodeStream(v any, opts DecodeOptions) bool {
 	defer streamPool.Put(d)
 	d.SetInterner(opts.Strings)
 	d.SetChecked(opts.Checked)
-	defer func() { d.SetInterner(nil); d.SetChecked(nil) }()
+	d.SetIntPool(opts.Ints)
+	defer func() { d.SetInterner(nil); d.SetChecked(nil); d.SetIntPool(nil) }()
 	sd, ok := v.(StreamDecoder)
 	if !ok {
 		return false

@@ -65,3 +65,36 @@ func (in *Interner) Len() int {
 	defer in.mu.RUnlock()
 	return len(in.m)
 }
+
+// IntPool lends the backing arrays of decoded int arrays (AppendInts) to
+// a caller that gives them back once it has read them: a server decodes
+// about 1,400 revision IDs per SyncUpdates request and needs them only
+// while it answers (issue 17: they were a quarter of its allocations per
+// request). Safe for concurrent use; the zero value is ready.
+type IntPool struct{ p sync.Pool }
+
+// maxPooledInts bounds the arrays kept: a real request sends about 1,300
+// to 4,000 IDs, a hostile one may send far more.
+const maxPooledInts = 1 << 16
+
+// get returns an empty slice with room for n values.
+func (ip *IntPool) get(n int) []int32 {
+	if s, ok := ip.p.Get().(*[]int32); ok && cap(*s) >= n {
+		return (*s)[:0]
+	}
+	return make([]int32, 0, n)
+}
+
+// Put gives back a slice that came from a decode with this pool (or any
+// other), which the caller must not use after.
+func (ip *IntPool) Put(s []int32) {
+	if cap(s) == 0 || cap(s) > maxPooledInts {
+		return
+	}
+	s = s[:0]
+	ip.p.Put(&s)
+}
+
+// SetIntPool makes AppendInts take the arrays it returns from ip (nil: new
+// ones).
+func (d *Decoder) SetIntPool(ip *IntPool) { d.intPool = ip }

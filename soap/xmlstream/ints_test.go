@@ -3,6 +3,7 @@ package xmlstream
 import (
 	"encoding/binary"
 	"math/rand"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -126,5 +127,39 @@ func BenchmarkAppendInts(b *testing.B) {
 		if out = d.AppendInts(out[:0]); len(out) != 1431 {
 			b.Fatalf("%d values", len(out))
 		}
+	}
+}
+
+// TestIntPoolLends: with an IntPool, AppendInts returns its values in an
+// array of the pool, and an array given back serves the next decode; the
+// values are AppendInts' own either way.
+func TestIntPoolLends(t *testing.T) {
+	var pool IntPool
+	decode := func(doc string) []int32 {
+		t.Helper()
+		d := NewDecoder([]byte(doc))
+		d.SetIntPool(&pool)
+		if _, ok, err := d.Child(); !ok || err != nil {
+			t.Fatal(ok, err)
+		}
+		return d.AppendInts(nil)
+	}
+	first := decode("<a><int>1</int><int>22</int><int>333</int></a>")
+	if !slices.Equal(first, []int32{1, 22, 333}) {
+		t.Fatalf("decoded %v", first)
+	}
+	pool.Put(first)
+	second := decode("<a><int>-4</int><int>5</int></a>")
+	if !slices.Equal(second, []int32{-4, 5}) {
+		t.Fatalf("decoded %v", second)
+	}
+	if &second[0] != &first[0] {
+		t.Error("the array given back was not lent again")
+	}
+	// An array too small for the next values is not used; a new one is.
+	pool.Put(second)
+	third := decode("<a>" + strings.Repeat("<int>7</int>", 10) + "</a>")
+	if len(third) != 10 || third[9] != 7 || &third[0] == &second[0] {
+		t.Fatalf("decoded %v into the small array", third)
 	}
 }

@@ -68,6 +68,8 @@ type Decoder struct {
 	checked    *Checked
 	lastEnd    int
 	endPattern []byte
+	// intPool lends AppendInts' result arrays (SetIntPool).
+	intPool *IntPool
 }
 
 // NewDecoder returns a decoder of data (after an optional UTF-8 byte order
@@ -82,7 +84,7 @@ func NewDecoder(data []byte) *Decoder {
 func (d *Decoder) Reset(data []byte) {
 	d.data, d.pos, d.empty = data, 0, false
 	d.stack, d.attrs, d.ns, d.scratch = d.stack[:0], d.attrs[:0], d.ns[:0], d.scratch[:0]
-	d.intern, d.checked = nil, nil
+	d.intern, d.checked, d.intPool = nil, nil, nil
 }
 
 // Depth is the number of open elements.
@@ -844,7 +846,11 @@ func (d *Decoder) AppendInts(dst []int32) []int32 {
 		d.ints = ints
 	}
 	if cap(dst)-len(dst) < len(ints) {
-		dst = append(make([]int32, 0, len(dst)+len(ints)), dst...)
+		if d.intPool != nil {
+			dst = append(d.intPool.get(len(dst)+len(ints)), dst...)
+		} else {
+			dst = append(make([]int32, 0, len(dst)+len(ints)), dst...)
+		}
 	}
 	return append(dst, ints...)
 }
