@@ -364,12 +364,26 @@ func updateInfos(offers []offer, frags *fragmentCache) []*updateInfo {
 	return out
 }
 
+// isoDate is t.UTC().Format("2006-01-02") for the years 0 to 9999,
+// written by hand: a page's every deployment has one, and time.Format was
+// a tenth of the SyncUpdates handler beyond decoding (issue 17). Other
+// years go to Format (TestISODateIsFormat).
+func isoDate(t time.Time) string {
+	y, m, d := t.UTC().Date()
+	if y < 0 || y > 9999 {
+		return t.UTC().Format("2006-01-02")
+	}
+	b := [10]byte{byte('0' + y/1000), byte('0' + y/100%10), byte('0' + y/10%10), byte('0' + y%10), '-',
+		byte('0' + int(m)/10), byte('0' + int(m)%10), '-', byte('0' + d/10), byte('0' + d%10)}
+	return string(b[:])
+}
+
 func wireDeployment(d catalog.Deployment) clientws.Deployment {
 	w := clientws.Deployment{
 		ID:                   d.ID,
 		Action:               clientws.DeploymentAction(d.Action),
 		IsAssigned:           d.IsAssigned,
-		LastChangeTime:       d.LastChange.UTC().Format("2006-01-02"),
+		LastChangeTime:       isoDate(d.LastChange),
 		AutoSelect:           "0",
 		AutoDownload:         "0",
 		SupersedenceBehavior: "0",
