@@ -365,9 +365,10 @@ func updateInfos(offers []offer, frags *fragmentCache) []*updateInfo {
 }
 
 // isoDate is t.UTC().Format("2006-01-02") for the years 0 to 9999,
-// written by hand: a page's every deployment has one, and time.Format was
-// a tenth of the SyncUpdates handler beyond decoding (issue 17). Other
-// years go to Format (TestISODateIsFormat).
+// written by hand: a page's every deployment has one, and wireDeployment,
+// mostly time.Format, was a tenth of the SyncUpdates handler beyond
+// decoding and writing (issue 17). Other years go to Format
+// (TestISODateIsFormat).
 func isoDate(t time.Time) string {
 	y, m, d := t.UTC().Date()
 	if y < 0 || y > 9999 {
