@@ -21,7 +21,6 @@ import (
 	"os/exec"
 	"path"
 	"runtime"
-	"runtime/debug"
 	"slices"
 	"sort"
 	"strconv"
@@ -165,7 +164,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		// The load generator is not what is measured when the server runs in
 		// its own process: trade its memory for fewer collections, so more
 		// of the shared cores go to the server.
-		defer debug.SetGCPercent(debug.SetGCPercent(400))
+		defer clientsim.LoadGC()()
 	}
 
 	mix, err := clientsim.ParseMix(cfg.Mix)

@@ -9,7 +9,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"runtime/debug"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -289,9 +288,6 @@ func writeResultText(w io.Writer, r *clientsim.Result) {
 	}
 }
 
-// fleetGCPercent is the fleet's GOGC when the environment sets none.
-const fleetGCPercent = 400
-
 func runFleet(ctx context.Context, args []string, e env) error {
 	cmd := cli.NewCommand(prog, "fleet", "", "run many simulated computers at once and summarise outcomes by HRESULT and latencies",
 		"0 the fleet ran, whatever its searches' outcomes (failed searches are a result to read, e.g. the Office 2003 share on a buggy server), "+
@@ -330,15 +326,7 @@ func runFleet(ctx context.Context, args []string, e env) error {
 	if !*quiet {
 		cfg.Progress, cfg.ProgressTerminal = e.stderr, e.stderrTerminal
 	}
-	if os.Getenv("GOGC") == "" {
-		// A fleet is a load generator: it allocates fast and keeps little
-		// (the computers run one after another), so trade memory for fewer
-		// collections, as wsusrepro bench does, and leave more of the
-		// cores to the server it loads (issue 17: 10,000 computers went
-		// from 1.00 to 0.88-0.90 of the server's CPU, peak RSS from 84 to
-		// about 210 MiB). GOGC, when set, decides instead.
-		defer debug.SetGCPercent(debug.SetGCPercent(fleetGCPercent))
-	}
+	defer clientsim.LoadGC()()
 	sum, err := clientsim.RunFleet(ctx, cfg)
 	if sum.Clients > 0 && (sum.Succeeded+sum.Failed > 0 || err == nil) {
 		var werr error
