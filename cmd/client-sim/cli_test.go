@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/wsusmock/wsusmock/internal/cli"
+	"github.com/wsusmock/wsusmock/internal/cli/clitest"
 )
 
 // runSplit is runArgs with the error reported as main reports it: stdout,
@@ -21,25 +22,7 @@ func runSplit(args ...string) (string, string, int) {
 // exit 2.
 func TestCLIConvention(t *testing.T) {
 	for _, c := range commands {
-		t.Run(c.name, func(t *testing.T) {
-			var first string
-			for _, args := range [][]string{{c.name, "--help"}, {c.name, "-h"}, {"help", c.name}} {
-				stdout, stderr, code := runSplit(args...)
-				if code != 0 || !strings.HasPrefix(stdout, "usage: client-sim "+c.name) || stderr != "" || !strings.Contains(stdout, "\nexit status:") {
-					t.Errorf("%q: exit %d, stdout %q, stderr %q; want exit 0 and the usage on stdout", args, code, stdout, stderr)
-				}
-				if first == "" {
-					first = stdout
-				} else if stdout != first {
-					t.Errorf("%q prints another usage than %s --help", args, c.name)
-				}
-			}
-			stdout, stderr, code := runSplit(c.name, "--no-such-flag")
-			want := "client-sim " + c.name + ": flag provided but not defined: -no-such-flag (run 'client-sim " + c.name + " --help')\n"
-			if code != 2 || stdout != "" || stderr != want {
-				t.Errorf("bad flag: exit %d, stdout %q, stderr %q; want exit 2 and %q", code, stdout, stderr, want)
-			}
-		})
+		t.Run(c.name, func(t *testing.T) { clitest.CheckCommand(t, prog, c.name, runSplit) })
 	}
 	if stdout, _, code := runSplit("--help"); code != 0 || !strings.HasPrefix(stdout, "usage: client-sim COMMAND") {
 		t.Errorf("--help: exit %d, %q", code, stdout)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/wsusmock/wsusmock/internal/cli"
+	"github.com/wsusmock/wsusmock/internal/cli/clitest"
 )
 
 // runSplit runs a command line and returns stdout, stderr (with what Report
@@ -28,26 +29,7 @@ func runSplit(args ...string) (string, string, int) {
 // exit 2.
 func TestCLIConvention(t *testing.T) {
 	for _, c := range commands {
-		t.Run(c.name, func(t *testing.T) {
-			want := "usage: wsusrepro " + c.name
-			var first string
-			for _, args := range [][]string{{c.name, "--help"}, {c.name, "-h"}, {"help", c.name}} {
-				stdout, stderr, code := runSplit(args...)
-				if code != 0 || !strings.HasPrefix(stdout, want) || stderr != "" || !strings.Contains(stdout, "\nexit status:") {
-					t.Errorf("%q: exit %d, stdout %q, stderr %q; want exit 0 and the usage (with exit statuses) on stdout", args, code, stdout, stderr)
-				}
-				if first == "" {
-					first = stdout
-				} else if stdout != first {
-					t.Errorf("%q prints another usage than %s --help", args, c.name)
-				}
-			}
-			stdout, stderr, code := runSplit(c.name, "--no-such-flag")
-			wantErr := "wsusrepro " + c.name + ": flag provided but not defined: -no-such-flag (run 'wsusrepro " + c.name + " --help')\n"
-			if code != 2 || stdout != "" || stderr != wantErr {
-				t.Errorf("bad flag: exit %d, stdout %q, stderr %q; want exit 2 and %q", code, stdout, stderr, wantErr)
-			}
-		})
+		t.Run(c.name, func(t *testing.T) { clitest.CheckCommand(t, prog, c.name, runSplit) })
 	}
 	for _, args := range [][]string{{"help"}, {"--help"}, {"-h"}} {
 		stdout, _, code := runSplit(args...)
