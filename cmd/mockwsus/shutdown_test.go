@@ -143,11 +143,11 @@ func TestShutdownDrainsRequestsInFlight(t *testing.T) {
 	}
 }
 
-// A request that outlasts --drain does not hold the shutdown: the injected
-// trickle ends with the connection.
-func TestShutdownPastTheDrainDeadline(t *testing.T) {
-	url, admin, stop := startBoth(t, "--addr", "127.0.0.1:0", "--admin-addr", "127.0.0.1:0", "--version", "3.1.6001.66",
-		"--behaviour", "inject-slow-body=on", "--drain", "200ms")
+// holdTrickle makes two quick requests and then a third that
+// inject-slow-body trickles for 45 s, and returns once the server has it in
+// flight; the channel gets its status when its answer ends.
+func holdTrickle(t *testing.T, url, admin string) <-chan int {
+	t.Helper()
 	for i := 0; i < 2; i++ {
 		resp, err := http.Get(url + "/selfupdate/wuident.cab")
 		if err != nil {
@@ -156,8 +156,17 @@ func TestShutdownPastTheDrainDeadline(t *testing.T) {
 		io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
 	}
-	held := getConfigAsync(url) // the 3rd request trickles for 45 s
+	held := getConfigAsync(url)
 	waitInFlight(t, admin, 1)
+	return held
+}
+
+// A request that outlasts --drain does not hold the shutdown: the injected
+// trickle ends with the connection.
+func TestShutdownPastTheDrainDeadline(t *testing.T) {
+	url, admin, stop := startBoth(t, "--addr", "127.0.0.1:0", "--admin-addr", "127.0.0.1:0", "--version", "3.1.6001.66",
+		"--behaviour", "inject-slow-body=on", "--drain", "200ms")
+	held := holdTrickle(t, url, admin)
 	start := time.Now()
 	err := stop()
 	if d := time.Since(start); d > 5*time.Second {
@@ -196,16 +205,7 @@ func TestDrainCutIsJournaledAsCut(t *testing.T) {
 	logs := t.TempDir()
 	url, admin, stop := startBoth(t, "--addr", "127.0.0.1:0", "--admin-addr", "127.0.0.1:0", "--version", "3.1.6001.66",
 		"--behaviour", "inject-slow-body=on", "--drain", "200ms", "--log-dir", logs)
-	for i := 0; i < 2; i++ {
-		resp, err := http.Get(url + "/selfupdate/wuident.cab")
-		if err != nil {
-			t.Fatal(err)
-		}
-		io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-	}
-	held := getConfigAsync(url) // the 3rd request trickles for 45 s
-	waitInFlight(t, admin, 1)
+	held := holdTrickle(t, url, admin)
 	if err := stop(); err == nil || !strings.Contains(err.Error(), "context deadline exceeded") {
 		t.Errorf("shutdown past the drain deadline: %v", err)
 	}
